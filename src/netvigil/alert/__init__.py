@@ -1,0 +1,1 @@
+"""Alert rules and channels (webhook, e-mail, Atom)."""

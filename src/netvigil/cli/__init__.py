@@ -1,0 +1,1 @@
+"""The ``netvigil`` command line: typer commands over the layers below."""

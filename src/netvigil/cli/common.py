@@ -1,0 +1,87 @@
+"""What every command shares: the --db option, the console, progress bars and error exits."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from netvigil.model.errors import InputError, NetvigilError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+EXIT_INPUT = 2
+EXIT_FAILURE = 1
+
+console = Console()
+err_console = Console(stderr=True)
+
+DbOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--db",
+        envvar="NETVIGIL_DB",
+        help="DuckDB store file. Default: $NETVIGIL_DB, else ~/.local/share/netvigil/netvigil.duckdb.",
+        show_default=False,
+    ),
+]
+
+
+def fail(message: str, code: int = EXIT_INPUT) -> typer.Exit:
+    """Print ``error: message`` on stderr and return the exit to raise."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn netvigil's own errors into a one-line message: exit 2 for bad input, 1 otherwise."""
+
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            raise fail(str(exc), EXIT_INPUT) from None
+        except NetvigilError as exc:
+            raise fail(str(exc), EXIT_FAILURE) from None
+
+    return wrapper
+
+
+@contextmanager
+def file_progress(enabled: bool = True) -> Iterator[Callable[[Path, int], Callable[[int], None]]]:
+    """A rich progress bar per file, fed with bytes read; silent when stderr is not a terminal."""
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        disable=not (enabled and sys.stderr.isatty()),
+        transient=True,
+    )
+
+    def factory(path: Path, total: int) -> Callable[[int], None]:
+        task = progress.add_task(path.name, total=total)
+
+        def tick(done: int) -> None:
+            progress.update(task, completed=done)
+
+        return tick
+
+    with progress:
+        yield factory
+
+
+def echo_json_line(obj: Any) -> None:
+    """Print one JSON object as a line on stdout (no colour, no wrapping)."""
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")

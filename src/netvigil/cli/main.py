@@ -1,0 +1,26 @@
+"""The ``netvigil`` entry point: one typer app with a sub-command per task."""
+
+from __future__ import annotations
+
+import typer
+
+from netvigil.cli import ingest
+
+app = typer.Typer(
+    name="netvigil",
+    help=(
+        "An open internet-shutdown observatory. Feed it connectivity signals (BGP, active probing, "
+        "traffic, app tests); it finds national, regional, network and service disruptions and "
+        "follows each to its restoration.\n\n"
+        "Start with: netvigil demo   (the Kazakhstan 2022 replay)"
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(ingest.app, name="ingest")
+
+
+def main() -> None:
+    """Run the command line."""
+    app()

@@ -1,0 +1,1 @@
+"""The detector: pure functions and small state machines from signal series to events."""

@@ -1,0 +1,1 @@
+"""Mapping from addresses and numbers to entities: countries, regions, operators."""

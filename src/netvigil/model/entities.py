@@ -1,0 +1,110 @@
+"""Entity identifiers (contract 3.1) and entity records.
+
+``country:KZ``, ``region:KZ-75``, ``asn:29355``, ``service:whatsapp`` optionally scoped as
+``service:whatsapp@country:KZ``. Parsing is strict: an identifier either parses or raises
+:class:`InputError` saying what the forms are.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+EntityType = Literal["country", "region", "asn", "service"]
+NetworkKind = Literal["mobile", "fixed", "mixed", "transit", "datacenter", "content"]
+NETWORK_KINDS: Final[tuple[NetworkKind, ...]] = (
+    "mobile",
+    "fixed",
+    "mixed",
+    "transit",
+    "datacenter",
+    "content",
+)
+ACCESS_KINDS: Final[frozenset[str]] = frozenset({"mobile", "fixed", "mixed"})
+
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_REGION = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
+_ASN = re.compile(r"^[0-9]{1,10}$")
+_SERVICE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+ENTITY_FORMS: Final = "country:CC, region:CC-XXX, asn:N or service:NAME[@country:CC|@asn:N]"
+
+
+class EntityParseError(ValueError):
+    """An identifier that does not have one of the entity forms."""
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class EntityId:
+    """A parsed entity identifier; ``str()`` gives back the canonical text form."""
+
+    type: EntityType
+    code: str
+    scope: EntityId | None = None
+
+    def __str__(self) -> str:
+        text = f"{self.type}:{self.code}"
+        return f"{text}@{self.scope}" if self.scope is not None else text
+
+    @property
+    def country_code(self) -> str | None:
+        """The ISO country this identifier is tied to by its own text, if any."""
+        if self.type == "country":
+            return self.code
+        if self.type == "region":
+            return self.code[:2]
+        if self.scope is not None:
+            return self.scope.country_code
+        return None
+
+
+def parse_entity(text: str) -> EntityId:
+    """Parse ``text`` into an :class:`EntityId`, raising :class:`EntityParseError` if malformed."""
+    head, sep, scope_text = text.strip().partition("@")
+    kind, colon, code = head.partition(":")
+    if not colon:
+        raise EntityParseError(f"{text!r} is not an entity; expected {ENTITY_FORMS}")
+    scope = None
+    if sep:
+        if kind != "service":
+            raise EntityParseError(f"{text!r}: only service entities take an @scope")
+        scope = parse_entity(scope_text)
+        if scope.type not in ("country", "asn"):
+            raise EntityParseError(f"{text!r}: a service is scoped by a country or an asn")
+    if kind == "country" and _COUNTRY.match(code):
+        return EntityId("country", code)
+    if kind == "region" and _REGION.match(code):
+        return EntityId("region", code)
+    if kind == "asn" and _ASN.match(code) and 0 < int(code) < 2**32:
+        return EntityId("asn", str(int(code)))
+    if kind == "service" and _SERVICE.match(code):
+        return EntityId("service", code, scope)
+    raise EntityParseError(f"{text!r} is not an entity; expected {ENTITY_FORMS}")
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """A network operator (one ASN) with its kind and where each fact came from."""
+
+    asn: int
+    name: str
+    country: str
+    kind: NetworkKind
+    source: str
+    share: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A named entity with its place in the hierarchy (country above regions and ASNs)."""
+
+    id: EntityId
+    name: str
+    parent: EntityId | None = None
+    kind: NetworkKind | None = None
+    attributes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """The canonical identifier text, as stored and as shown in events."""
+        return str(self.id)

@@ -1,0 +1,155 @@
+"""Events (contract 3.3): a disruption of one entity, from start to end, with phases.
+
+``level`` is the lowest connectivity seen, as % of ordinary. Times are Unix seconds here and
+ISO 8601 UTC (``Z``) in :meth:`Event.to_json`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final, Literal
+
+EventKind = Literal["blackout", "disruption", "throttling", "service_blocking"]
+EVENT_KINDS: Final[tuple[EventKind, ...]] = (
+    "blackout",
+    "disruption",
+    "throttling",
+    "service_blocking",
+)
+Scope = Literal["national", "regional", "network", "service"]
+SCOPES: Final[tuple[Scope, ...]] = ("national", "regional", "network", "service")
+EndReason = Literal["restored", "rebaselined"]
+
+
+def iso(ts: int | None) -> str | None:
+    """Unix seconds to ISO 8601 UTC with ``Z``; ``None`` stays ``None``."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_iso(text: str) -> int:
+    """ISO 8601 with a zone (``Z`` or an offset) to Unix seconds; raises ValueError otherwise."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    if moment.tzinfo is None:
+        raise ValueError(f"{text!r} has no time zone; add Z or an offset such as +06:00")
+    return int(moment.timestamp())
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """A stretch of an event at one level band, e.g. a partial restoration."""
+
+    start: int
+    end: int | None
+    level: float
+    note: str
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Phase:
+        """Rebuild a phase from :meth:`to_json` output."""
+        end = data.get("end")
+        return cls(
+            parse_iso(data["start"]), parse_iso(end) if end else None, float(data["level"]), data["note"]
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The phase as contract 3.3 shows it."""
+        return {
+            "start": iso(self.start),
+            "end": iso(self.end),
+            "level": round(self.level, 1),
+            "note": self.note,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A detected disruption of one entity (contract 3.3, plus additive fields)."""
+
+    id: str
+    entity: str
+    entity_name: str
+    kind: EventKind
+    scope: Scope
+    start: int
+    end: int | None
+    level: float
+    signals: tuple[str, ...]
+    confidence: float
+    children: tuple[str, ...] = ()
+    services: tuple[str, ...] = ()
+    phases: tuple[Phase, ...] = ()
+    cause: str | None = None
+    network_kinds: tuple[str, ...] = ()
+    parent_event: str | None = None
+    end_reason: EndReason | None = None
+    step: int = 300
+
+    @property
+    def ongoing(self) -> bool:
+        """True while the event has no end."""
+        return self.end is None
+
+    def to_json(self) -> dict[str, Any]:
+        """The event as contract 3.3 shows it (JSON-ready)."""
+        return {
+            "id": self.id,
+            "entity": self.entity,
+            "entity_name": self.entity_name,
+            "kind": self.kind,
+            "scope": self.scope,
+            "start": iso(self.start),
+            "end": iso(self.end),
+            "ongoing": self.ongoing,
+            "level": round(self.level, 1),
+            "signals": list(self.signals),
+            "confidence": round(self.confidence, 2),
+            "children": list(self.children),
+            "services": list(self.services),
+            "phases": [phase.to_json() for phase in self.phases],
+            "cause": self.cause,
+            "network_kinds": list(self.network_kinds),
+            "parent_event": self.parent_event,
+            "end_reason": self.end_reason,
+            "step": self.step,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Event:
+        """Rebuild an event from :meth:`to_json` output."""
+        return cls(
+            id=data["id"],
+            entity=data["entity"],
+            entity_name=data["entity_name"],
+            kind=data["kind"],
+            scope=data["scope"],
+            start=parse_iso(data["start"]),
+            end=parse_iso(data["end"]) if data.get("end") else None,
+            level=float(data["level"]),
+            signals=tuple(data.get("signals", ())),
+            confidence=float(data["confidence"]),
+            children=tuple(data.get("children", ())),
+            services=tuple(data.get("services", ())),
+            phases=tuple(Phase.from_json(p) for p in data.get("phases", ())),
+            cause=data.get("cause"),
+            network_kinds=tuple(data.get("network_kinds", ())),
+            parent_event=data.get("parent_event"),
+            end_reason=data.get("end_reason"),
+            step=int(data.get("step", 300)),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Label:
+    """Ground truth for evaluation: an event a scenario contains (or ``expect_event=False``)."""
+
+    entity: str
+    kind: EventKind
+    scope: Scope
+    start: int
+    end: int
+    level: float
+    archetype: str
+    network_kinds: tuple[str, ...] = field(default=())

@@ -1,0 +1,1 @@
+"""The only layer that wires sources, the store and the detector together."""

@@ -1,0 +1,1 @@
+"""Incident reports, charts, impact and cost."""

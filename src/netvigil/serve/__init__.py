@@ -1,0 +1,1 @@
+"""The observatory service: API, dashboard and feeds."""

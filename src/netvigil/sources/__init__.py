@@ -1,0 +1,1 @@
+"""Inputs: one module per source, each turning its format into observations or signal points."""

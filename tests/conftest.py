@@ -1,0 +1,25 @@
+"""Shared fixtures: a fresh embedded store per test and the path to recorded data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from netvigil.store import DuckDBStore
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[DuckDBStore]:
+    """A new DuckDB store in a temporary file (the real embedded database, never a mock)."""
+    with DuckDBStore(tmp_path / "test.duckdb") as opened:
+        yield opened
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    """The folder of recorded test data (see tests/fixtures/PROVENANCE.md)."""
+    return FIXTURES
