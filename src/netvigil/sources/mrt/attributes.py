@@ -1,0 +1,270 @@
+"""BGP path attributes of one route, decoded once per distinct byte string and cached.
+
+Only what netvigil and the ``bgpdump -m`` layout use is kept: AS path (as bgpdump prints it, with
+RFC 6793 AS4_PATH merging on 2-byte sessions), origin AS, ORIGIN, NEXT_HOP / MP next hop, LOCAL_PREF,
+MED, COMMUNITIES, ATOMIC_AGGREGATE, AGGREGATOR; MP_REACH / MP_UNREACH NLRI come back as prefixes.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field
+from typing import Final
+
+ORIGINS: Final = ("IGP", "EGP", "INCOMPLETE")
+AS_TRANS: Final = 23456
+_AS_SET, _AS_SEQUENCE, _CONFED_SEQUENCE, _CONFED_SET = 1, 2, 3, 4
+_WELL_KNOWN_COMMUNITIES: Final = {
+    0xFFFFFF01: "no-export",
+    0xFFFFFF02: "no-advertise",
+    0xFFFFFF03: "local-AS",
+}
+_CACHE_LIMIT: Final = 200_000
+_ZERO: Final = b"\0"
+
+
+@dataclass(slots=True)
+class Attributes:
+    """The decoded attributes of a route; ``tail`` is what bgpdump prints after the next hop."""
+
+    as_path: str = ""
+    origin_as: int | None = None
+    origin: str = "IGP"
+    next_hop: str = "0.0.0.0"
+    mp_next_hop: str | None = None
+    tail: str = ""
+    mp_announced: list[str] = field(default_factory=list)
+    mp_withdrawn: list[str] = field(default_factory=list)
+    mp_afi: int = 0
+
+
+@dataclass(slots=True)
+class _Raw:
+    """Attribute values while decoding, before the bgpdump text is put together."""
+
+    segments: list[tuple[int, list[int]]] | None = None
+    as4_segments: list[tuple[int, list[int]]] | None = None
+    origin: int = 0
+    next_hop: str = "0.0.0.0"
+    local_pref: int = 0
+    med: int = 0
+    communities: str | None = None
+    atomic: bool = False
+    aggregator: tuple[int, str] | None = None
+    as4_aggregator: tuple[int, str] | None = None
+
+
+EMPTY: Final = Attributes()
+
+
+def prefix_text(afi: int, data: bytes, length: int) -> str:
+    """``a.b.c.d/len`` or ``x::/len`` from the significant bytes of an NLRI prefix."""
+    if afi == 2:
+        return socket.inet_ntop(socket.AF_INET6, data.ljust(16, _ZERO)) + f"/{length}"
+    return socket.inet_ntoa(data.ljust(4, _ZERO)) + f"/{length}"
+
+
+def parse_nlri(afi: int, data: bytes, addpath: bool = False) -> list[str]:
+    """Decode a run of NLRI prefixes (``len`` byte then the prefix bytes, RFC 4271 4.3)."""
+    out: list[str] = []
+    pos, end = 0, len(data)
+    limit = 128 if afi == 2 else 32
+    while pos < end:
+        if addpath:
+            pos += 4
+        length = data[pos]
+        size = (length + 7) >> 3
+        if length > limit or pos + 1 + size > end:
+            raise ValueError(f"bad NLRI prefix length {length}")
+        out.append(prefix_text(afi, data[pos + 1 : pos + 1 + size], length))
+        pos += 1 + size
+    return out
+
+
+def _segments(data: bytes, asn_len: int) -> list[tuple[int, list[int]]]:
+    """AS path segments as (type, ASNs)."""
+    out: list[tuple[int, list[int]]] = []
+    pos, end = 0, len(data)
+    while pos < end:
+        kind, count = data[pos], data[pos + 1]
+        stop = pos + 2 + count * asn_len
+        if stop > end:
+            raise ValueError("AS path segment runs past its attribute")
+        body = data[pos + 2 : stop]
+        out.append((kind, [int.from_bytes(body[i : i + asn_len], "big") for i in range(0, len(body), asn_len)]))
+        pos = stop
+    return out
+
+
+def _count(segments: list[tuple[int, list[int]]]) -> int:
+    """AS path length as RFC 4271 counts it: a set counts one."""
+    return sum(1 if kind in (_AS_SET, _CONFED_SET) else len(asns) for kind, asns in segments)
+
+
+def _merge_as4(path: list[tuple[int, list[int]]], new: list[tuple[int, list[int]]]) -> list[tuple[int, list[int]]]:
+    """RFC 6793 section 4.2.3, the way bgpdump does it: leading AS_PATH ASes, then AS4_PATH."""
+    keep = _count(path) - _count(new)
+    merged: list[tuple[int, list[int]]] = []
+    taken = 0
+    for kind, asns in path:
+        if taken >= keep:
+            break
+        if kind in (_AS_SET, _CONFED_SET):
+            merged.append((kind, asns))
+            taken += 1
+        else:
+            part = asns[: keep - taken]
+            merged.append((kind, part))
+            taken += len(part)
+    return merged + new
+
+
+def _path_text(segments: list[tuple[int, list[int]]]) -> str:
+    """AS path as bgpdump prints it: sequences spaced, sets in braces, confederations bracketed."""
+    parts: list[str] = []
+    for kind, asns in segments:
+        if kind == _AS_SEQUENCE:
+            parts.extend(map(str, asns))
+        elif kind == _AS_SET:
+            parts.append("{" + ",".join(map(str, asns)) + "}")
+        elif kind == _CONFED_SEQUENCE:
+            parts.append("(" + " ".join(map(str, asns)) + ")")
+        elif kind == _CONFED_SET:
+            parts.append("[" + ",".join(map(str, asns)) + "]")
+    return " ".join(parts)
+
+
+def _origin_as(segments: list[tuple[int, list[int]]]) -> int | None:
+    """The last AS of the last AS_SEQUENCE (the originating network), if the path ends in one."""
+    if segments and segments[-1][0] == _AS_SEQUENCE and segments[-1][1]:
+        return segments[-1][1][-1]
+    return None
+
+
+def _communities(data: bytes) -> str:
+    """COMMUNITIES as bgpdump prints them (``a:b`` spaced, three well-known names)."""
+    out: list[str] = []
+    for i in range(0, len(data) - 3, 4):
+        value = int.from_bytes(data[i : i + 4], "big")
+        out.append(_WELL_KNOWN_COMMUNITIES.get(value) or f"{value >> 16}:{value & 0xFFFF}")
+    return " ".join(out)
+
+
+def _aggregator(data: bytes) -> tuple[int, str]:
+    """AGGREGATOR / AS4_AGGREGATOR: (AS, router address); the AS is 2 or 4 bytes wide."""
+    width = len(data) - 4
+    return int.from_bytes(data[:width], "big"), socket.inet_ntoa(data[width:])
+
+
+def _mp_next_hop(data: bytes) -> str:
+    """The (global) next-hop address from MP_REACH's next-hop field."""
+    if len(data) == 4:
+        return socket.inet_ntoa(data)
+    if len(data) >= 16:
+        return socket.inet_ntop(socket.AF_INET6, data[:16])
+    return ""
+
+
+def _mp_reach(attrs: Attributes, data: bytes, addpath: bool) -> None:
+    """MP_REACH_NLRI, full (RFC 4760) or abbreviated to the next hop (RFC 6396 RIB entries)."""
+    if data and data[0] == len(data) - 1:
+        attrs.mp_next_hop = _mp_next_hop(data[1:])
+        return
+    afi = int.from_bytes(data[0:2], "big")
+    hop_len = data[3]
+    attrs.mp_afi = afi
+    attrs.mp_next_hop = _mp_next_hop(data[4 : 4 + hop_len])
+    attrs.mp_announced = parse_nlri(afi, data[5 + hop_len :], addpath)
+
+
+def _mp_unreach(attrs: Attributes, data: bytes, addpath: bool) -> None:
+    """MP_UNREACH_NLRI: withdrawn prefixes of another address family."""
+    afi = int.from_bytes(data[0:2], "big")
+    attrs.mp_afi = afi
+    attrs.mp_withdrawn = parse_nlri(afi, data[3:], addpath)
+
+
+def _decode_one(raw: _Raw, attrs: Attributes, code: int, value: bytes, asn_len: int, addpath: bool) -> None:
+    """Apply one attribute (type ``code``) to the values being collected."""
+    if code == 1:
+        raw.origin = value[0]
+    elif code == 2:
+        raw.segments = _segments(value, asn_len)
+    elif code == 3:
+        raw.next_hop = socket.inet_ntoa(value)
+    elif code == 4:
+        raw.med = int.from_bytes(value, "big")
+    elif code == 5:
+        raw.local_pref = int.from_bytes(value, "big")
+    elif code == 6:
+        raw.atomic = True
+    elif code == 7:
+        raw.aggregator = _aggregator(value)
+    elif code == 8:
+        raw.communities = _communities(value)
+    elif code == 14:
+        _mp_reach(attrs, value, addpath)
+    elif code == 15:
+        _mp_unreach(attrs, value, addpath)
+    elif code == 17:
+        raw.as4_segments = _segments(value, 4)
+    elif code == 18:
+        raw.as4_aggregator = _aggregator(value)
+
+
+def _finish(raw: _Raw, attrs: Attributes, asn_len: int) -> None:
+    """Merge AS4 attributes on 2-byte sessions and build the bgpdump text."""
+    aggregator = raw.aggregator
+    segments = raw.segments
+    if asn_len == 2:
+        if aggregator and raw.as4_aggregator and aggregator[0] == AS_TRANS:
+            aggregator = raw.as4_aggregator
+        if segments is not None and raw.as4_segments is not None and _count(segments) >= _count(raw.as4_segments):
+            segments = _merge_as4(segments, raw.as4_segments)
+    if segments is not None:
+        attrs.as_path = _path_text(segments)
+        attrs.origin_as = _origin_as(segments)
+    attrs.origin = ORIGINS[raw.origin] if raw.origin < 3 else "INCOMPLETE"
+    attrs.next_hop = raw.next_hop
+    agg = f"{aggregator[0]} {aggregator[1]}" if aggregator else ""
+    attrs.tail = (
+        f"{raw.local_pref}|{raw.med}|{raw.communities or ''}|{'AG' if raw.atomic else 'NAG'}|{agg}|"
+    )
+
+
+def decode_attributes(data: bytes, asn_len: int, addpath: bool = False) -> Attributes:
+    """Decode a path-attribute block (RFC 4271 4.3); raises ValueError/IndexError when malformed."""
+    raw = _Raw()
+    attrs = Attributes()
+    pos, end = 0, len(data)
+    while pos < end:
+        flags, code = data[pos], data[pos + 1]
+        if flags & 0x10:
+            length = (data[pos + 2] << 8) | data[pos + 3]
+            pos += 4
+        else:
+            length = data[pos + 2]
+            pos += 3
+        if pos + length > end:
+            raise ValueError(f"attribute {code} runs past the attribute block")
+        _decode_one(raw, attrs, code, data[pos : pos + length], asn_len, addpath)
+        pos += length
+    _finish(raw, attrs, asn_len)
+    return attrs
+
+
+class AttributeCache:
+    """Decoded attributes by their bytes: RIB dumps repeat the same attribute block many times."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[bytes, int, bool], Attributes] = {}
+
+    def get(self, data: bytes, asn_len: int, addpath: bool = False) -> Attributes:
+        """The decoded attributes of ``data`` (decoded on first sight)."""
+        key = (data, asn_len, addpath)
+        found = self._cache.get(key)
+        if found is None:
+            if len(self._cache) >= _CACHE_LIMIT:
+                self._cache.clear()
+            found = self._cache[key] = decode_attributes(data, asn_len, addpath)
+        return found

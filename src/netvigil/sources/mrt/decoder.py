@@ -1,0 +1,370 @@
+"""Streaming MRT decoder (RFC 6396, RFC 8050 ADD-PATH): records in, BGP elements out.
+
+A file is read in blocks, never whole. Each record is decoded on its own, so one damaged record
+costs only itself: by default it is skipped, counted and described in the :class:`ParseReport`
+(byte offset in the decompressed stream, record index, reason); with ``strict`` the first damage
+raises :class:`~netvigil.model.errors.InputError`. A record cut short by the end of the file (or
+a broken compressed stream) ends the file: the whole records before it have been yielded.
+"""
+
+from __future__ import annotations
+
+import socket
+import struct
+import zlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Final, NamedTuple
+
+from netvigil.model.errors import InputError
+from netvigil.sources.mrt.attributes import EMPTY, AttributeCache, Attributes, parse_nlri, prefix_text
+from netvigil.sources.textfile import open_binary
+
+_HEADER: Final = struct.Struct(">IHHI")
+_CHUNK: Final = 1 << 20
+MAX_RECORD: Final = 16 << 20
+TABLE_DUMP, TABLE_DUMP_V2, BGP4MP, BGP4MP_ET = 12, 13, 16, 17
+# Types RFC 6396 defines that carry no BGP routes: skipped quietly, counted.
+_OTHER_TYPES: Final = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 32, 33, 48, 49})
+_KEPT_DAMAGE: Final = 100
+
+
+class MrtElement(NamedTuple):
+    """One route element, the unit of ``bgpdump -m`` (a RIB entry, an announcement, a withdrawal)."""
+
+    type: str
+    time: int
+    usec: int
+    kind: str
+    peer_ip: str
+    peer_as: int
+    prefix: str
+    attrs: Attributes
+    next_hop: str
+    path_id: int | None = None
+    old_state: int = 0
+    new_state: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Damage:
+    """One damaged record: where it starts in the decompressed stream, its index, what was wrong."""
+
+    offset: int
+    record: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"record {self.record} at byte {self.offset}: {self.reason}"
+
+
+@dataclass(slots=True)
+class ParseReport:
+    """What reading one file gave: records, elements, damaged records (first 100 kept), skipped types."""
+
+    records: int = 0
+    elements: int = 0
+    damaged: int = 0
+    damage: list[Damage] = field(default_factory=list)
+    skipped_types: dict[int, int] = field(default_factory=dict)
+    truncated: bool = False
+
+    def add(self, damage: Damage) -> None:
+        """Count a damaged record, keeping the first ones for the message."""
+        self.damaged += 1
+        if len(self.damage) < _KEPT_DAMAGE:
+            self.damage.append(damage)
+
+
+class _PeerTable:
+    """TABLE_DUMP_V2 PEER_INDEX_TABLE: peer index → (address, AS)."""
+
+    def __init__(self) -> None:
+        self.peers: list[tuple[str, int]] = []
+
+
+def _ip(data: bytes, v6: bool) -> str:
+    """An address in the text form bgpdump prints."""
+    return socket.inet_ntop(socket.AF_INET6, data) if v6 else socket.inet_ntoa(data)
+
+
+def _peer_index(body: bytes, table: _PeerTable) -> None:
+    """Decode PEER_INDEX_TABLE (RFC 6396 4.3.1)."""
+    name_len = int.from_bytes(body[4:6], "big")
+    pos = 6 + name_len
+    count = int.from_bytes(body[pos : pos + 2], "big")
+    pos += 2
+    peers: list[tuple[str, int]] = []
+    for _ in range(count):
+        kind = body[pos]
+        width = 16 if kind & 1 else 4
+        asn_len = 4 if kind & 2 else 2
+        start = pos + 5
+        address = _ip(body[start : start + width], bool(kind & 1))
+        pos = start + width + asn_len
+        if pos > len(body):
+            raise ValueError("peer index table runs past its record")
+        peers.append((address, int.from_bytes(body[start + width : pos], "big")))
+    table.peers = peers
+
+
+def _rib(head: tuple[int, int, int], body: bytes, table: _PeerTable, cache: AttributeCache) -> list[MrtElement]:
+    """Decode one TABLE_DUMP_V2 RIB record (RFC 6396 4.3.2-4.3.4, RFC 8050)."""
+    time, sub, _ = head
+    addpath = sub >= 8
+    base = sub - 6 if addpath else sub
+    if base == 6:
+        afi = int.from_bytes(body[4:6], "big")
+        pos = 7
+    else:
+        afi = 2 if base in (4, 5) else 1
+        pos = 4
+    length = body[pos]
+    size = (length + 7) >> 3
+    prefix = prefix_text(afi, body[pos + 1 : pos + 1 + size], length)
+    pos += 1 + size
+    count = int.from_bytes(body[pos : pos + 2], "big")
+    pos += 2
+    name = "TABLE_DUMP2_AP" if addpath else "TABLE_DUMP2"
+    peers = table.peers
+    out: list[MrtElement] = []
+    for _ in range(count):
+        index = (body[pos] << 8) | body[pos + 1]
+        path_id = None
+        if addpath:
+            path_id = int.from_bytes(body[pos + 6 : pos + 10], "big")
+            pos += 4
+        alen = (body[pos + 6] << 8) | body[pos + 7]
+        end = pos + 8 + alen
+        if end > len(body):
+            raise ValueError("RIB entry runs past its record")
+        attrs = cache.get(body[pos + 8 : end], 4)
+        pos = end
+        peer_ip, peer_as = peers[index]
+        hop = attrs.mp_next_hop if attrs.mp_next_hop is not None else attrs.next_hop
+        out.append(MrtElement(name, time, -1, "B", peer_ip, peer_as, prefix, attrs, hop, path_id))
+    return out
+
+
+def _table_dump(head: tuple[int, int, int], body: bytes, cache: AttributeCache) -> list[MrtElement]:
+    """Decode one legacy TABLE_DUMP record (RFC 6396 4.2): one prefix, one peer, 2-byte ASNs."""
+    time, sub, _ = head
+    v6 = sub == 2
+    width = 16 if v6 else 4
+    pos = 4 + width
+    prefix = prefix_text(2 if v6 else 1, body[4 : 4 + width], body[pos])
+    pos += 6
+    peer_ip = _ip(body[pos : pos + width], v6)
+    pos += width
+    peer_as = int.from_bytes(body[pos : pos + 2], "big")
+    alen = int.from_bytes(body[pos + 2 : pos + 4], "big")
+    if pos + 4 + alen > len(body):
+        raise ValueError("attributes run past the record")
+    attrs = cache.get(body[pos + 4 : pos + 4 + alen], 2)
+    hop = attrs.mp_next_hop if attrs.mp_next_hop is not None else attrs.next_hop
+    return [MrtElement("TABLE_DUMP", time, -1, "B", peer_ip, peer_as, prefix, attrs, hop)]
+
+
+def _bgp4mp_name(et: bool, local: bool, addpath: bool) -> str:
+    """bgpdump's name for a BGP4MP record kind."""
+    return "BGP4MP" + ("_ET" if et else "") + ("_LOCAL" if local else "") + ("_AP" if addpath else "")
+
+
+def _bgp4mp(head: tuple[int, int, int], body: bytes, et: bool, cache: AttributeCache) -> list[MrtElement]:
+    """Decode a BGP4MP / BGP4MP_ET record: a state change or a BGP UPDATE (RFC 6396 4.4)."""
+    time, sub, usec = head
+    asn_len = 4 if sub in (4, 5, 7, 9, 11) else 2
+    afi = int.from_bytes(body[2 * asn_len + 2 : 2 * asn_len + 4], "big")
+    v6 = afi == 2
+    width = 16 if v6 else 4
+    pos = 2 * asn_len + 4
+    peer_as = int.from_bytes(body[0:asn_len], "big")
+    peer_ip = _ip(body[pos : pos + width], v6)
+    pos += 2 * width
+    name = _bgp4mp_name(et, sub in (6, 7, 10, 11), sub >= 8)
+    if sub in (0, 5):
+        old, new = struct.unpack_from(">HH", body, pos)
+        return [MrtElement(name, time, usec, "STATE", peer_ip, peer_as, "", EMPTY, "", None, old, new)]
+    if sub not in (1, 4, 6, 7, 8, 9, 10, 11):
+        return []
+    return _update(body, pos, (name, time, usec, peer_ip, peer_as), asn_len, sub >= 8, cache)
+
+
+def _update(
+    body: bytes,
+    pos: int,
+    who: tuple[str, int, int, str, int],
+    asn_len: int,
+    addpath: bool,
+    cache: AttributeCache,
+) -> list[MrtElement]:
+    """Elements of one BGP message: withdrawals first, then announcements, as bgpdump lists them."""
+    if len(body) < pos + 19:
+        raise ValueError("BGP message shorter than its header")
+    msg_len = int.from_bytes(body[pos + 16 : pos + 18], "big")
+    if body[pos + 18] != 2:
+        return []
+    end = pos + msg_len
+    if msg_len < 23 or end > len(body):
+        raise ValueError(f"BGP UPDATE length {msg_len} does not fit the record")
+    pos += 19
+    wlen = int.from_bytes(body[pos : pos + 2], "big")
+    withdrawn = parse_nlri(1, body[pos + 2 : pos + 2 + wlen], addpath)
+    pos += 2 + wlen
+    alen = int.from_bytes(body[pos : pos + 2], "big")
+    if pos + 2 + alen > end:
+        raise ValueError("path attributes run past the BGP message")
+    attrs = cache.get(body[pos + 2 : pos + 2 + alen], asn_len, addpath)
+    announced = parse_nlri(1, body[pos + 2 + alen : end], addpath)
+    name, time, usec, peer_ip, peer_as = who
+    out = [MrtElement(name, time, usec, "W", peer_ip, peer_as, p, EMPTY, "") for p in withdrawn]
+    out.extend(MrtElement(name, time, usec, "W", peer_ip, peer_as, p, EMPTY, "") for p in attrs.mp_withdrawn)
+    hop = attrs.next_hop
+    out.extend(MrtElement(name, time, usec, "A", peer_ip, peer_as, p, attrs, hop) for p in announced)
+    mp_hop = attrs.mp_next_hop or ""
+    out.extend(MrtElement(name, time, usec, "A", peer_ip, peer_as, p, attrs, mp_hop) for p in attrs.mp_announced)
+    return out
+
+
+class MrtDecoder:
+    """Decodes records one by one, keeping what spans records (the peer index, the attribute cache)."""
+
+    def __init__(self) -> None:
+        self.peers = _PeerTable()
+        self.cache = AttributeCache()
+
+    def decode(self, typ: int, sub: int, time: int, body: bytes) -> list[MrtElement] | None:
+        """Elements of one record; ``None`` for a type that carries no routes. Raises on damage."""
+        if typ == TABLE_DUMP_V2:
+            if sub == 1:
+                _peer_index(body, self.peers)
+                return []
+            return _rib((time, sub, -1), body, self.peers, self.cache)
+        if typ == BGP4MP:
+            return _bgp4mp((time, sub, -1), body, False, self.cache)
+        if typ == BGP4MP_ET:
+            usec = int.from_bytes(body[0:4], "big")
+            return _bgp4mp((time, sub, usec), body[4:], True, self.cache)
+        if typ == TABLE_DUMP:
+            return _table_dump((time, sub, -1), body, self.cache)
+        return None
+
+
+class _Blocks:
+    """A decompressed stream read in large blocks, with the offset of what has been consumed."""
+
+    def __init__(self, stream: IO[bytes], tick: Callable[[], None] | None) -> None:
+        self.stream = stream
+        self.buf = b""
+        self.pos = 0
+        self.base = 0
+        self.eof = False
+        self.error: str | None = None
+        self.tick = tick
+
+    def want(self, size: int) -> bool:
+        """Make ``size`` bytes available from ``pos``; False at the end of the stream."""
+        while len(self.buf) - self.pos < size and not self.eof:
+            self.base += self.pos
+            self.buf = self.buf[self.pos :]
+            self.pos = 0
+            try:
+                block = self.stream.read(max(_CHUNK, size))
+            except (EOFError, OSError, zlib.error) as exc:
+                block = b""
+                self.error = f"the compressed stream is damaged ({exc})"
+            if not block:
+                self.eof = True
+            self.buf += block
+            if self.tick:
+                self.tick()
+        return len(self.buf) - self.pos >= size
+
+
+def _type_known(typ: int) -> bool:
+    """Whether RFC 6396 defines this record type."""
+    return typ in (TABLE_DUMP, TABLE_DUMP_V2, BGP4MP, BGP4MP_ET) or typ in _OTHER_TYPES
+
+
+def iter_elements(
+    stream: IO[bytes],
+    report: ParseReport,
+    *,
+    strict: bool = False,
+    name: str = "<stream>",
+    tick: Callable[[], None] | None = None,
+) -> Iterator[MrtElement]:
+    """Yield every element of an MRT stream; damage goes to ``report`` (or raises when ``strict``)."""
+    blocks = _Blocks(stream, tick)
+    decoder = MrtDecoder()
+    index = 0
+    while blocks.want(12):
+        offset = blocks.base + blocks.pos
+        time, typ, sub, length = _HEADER.unpack_from(blocks.buf, blocks.pos)
+        if not _type_known(typ) or length > MAX_RECORD:
+            why = f"unknown MRT type {typ}" if not _type_known(typ) else f"implausible record length {length}"
+            _damage(report, Damage(offset, index, why + "; cannot find the next record"), strict, name)
+            report.truncated = True
+            return
+        if not blocks.want(12 + length):
+            break
+        body = blocks.buf[blocks.pos + 12 : blocks.pos + 12 + length]
+        blocks.pos += 12 + length
+        try:
+            elements = decoder.decode(typ, sub, time, body)
+        except (ValueError, IndexError, struct.error, OSError) as exc:
+            _damage(report, Damage(offset, index, f"type {typ}/{sub}: {exc}"), strict, name)
+            elements = []
+        if elements is None:
+            report.skipped_types[typ] = report.skipped_types.get(typ, 0) + 1
+            elements = []
+        index += 1
+        report.records = index
+        report.elements += len(elements)
+        yield from elements
+    _end_of_stream(blocks, report, index, strict, name)
+
+
+def _end_of_stream(blocks: _Blocks, report: ParseReport, index: int, strict: bool, name: str) -> None:
+    """Report bytes left over at the end (a record cut short) or a broken compressed stream."""
+    left = len(blocks.buf) - blocks.pos
+    offset = blocks.base + blocks.pos
+    if left == 0 and blocks.error is None:
+        return
+    report.truncated = True
+    if left >= 12:
+        length = _HEADER.unpack_from(blocks.buf, blocks.pos)[3]
+        why = f"record cut short: its header says {length} bytes, {left - 12} remain"
+    elif left:
+        why = f"record cut short: {left} bytes of a 12-byte header remain"
+    else:
+        why = "no more records"
+    if blocks.error:
+        why = f"{blocks.error}; {why}"
+    _damage(report, Damage(offset, index, why), strict, name)
+
+
+def _damage(report: ParseReport, damage: Damage, strict: bool, name: str) -> None:
+    """Record the damage, or stop at it in strict mode."""
+    report.add(damage)
+    if strict:
+        raise InputError(f"{damage} (--strict stops at the first damaged record)", path=name)
+
+
+def read_elements(
+    path: Path,
+    report: ParseReport,
+    *,
+    strict: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[MrtElement]:
+    """Elements of an MRT file (plain, .gz or .bz2 by suffix), streamed; see :func:`iter_elements`."""
+    stream, raw = open_binary(path)
+
+    def tick() -> None:
+        if progress is not None:
+            progress(raw.tell())
+
+    with stream, raw:
+        yield from iter_elements(stream, report, strict=strict, name=str(path), tick=tick)
