@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from netvigil.model.events import Event
 from netvigil.model.signals import SignalPoint
 from netvigil.store.base import IngestRecord
+from netvigil.store.measurements import migration_statements as _measurements
 from netvigil.store.schema import create_table_sql
+from netvigil.store.service_schema import service_tables as _service
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,4 +37,6 @@ def _core() -> list[str]:
 
 MIGRATIONS: list[Migration] = [
     Migration(1, "signals, ingests and events", _core),
+    Migration(4, "OONI-format measurements", _measurements),
+    Migration(5, "service: API tokens, alert rules and deliveries, roll-ups, service state", _service),
 ]

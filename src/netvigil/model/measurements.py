@@ -1,0 +1,50 @@
+"""Service-reachability measurements in OONI's data format (contract 3.5), as the store keeps them.
+
+A :class:`MeasurementRow` is the indexed envelope of one OONI measurement (who, where, when, which
+test) plus netvigil's verdict of it and, optionally, the raw measurement as JSON text, so a better
+classifier can re-run over old data. ``received_at`` is when the observatory got it: the gap to
+``measurement_start_time`` is the upload delay, itself a sign of a censored network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+Verdict = Literal["ok", "anomaly", "confirmed", "failure"]
+VERDICTS: Final[tuple[Verdict, ...]] = ("ok", "anomaly", "confirmed", "failure")
+BlockingType = Literal["dns", "tcp_ip", "tls", "http-failure", "http-diff", "throttling"]
+BLOCKING_TYPES: Final[tuple[BlockingType, ...]] = (
+    "dns",
+    "tcp_ip",
+    "tls",
+    "http-failure",
+    "http-diff",
+    "throttling",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MeasurementRow:
+    """One stored measurement: ``id`` is OONI's ``measurement_uid`` or a hash of report, input and time.
+
+    Times are Unix seconds (UTC). ``probe_asn`` keeps OONI's spelling (``AS29355``). ``body`` is the
+    whole measurement as JSON text, or ``None`` when only the envelope and verdict were kept.
+    """
+
+    id: str
+    measurement_uid: str | None
+    report_id: str
+    test_name: str
+    test_version: str
+    probe_cc: str
+    probe_asn: str
+    input: str | None
+    measurement_start_time: int
+    received_at: int
+    verdict: str
+    blocking_type: str | None
+    failure: str | None
+    reason: str
+    source: str
+    body: str | None

@@ -1,0 +1,159 @@
+"""Measurements in and out: submission (probes, the API, the importer) and search.
+
+:func:`submit_measurements` checks each OONI-format measurement's envelope, classifies it
+(:mod:`netvigil.detect.ooni`), and stores the new ones, de-duplicated by measurement id, with the
+time the observatory received them so the upload delay stays known. The HTTP API exposes it as
+``POST /api/v1/measurements`` and :func:`search_measurements` as ``GET /api/v1/measurements``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from netvigil.detect.ooni import classify
+from netvigil.model.events import iso
+from netvigil.model.measurements import MeasurementRow
+from netvigil.sources.ooni import envelope_problem, measurement_id, start_time
+from netvigil.store import measurements as table
+from netvigil.store.duckdb_store import DuckDBStore
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """One submitted item that was not stored: its position in the submission and why."""
+
+    index: int
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class SubmitResult:
+    """How many items were stored, were already stored (same id), or were rejected (see ``errors``)."""
+
+    accepted: int
+    duplicates: int
+    rejected: int
+    errors: tuple[Rejection, ...] = field(default=())
+    ids: tuple[str, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as the API returns it."""
+        return {
+            "accepted": self.accepted,
+            "duplicates": self.duplicates,
+            "rejected": self.rejected,
+            "errors": [{"index": e.index, "reason": e.reason} for e in self.errors],
+            "measurement_ids": list(self.ids),
+        }
+
+
+def to_row(msm: Mapping[str, Any], received_at: int, source: str, keep_body: bool = True) -> MeasurementRow:
+    """The stored form of one measurement whose envelope was checked; the verdict is computed here."""
+    verdict = classify(msm)
+    inp = msm.get("input")
+    return MeasurementRow(
+        id=measurement_id(msm),
+        measurement_uid=msm.get("measurement_uid") or None,
+        report_id=str(msm["report_id"]),
+        test_name=str(msm["test_name"]),
+        test_version=str(msm.get("test_version") or ""),
+        probe_cc=str(msm["probe_cc"]),
+        probe_asn=str(msm["probe_asn"]),
+        input=inp if isinstance(inp, str) else None,
+        measurement_start_time=start_time(msm),
+        received_at=int(received_at),
+        verdict=verdict.verdict,
+        blocking_type=verdict.blocking_type,
+        failure=verdict.failure,
+        reason=verdict.reason,
+        source=source,
+        body=json.dumps(msm, separators=(",", ":"), ensure_ascii=False) if keep_body else None,
+    )
+
+
+def submit_measurements(
+    store: DuckDBStore, items: Sequence[Any], received_at: int, *, source: str = "api"
+) -> SubmitResult:
+    """Store new OONI-format measurements; a bad item is rejected alone, the rest are stored."""
+    rows: list[MeasurementRow] = []
+    errors: list[Rejection] = []
+    for index, item in enumerate(items):
+        problem = envelope_problem(item)
+        if problem:
+            errors.append(Rejection(index, problem))
+            continue
+        rows.append(to_row(item, received_at, source))
+    written = table.insert_new(store, rows)
+    return SubmitResult(
+        accepted=written,
+        duplicates=len(rows) - written,
+        rejected=len(errors),
+        errors=tuple(errors),
+        ids=tuple(r.id for r in rows),
+    )
+
+
+def row_to_json(row: MeasurementRow) -> dict[str, Any]:
+    """A stored measurement as the API lists it (OONI API field names; times ISO 8601 UTC)."""
+    out: dict[str, Any] = {
+        "measurement_uid": row.measurement_uid or row.id,
+        "id": row.id,
+        "report_id": row.report_id,
+        "test_name": row.test_name,
+        "test_version": row.test_version,
+        "probe_cc": row.probe_cc,
+        "probe_asn": row.probe_asn,
+        "input": row.input,
+        "measurement_start_time": iso(row.measurement_start_time),
+        "received_at": iso(row.received_at),
+        "upload_delay_s": row.received_at - row.measurement_start_time,
+        "verdict": row.verdict,
+        "anomaly": row.verdict in ("anomaly", "confirmed"),
+        "confirmed": row.verdict == "confirmed",
+        "failure": row.verdict == "failure",
+        "blocking_type": row.blocking_type,
+        "failure_string": row.failure,
+        "reason": row.reason,
+        "source": row.source,
+    }
+    if row.body is not None:
+        out["measurement"] = json.loads(row.body)
+    return out
+
+
+def _asn_text(asn: int | str | None) -> str | None:
+    if asn is None:
+        return None
+    text = str(asn).upper()
+    return text if text.startswith("AS") else f"AS{int(text)}"
+
+
+def search_measurements(
+    store: DuckDBStore,
+    *,
+    probe_cc: str | None = None,
+    probe_asn: int | str | None = None,
+    test_name: str | None = None,
+    since: int | None = None,
+    until: int | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    """Stored measurements, newest first, as JSON-ready dicts (without bodies); ASN as 29355 or AS29355."""
+    query = table.MeasurementQuery(
+        probe_cc=probe_cc.upper() if probe_cc else None,
+        probe_asn=_asn_text(probe_asn),
+        test_name=test_name,
+        since=since,
+        until=until,
+        limit=limit,
+    )
+    return [row_to_json(r) for r in table.search(store, query)]
+
+
+def get_measurement(store: DuckDBStore, measurement_id: str) -> dict[str, Any] | None:
+    """One stored measurement with its full OONI body (``measurement``), or ``None``."""
+    row = table.get(store, measurement_id)
+    return row_to_json(row) if row else None

@@ -1,0 +1,109 @@
+"""OONI measurements (contract 3.5): the envelope check, ids, and reading OONI's JSONL files.
+
+OONI publishes measurements as JSON lines, gzip-compressed in its S3 layout
+(``raw/YYYYMMDD/HH/CC/testname/*.jsonl.gz``). :func:`read_jsonl` streams such a file one
+measurement at a time; a line that is not a JSON object with a valid envelope is reported with its
+line number and skipped, never fatal, so one bad line does not lose a day of data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+import orjson
+
+from netvigil.sources.textfile import open_binary
+
+REQUIRED_TEXT: Final = ("report_id", "test_name", "probe_cc", "probe_asn", "measurement_start_time")
+_CC = re.compile(r"^[A-Z]{2}$")
+_ASN = re.compile(r"^AS\d+$")
+_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}Z?$")
+OONI_TIME_FORMAT: Final = "%Y-%m-%d %H:%M:%S"
+
+
+@dataclass(frozen=True, slots=True)
+class BadLine:
+    """A line of an input file that is not a usable measurement, and why."""
+
+    line: int
+    reason: str
+
+
+def envelope_problem(msm: object) -> str | None:
+    """What is wrong with a measurement's envelope, or ``None`` when it is usable."""
+    if not isinstance(msm, dict):
+        return f"expected a JSON object, got {type(msm).__name__}"
+    for key in REQUIRED_TEXT:
+        if not isinstance(msm.get(key), str) or not msm[key]:
+            return f"{key} is missing or not a string"
+    checks = (
+        ("probe_cc", _CC, "two capital letters such as KZ"),
+        ("probe_asn", _ASN, "AS followed by digits such as AS29355"),
+        ("measurement_start_time", _TIME, "'YYYY-MM-DD HH:MM:SS' (UTC)"),
+    )
+    for key, pattern, expected in checks:
+        if not pattern.match(msm[key]):
+            return f"{key} {msm[key]!r} is not {expected}"
+    if "test_keys" in msm and msm["test_keys"] is not None and not isinstance(msm["test_keys"], dict):
+        return "test_keys must be an object or null"
+    inp = msm.get("input")
+    if inp is not None and not isinstance(inp, str):
+        return "input must be a string or null"
+    return None
+
+
+def start_time(msm: Mapping[str, Any]) -> int:
+    """``measurement_start_time`` (UTC, OONI's ``YYYY-MM-DD HH:MM:SS``) as Unix seconds."""
+    text = str(msm["measurement_start_time"]).rstrip("Z").replace("T", " ")
+    return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp())
+
+
+def ooni_time(ts: float) -> str:
+    """Unix seconds as OONI writes times: ``YYYY-MM-DD HH:MM:SS`` in UTC."""
+    return datetime.fromtimestamp(ts, UTC).strftime(OONI_TIME_FORMAT)
+
+
+def measurement_id(msm: Mapping[str, Any]) -> str:
+    """``measurement_uid`` when OONI assigned one, else a hash of report id, input and start time."""
+    uid = msm.get("measurement_uid")
+    if isinstance(uid, str) and uid:
+        return uid
+    parts = (msm.get("report_id"), msm.get("input") or "", msm.get("measurement_start_time"))
+    key = "\x1f".join(str(p) for p in parts)
+    return "nv" + hashlib.sha256(key.encode()).hexdigest()[:30]
+
+
+def parse_line(raw: bytes) -> dict[str, Any] | str:
+    """One JSONL line as a measurement, or the reason it is not one."""
+    try:
+        msm = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        return f"not valid JSON ({str(exc).splitlines()[0][:120]})"
+    problem = envelope_problem(msm)
+    return problem if problem else msm
+
+
+def read_jsonl(
+    path: Path, bad: list[BadLine], progress: Callable[[int], None] | None = None
+) -> Iterator[dict[str, Any]]:
+    """Stream the measurements of a ``.jsonl`` / ``.jsonl.gz`` file; bad lines go into ``bad``."""
+    stream, raw_file = open_binary(path)
+    with stream, raw_file:
+        for number, raw in enumerate(stream, start=1):
+            if progress is not None and number % 1000 == 0:
+                progress(raw_file.tell())
+            if not raw.strip():
+                continue
+            parsed = parse_line(raw)
+            if isinstance(parsed, str):
+                bad.append(BadLine(number, parsed))
+                continue
+            yield parsed
+        if progress is not None:
+            progress(raw_file.tell())
