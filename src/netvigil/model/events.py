@@ -86,6 +86,7 @@ class Event:
     parent_event: str | None = None
     end_reason: EndReason | None = None
     step: int = 300
+    detected_at: int | None = None
 
     @property
     def ongoing(self) -> bool:
@@ -114,6 +115,7 @@ class Event:
             "parent_event": self.parent_event,
             "end_reason": self.end_reason,
             "step": self.step,
+            "detected_at": iso(self.detected_at),
         }
 
     @classmethod
@@ -138,6 +140,7 @@ class Event:
             parent_event=data.get("parent_event"),
             end_reason=data.get("end_reason"),
             step=int(data.get("step", 300)),
+            detected_at=parse_iso(data["detected_at"]) if data.get("detected_at") else None,
         )
 
 

@@ -1,0 +1,83 @@
+"""Detector settings: per-signal thresholds and weights, event timing, fusion. One documented list.
+
+Defaults follow IODA where IODA has one (bgp: warning < 99 %, critical < 50 %; probe: warning
+< 80 %, critical < 50 %); the rest are netvigil's, explained in docs/detector.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Final
+
+from netvigil.model.errors import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class SignalRule:
+    """How one signal is judged: thresholds in % of ordinary, and its weight in fusion (0 = context only)."""
+
+    warning: float
+    critical: float
+    weight: float
+
+    def severity(self, level: float) -> float:
+        """0 at or above warning, 1 at or below critical, linear in between."""
+        if level >= self.warning:
+            return 0.0
+        if level <= self.critical:
+            return 1.0
+        return (self.warning - level) / (self.warning - self.critical)
+
+
+DEFAULT_RULES: Final[dict[str, SignalRule]] = {
+    "bgp": SignalRule(warning=99.0, critical=50.0, weight=0.8),
+    "bgp6": SignalRule(warning=99.0, critical=50.0, weight=0.4),
+    "probe": SignalRule(warning=80.0, critical=50.0, weight=1.0),
+    "traffic": SignalRule(warning=75.0, critical=40.0, weight=1.0),
+    "reachability": SignalRule(warning=80.0, critical=50.0, weight=0.0),
+    "bgp_updates": SignalRule(warning=0.0, critical=0.0, weight=0.0),
+}
+FALLBACK_RULE: Final = SignalRule(warning=80.0, critical=50.0, weight=0.7)
+
+
+@dataclass(frozen=True, slots=True)
+class DetectorConfig:
+    """Every detector setting; ``docs/detector.md`` documents each one (a test checks that)."""
+
+    rules: dict[str, SignalRule] = field(default_factory=lambda: dict(DEFAULT_RULES))
+    history_days: int = 7
+    weekly_weeks: int = 3
+    min_history_days: int = 1
+    smooth_seconds: int = 900
+    relearn_days: int = 7
+    min_duration_seconds: int = 900
+    end_hold_seconds: int = 7200
+    start_confidence: float = 0.5
+    end_confidence: float = 0.3
+    blackout_level: float = 10.0
+    min_phase_seconds: int = 1800
+    corroboration_base: float = 0.4
+    national_share: float = 0.5
+
+    def rule(self, signal: str) -> SignalRule:
+        """The rule for a signal, falling back to the generic one for signals netvigil does not know."""
+        return self.rules.get(signal, FALLBACK_RULE)
+
+    def with_overrides(self, overrides: dict[str, Any]) -> DetectorConfig:
+        """A copy with settings changed by name, e.g. ``{"probe.warning": 70, "end_hold_seconds": 3600}``."""
+        config = self
+        for key, value in overrides.items():
+            signal, dot, part = key.partition(".")
+            if dot:
+                base = config.rule(signal)
+                if part not in ("warning", "critical", "weight"):
+                    raise ConfigError(f"{key}: a signal rule has warning, critical and weight")
+                rules = dict(config.rules)
+                rules[signal] = replace(base, **{part: float(value)})
+                config = replace(config, rules=rules)
+            elif key in DetectorConfig.__dataclass_fields__ and key != "rules":
+                current = getattr(config, key)
+                config = replace(config, **{key: type(current)(value)})
+            else:
+                raise ConfigError(f"unknown detector setting {key!r}; see docs/detector.md")
+        return config
