@@ -379,3 +379,20 @@ def classify(msm: Mapping[str, Any]) -> Classification:
     if rule is None:
         return _failed(f"no rules for test {msm.get('test_name')!r}")
     return rule(msm)
+
+
+def verdict_json(msm: Mapping[str, Any], result: Classification | None = None) -> dict[str, Any]:
+    """The one-line verdict of ``netvigil ooni classify`` (same fields for every test)."""
+    result = result or classify(msm)
+    return {
+        "measurement_uid": msm.get("measurement_uid"),
+        "report_id": msm.get("report_id"),
+        "test_name": msm.get("test_name"),
+        "probe_cc": msm.get("probe_cc"),
+        "probe_asn": msm.get("probe_asn"),
+        "input": msm.get("input"),
+        "verdict": result.verdict,
+        "blocking_type": result.blocking_type,
+        "failure": result.failure,
+        "reason": result.reason,
+    }

@@ -50,9 +50,17 @@ class SubmitResult:
         }
 
 
-def to_row(msm: Mapping[str, Any], received_at: int, source: str, keep_body: bool = True) -> MeasurementRow:
-    """The stored form of one measurement whose envelope was checked; the verdict is computed here."""
+def to_row(
+    msm: Mapping[str, Any], received_at: int, source: str, body: str | bool | None = True
+) -> MeasurementRow:
+    """The stored form of one measurement whose envelope was checked; the verdict is computed here.
+
+    ``body`` is the raw JSON text to keep, ``True`` to serialise ``msm``, or ``False``/``None`` to keep
+    only the envelope and verdict.
+    """
     verdict = classify(msm)
+    if body is True:
+        body = json.dumps(msm, separators=(",", ":"), ensure_ascii=False)
     inp = msm.get("input")
     return MeasurementRow(
         id=measurement_id(msm),
@@ -70,7 +78,7 @@ def to_row(msm: Mapping[str, Any], received_at: int, source: str, keep_body: boo
         failure=verdict.failure,
         reason=verdict.reason,
         source=source,
-        body=json.dumps(msm, separators=(",", ":"), ensure_ascii=False) if keep_body else None,
+        body=body or None,
     )
 
 

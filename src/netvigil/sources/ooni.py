@@ -79,6 +79,19 @@ def measurement_id(msm: Mapping[str, Any]) -> str:
     return "nv" + hashlib.sha256(key.encode()).hexdigest()[:30]
 
 
+_UID_TIME = re.compile(r"^(\d{8})(\d{6})\.\d+_")
+
+
+def received_time_of_uid(uid: object) -> int | None:
+    """When OONI's collector received a measurement, read from its ``measurement_uid`` prefix."""
+    match = _UID_TIME.match(uid) if isinstance(uid, str) else None
+    if match is None:
+        return None
+    day, clock = match.groups()
+    moment = datetime.strptime(day + clock, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    return int(moment.timestamp())
+
+
 def parse_line(raw: bytes) -> dict[str, Any] | str:
     """One JSONL line as a measurement, or the reason it is not one."""
     try:
@@ -89,9 +102,18 @@ def parse_line(raw: bytes) -> dict[str, Any] | str:
     return problem if problem else msm
 
 
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One good line: its number, the parsed measurement and the raw text (kept as the body)."""
+
+    number: int
+    measurement: dict[str, Any]
+    raw: bytes
+
+
 def read_jsonl(
     path: Path, bad: list[BadLine], progress: Callable[[int], None] | None = None
-) -> Iterator[dict[str, Any]]:
+) -> Iterator[Line]:
     """Stream the measurements of a ``.jsonl`` / ``.jsonl.gz`` file; bad lines go into ``bad``."""
     stream, raw_file = open_binary(path)
     with stream, raw_file:
@@ -104,6 +126,6 @@ def read_jsonl(
             if isinstance(parsed, str):
                 bad.append(BadLine(number, parsed))
                 continue
-            yield parsed
+            yield Line(number, parsed, raw)
         if progress is not None:
             progress(raw_file.tell())

@@ -132,3 +132,29 @@ def count(store: DuckDBStore) -> int:
     """How many measurements are stored."""
     with _cursor(store) as cur:
         return _count(cur)
+
+
+@dataclass(frozen=True, slots=True)
+class ReachabilityCount:
+    """Tests of one service from one network in one time bin: how many succeeded, of how many."""
+
+    bin_start: int
+    test_name: str
+    probe_cc: str
+    probe_asn: str
+    ok: int
+    total: int
+
+
+def reachability_counts(store: DuckDBStore, since: int, until: int, step: int) -> list[ReachabilityCount]:
+    """Per bin, test and network: tests that were ``ok`` of those that ran (``failure`` excluded)."""
+    sql = (
+        f"SELECT (measurement_start_time // {int(step)}) * {int(step)} AS bin, test_name, probe_cc, "
+        "probe_asn, count(*) FILTER (WHERE verdict = 'ok') AS ok, count(*) AS total "
+        f"FROM {TABLE} WHERE measurement_start_time >= ? AND measurement_start_time < ? "
+        "AND verdict <> 'failure' GROUP BY ALL ORDER BY bin, test_name, probe_cc, probe_asn"
+    )
+    with _cursor(store) as cur:
+        rows = cur.execute(sql, [since, until]).fetchall()
+    return [ReachabilityCount(int(b), t, c, a, int(o), int(n)) for b, t, c, a, o, n in rows]
+
