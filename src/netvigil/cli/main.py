@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from netvigil.cli import ingest
+from netvigil.cli import mrt as mrt_cli
 from netvigil.cli import ooni as ooni_cli
 
 app = typer.Typer(
@@ -20,6 +21,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(ingest.app, name="ingest")
+app.add_typer(mrt_cli.app, name="mrt")
 app.add_typer(ooni_cli.app, name="ooni")
 
 

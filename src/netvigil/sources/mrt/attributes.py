@@ -14,6 +14,7 @@ from typing import Final
 ORIGINS: Final = ("IGP", "EGP", "INCOMPLETE")
 AS_TRANS: Final = 23456
 _AS_SET, _AS_SEQUENCE, _CONFED_SEQUENCE, _CONFED_SET = 1, 2, 3, 4
+Segments = list[tuple[int, list[int]]]
 _WELL_KNOWN_COMMUNITIES: Final = {
     0xFFFFFF01: "no-export",
     0xFFFFFF02: "no-advertise",
@@ -42,8 +43,8 @@ class Attributes:
 class _Raw:
     """Attribute values while decoding, before the bgpdump text is put together."""
 
-    segments: list[tuple[int, list[int]]] | None = None
-    as4_segments: list[tuple[int, list[int]]] | None = None
+    segments: Segments | None = None
+    as4_segments: Segments | None = None
     origin: int = 0
     next_hop: str = "0.0.0.0"
     local_pref: int = 0
@@ -81,9 +82,9 @@ def parse_nlri(afi: int, data: bytes, addpath: bool = False) -> list[str]:
     return out
 
 
-def _segments(data: bytes, asn_len: int) -> list[tuple[int, list[int]]]:
+def _segments(data: bytes, asn_len: int) -> Segments:
     """AS path segments as (type, ASNs)."""
-    out: list[tuple[int, list[int]]] = []
+    out: Segments = []
     pos, end = 0, len(data)
     while pos < end:
         kind, count = data[pos], data[pos + 1]
@@ -91,20 +92,21 @@ def _segments(data: bytes, asn_len: int) -> list[tuple[int, list[int]]]:
         if stop > end:
             raise ValueError("AS path segment runs past its attribute")
         body = data[pos + 2 : stop]
-        out.append((kind, [int.from_bytes(body[i : i + asn_len], "big") for i in range(0, len(body), asn_len)]))
+        asns = [int.from_bytes(body[i : i + asn_len], "big") for i in range(0, len(body), asn_len)]
+        out.append((kind, asns))
         pos = stop
     return out
 
 
-def _count(segments: list[tuple[int, list[int]]]) -> int:
+def _count(segments: Segments) -> int:
     """AS path length as RFC 4271 counts it: a set counts one."""
     return sum(1 if kind in (_AS_SET, _CONFED_SET) else len(asns) for kind, asns in segments)
 
 
-def _merge_as4(path: list[tuple[int, list[int]]], new: list[tuple[int, list[int]]]) -> list[tuple[int, list[int]]]:
+def _merge_as4(path: Segments, new: Segments) -> Segments:
     """RFC 6793 section 4.2.3, the way bgpdump does it: leading AS_PATH ASes, then AS4_PATH."""
     keep = _count(path) - _count(new)
-    merged: list[tuple[int, list[int]]] = []
+    merged: Segments = []
     taken = 0
     for kind, asns in path:
         if taken >= keep:
@@ -119,7 +121,7 @@ def _merge_as4(path: list[tuple[int, list[int]]], new: list[tuple[int, list[int]
     return merged + new
 
 
-def _path_text(segments: list[tuple[int, list[int]]]) -> str:
+def _path_text(segments: Segments) -> str:
     """AS path as bgpdump prints it: sequences spaced, sets in braces, confederations bracketed."""
     parts: list[str] = []
     for kind, asns in segments:
@@ -134,7 +136,7 @@ def _path_text(segments: list[tuple[int, list[int]]]) -> str:
     return " ".join(parts)
 
 
-def _origin_as(segments: list[tuple[int, list[int]]]) -> int | None:
+def _origin_as(segments: Segments) -> int | None:
     """The last AS of the last AS_SEQUENCE (the originating network), if the path ends in one."""
     if segments and segments[-1][0] == _AS_SEQUENCE and segments[-1][1]:
         return segments[-1][1][-1]
@@ -184,7 +186,9 @@ def _mp_unreach(attrs: Attributes, data: bytes, addpath: bool) -> None:
     attrs.mp_withdrawn = parse_nlri(afi, data[3:], addpath)
 
 
-def _decode_one(raw: _Raw, attrs: Attributes, code: int, value: bytes, asn_len: int, addpath: bool) -> None:
+def _decode_one(
+    raw: _Raw, attrs: Attributes, code: int, value: bytes, *, asn_len: int, addpath: bool
+) -> None:
     """Apply one attribute (type ``code``) to the values being collected."""
     if code == 1:
         raw.origin = value[0]
@@ -219,17 +223,16 @@ def _finish(raw: _Raw, attrs: Attributes, asn_len: int) -> None:
     if asn_len == 2:
         if aggregator and raw.as4_aggregator and aggregator[0] == AS_TRANS:
             aggregator = raw.as4_aggregator
-        if segments is not None and raw.as4_segments is not None and _count(segments) >= _count(raw.as4_segments):
-            segments = _merge_as4(segments, raw.as4_segments)
+        new = raw.as4_segments
+        if segments is not None and new is not None and _count(segments) >= _count(new):
+            segments = _merge_as4(segments, new)
     if segments is not None:
         attrs.as_path = _path_text(segments)
         attrs.origin_as = _origin_as(segments)
     attrs.origin = ORIGINS[raw.origin] if raw.origin < 3 else "INCOMPLETE"
     attrs.next_hop = raw.next_hop
     agg = f"{aggregator[0]} {aggregator[1]}" if aggregator else ""
-    attrs.tail = (
-        f"{raw.local_pref}|{raw.med}|{raw.communities or ''}|{'AG' if raw.atomic else 'NAG'}|{agg}|"
-    )
+    attrs.tail = f"{raw.local_pref}|{raw.med}|{raw.communities or ''}|{'AG' if raw.atomic else 'NAG'}|{agg}|"
 
 
 def decode_attributes(data: bytes, asn_len: int, addpath: bool = False) -> Attributes:
@@ -247,7 +250,7 @@ def decode_attributes(data: bytes, asn_len: int, addpath: bool = False) -> Attri
             pos += 3
         if pos + length > end:
             raise ValueError(f"attribute {code} runs past the attribute block")
-        _decode_one(raw, attrs, code, data[pos : pos + length], asn_len, addpath)
+        _decode_one(raw, attrs, code, data[pos : pos + length], asn_len=asn_len, addpath=addpath)
         pos += length
     _finish(raw, attrs, asn_len)
     return attrs

@@ -9,13 +9,14 @@ a broken compressed stream) ends the file: the whole records before it have been
 
 from __future__ import annotations
 
+import bz2
 import socket
 import struct
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Final, NamedTuple
+from typing import IO, Any, Final, NamedTuple
 
 from netvigil.model.errors import InputError
 from netvigil.sources.mrt.attributes import EMPTY, AttributeCache, Attributes, parse_nlri, prefix_text
@@ -109,7 +110,9 @@ def _peer_index(body: bytes, table: _PeerTable) -> None:
     table.peers = peers
 
 
-def _rib(head: tuple[int, int, int], body: bytes, table: _PeerTable, cache: AttributeCache) -> list[MrtElement]:
+def _rib(
+    head: tuple[int, int, int], body: bytes, table: _PeerTable, cache: AttributeCache
+) -> list[MrtElement]:
     """Decode one TABLE_DUMP_V2 RIB record (RFC 6396 4.3.2-4.3.4, RFC 8050)."""
     time, sub, _ = head
     addpath = sub >= 8
@@ -167,7 +170,7 @@ def _table_dump(head: tuple[int, int, int], body: bytes, cache: AttributeCache) 
 
 
 def _bgp4mp_name(et: bool, local: bool, addpath: bool) -> str:
-    """bgpdump's name for a BGP4MP record kind."""
+    """The name bgpdump gives a BGP4MP record kind."""
     return "BGP4MP" + ("_ET" if et else "") + ("_LOCAL" if local else "") + ("_AP" if addpath else "")
 
 
@@ -188,13 +191,16 @@ def _bgp4mp(head: tuple[int, int, int], body: bytes, et: bool, cache: AttributeC
         return [MrtElement(name, time, usec, "STATE", peer_ip, peer_as, "", EMPTY, "", None, old, new)]
     if sub not in (1, 4, 6, 7, 8, 9, 10, 11):
         return []
-    return _update(body, pos, (name, time, usec, peer_ip, peer_as), asn_len, sub >= 8, cache)
+    return _update(
+        body, pos, (name, time, usec, peer_ip, peer_as), asn_len=asn_len, addpath=sub >= 8, cache=cache
+    )
 
 
 def _update(
     body: bytes,
     pos: int,
     who: tuple[str, int, int, str, int],
+    *,
     asn_len: int,
     addpath: bool,
     cache: AttributeCache,
@@ -222,8 +228,8 @@ def _update(
     out.extend(MrtElement(name, time, usec, "W", peer_ip, peer_as, p, EMPTY, "") for p in attrs.mp_withdrawn)
     hop = attrs.next_hop
     out.extend(MrtElement(name, time, usec, "A", peer_ip, peer_as, p, attrs, hop) for p in announced)
-    mp_hop = attrs.mp_next_hop or ""
-    out.extend(MrtElement(name, time, usec, "A", peer_ip, peer_as, p, attrs, mp_hop) for p in attrs.mp_announced)
+    hop = attrs.mp_next_hop or ""
+    out.extend(MrtElement(name, time, usec, "A", peer_ip, peer_as, p, attrs, hop) for p in attrs.mp_announced)
     return out
 
 
@@ -251,32 +257,77 @@ class MrtDecoder:
         return None
 
 
-class _Blocks:
-    """A decompressed stream read in large blocks, with the offset of what has been consumed."""
+def decompressed_blocks(raw: IO[bytes], errors: list[str]) -> Iterator[bytes]:
+    """Blocks of ``raw`` decompressed by its magic bytes (gzip, bzip2 or none), member after member.
 
-    def __init__(self, stream: IO[bytes], tick: Callable[[], None] | None) -> None:
-        self.stream = stream
+    Decompression is driven by hand so that a stream cut short still gives every byte before the
+    cut; what went wrong is appended to ``errors``.
+    """
+    head = raw.read(3)
+    if head[:2] == b"\x1f\x8b":
+        make: Callable[[], Any] = lambda: zlib.decompressobj(wbits=31)  # noqa: E731
+    elif head == b"BZh":
+        make = bz2.BZ2Decompressor
+    else:
+        yield head
+        yield from iter(lambda: raw.read(_CHUNK), b"")
+        return
+    yield from _inflate(head, raw, make, errors)
+
+
+def _inflate(head: bytes, raw: IO[bytes], make: Callable[[], Any], errors: list[str]) -> Iterator[bytes]:
+    """Run decompressors over ``raw`` (one per concatenated member) and yield what they give."""
+    engine = make()
+    pending = head
+    while True:
+        if not pending:
+            pending = raw.read(_CHUNK)
+            if not pending:
+                break
+        try:
+            out = engine.decompress(pending)
+        except (OSError, EOFError, ValueError, zlib.error) as exc:
+            errors.append(f"the compressed stream is damaged ({exc})")
+            return
+        pending = b""
+        if out:
+            yield out
+        if engine.eof:
+            pending = engine.unused_data
+            if not pending and not (pending := raw.read(_CHUNK)):
+                return
+            engine = make()
+    if not engine.eof:
+        errors.append("the compressed stream ends before its end marker (file cut short?)")
+
+
+class _Blocks:
+    """A byte stream consumed record by record, with the offset of what has been consumed."""
+
+    def __init__(self, blocks: Iterator[bytes], errors: list[str], tick: Callable[[], None] | None) -> None:
+        self.blocks = blocks
+        self.errors = errors
         self.buf = b""
         self.pos = 0
         self.base = 0
         self.eof = False
-        self.error: str | None = None
         self.tick = tick
 
     def want(self, size: int) -> bool:
         """Make ``size`` bytes available from ``pos``; False at the end of the stream."""
         while len(self.buf) - self.pos < size and not self.eof:
             self.base += self.pos
-            self.buf = self.buf[self.pos :]
+            parts = [self.buf[self.pos :]]
+            have = len(parts[0])
             self.pos = 0
-            try:
-                block = self.stream.read(max(_CHUNK, size))
-            except (EOFError, OSError, zlib.error) as exc:
-                block = b""
-                self.error = f"the compressed stream is damaged ({exc})"
-            if not block:
-                self.eof = True
-            self.buf += block
+            while have < max(size, _CHUNK):
+                block = next(self.blocks, b"")
+                if not block:
+                    self.eof = True
+                    break
+                parts.append(block)
+                have += len(block)
+            self.buf = b"".join(parts)
             if self.tick:
                 self.tick()
         return len(self.buf) - self.pos >= size
@@ -288,15 +339,20 @@ def _type_known(typ: int) -> bool:
 
 
 def iter_elements(
-    stream: IO[bytes],
+    blocks_in: Iterator[bytes],
     report: ParseReport,
     *,
     strict: bool = False,
     name: str = "<stream>",
     tick: Callable[[], None] | None = None,
+    errors: list[str] | None = None,
 ) -> Iterator[MrtElement]:
-    """Yield every element of an MRT stream; damage goes to ``report`` (or raises when ``strict``)."""
-    blocks = _Blocks(stream, tick)
+    """Yield every element of an MRT byte stream given as blocks; damage goes to ``report``.
+
+    With ``strict`` the first damaged record raises InputError instead. ``errors`` collects what the
+    producer of the blocks found wrong (a broken compressed stream).
+    """
+    blocks = _Blocks(blocks_in, errors if errors is not None else [], tick)
     decoder = MrtDecoder()
     index = 0
     while blocks.want(12):
@@ -304,7 +360,10 @@ def iter_elements(
         time, typ, sub, length = _HEADER.unpack_from(blocks.buf, blocks.pos)
         if not _type_known(typ) or length > MAX_RECORD:
             why = f"unknown MRT type {typ}" if not _type_known(typ) else f"implausible record length {length}"
-            _damage(report, Damage(offset, index, why + "; cannot find the next record"), strict, name)
+            why += "; cannot find the next record"
+            if index == 0:
+                why += " (is this an MRT file?)"
+            _damage(report, Damage(offset, index, why), strict, name)
             report.truncated = True
             return
         if not blocks.want(12 + length):
@@ -330,7 +389,7 @@ def _end_of_stream(blocks: _Blocks, report: ParseReport, index: int, strict: boo
     """Report bytes left over at the end (a record cut short) or a broken compressed stream."""
     left = len(blocks.buf) - blocks.pos
     offset = blocks.base + blocks.pos
-    if left == 0 and blocks.error is None:
+    if left == 0 and not blocks.errors:
         return
     report.truncated = True
     if left >= 12:
@@ -340,8 +399,8 @@ def _end_of_stream(blocks: _Blocks, report: ParseReport, index: int, strict: boo
         why = f"record cut short: {left} bytes of a 12-byte header remain"
     else:
         why = "no more records"
-    if blocks.error:
-        why = f"{blocks.error}; {why}"
+    if blocks.errors:
+        why = f"{blocks.errors[0]}; {why}"
     _damage(report, Damage(offset, index, why), strict, name)
 
 
@@ -360,11 +419,13 @@ def read_elements(
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[MrtElement]:
     """Elements of an MRT file (plain, .gz or .bz2 by suffix), streamed; see :func:`iter_elements`."""
-    stream, raw = open_binary(path)
+    _stream, raw = open_binary(path)  # checks the suffix against the content
+    errors: list[str] = []
 
     def tick() -> None:
         if progress is not None:
             progress(raw.tell())
 
-    with stream, raw:
-        yield from iter_elements(stream, report, strict=strict, name=str(path), tick=tick)
+    with raw:
+        blocks = decompressed_blocks(raw, errors)
+        yield from iter_elements(blocks, report, strict=strict, name=str(path), tick=tick, errors=errors)
