@@ -88,8 +88,12 @@ def import_ooni_file(
 
 
 def reachability_points(counts: Iterable[table.ReachabilityCount], min_tests: int = 1) -> list[SignalPoint]:
-    """Aggregate per-network counts to (service, country) and (service, ASN) shares of success."""
-    sums: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    """Aggregate per-network counts to (service, country) and (service, ASN) shares.
+
+    Two signals per bin and entity: ``reachability`` (share of tests that were ok) and ``throttled``
+    (share of tests that saw throttling); bins with fewer than ``min_tests`` tests are left out.
+    """
+    sums: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for c in counts:
         service = SERVICE_OF_TEST.get(c.test_name)
         if service is None:
@@ -99,11 +103,13 @@ def reachability_points(counts: Iterable[table.ReachabilityCount], min_tests: in
             acc = sums[(c.bin_start, f"service:{service}@{scope}")]
             acc[0] += c.ok
             acc[1] += c.total
-    return [
-        SignalPoint(t, entity, "reachability", ok / total, "ooni")
-        for (t, entity), (ok, total) in sorted(sums.items())
-        if total >= min_tests
-    ]
+            acc[2] += c.throttled
+    points: list[SignalPoint] = []
+    for (t, entity), (ok, total, throttled) in sorted(sums.items()):
+        if total >= min_tests:
+            points.append(SignalPoint(t, entity, "reachability", ok / total, "ooni"))
+            points.append(SignalPoint(t, entity, "throttled", throttled / total, "ooni"))
+    return points
 
 
 def refresh_reachability(store: DuckDBStore, since: int, until: int, step: int = DEFAULT_STEP) -> int:

@@ -144,17 +144,19 @@ class ReachabilityCount:
     probe_asn: str
     ok: int
     total: int
+    throttled: int = 0
 
 
 def reachability_counts(store: DuckDBStore, since: int, until: int, step: int) -> list[ReachabilityCount]:
     """Per bin, test and network: tests that were ``ok`` of those that ran (``failure`` excluded)."""
     sql = (
         f"SELECT (measurement_start_time // {int(step)}) * {int(step)} AS bin, test_name, probe_cc, "
-        "probe_asn, count(*) FILTER (WHERE verdict = 'ok') AS ok, count(*) AS total "
+        "probe_asn, count(*) FILTER (WHERE verdict = 'ok') AS ok, count(*) AS total, "
+        "count(*) FILTER (WHERE blocking_type = 'throttling') AS throttled "
         f"FROM {TABLE} WHERE measurement_start_time >= ? AND measurement_start_time < ? "
         "AND verdict <> 'failure' GROUP BY ALL ORDER BY bin, test_name, probe_cc, probe_asn"
     )
     with _cursor(store) as cur:
         rows = cur.execute(sql, [since, until]).fetchall()
-    return [ReachabilityCount(int(b), t, c, a, int(o), int(n)) for b, t, c, a, o, n in rows]
+    return [ReachabilityCount(int(b), t, c, a, int(o), int(n), int(x)) for b, t, c, a, o, n, x in rows]
 

@@ -1,0 +1,215 @@
+"""Service events: a service blocked, or throttled, while the network it is tested from is up.
+
+Input is the ``reachability`` signal (share of a service's tests that succeeded, 0..1) per service
+entity such as ``service:whatsapp@country:KZ``, optionally the ``throttled`` signal (share of tests
+whose handshakes succeeded but were much slower than a baseline site on the same network), and a
+``network_up(scope, time)`` callback that says whether general connectivity of the scope was normal.
+
+The state machine, per series, on a regular grid of ``step`` seconds:
+
+* ordinary level: the median of the series over the trailing ``baseline_seconds`` (bins inside an
+  event excluded); until ``min_history`` bins exist, 1.0 (every test succeeding).
+* a bin is *bad* when its value is below ``drop_percent`` % of ordinary **and** below
+  ``max_share`` in absolute terms **and** the network is up. Partial failures (a few tests of many
+  failing, one flaky endpoint) stay above both thresholds and never open an event.
+* an event opens after ``open_bins`` consecutive bad bins and ends after ``close_bins`` consecutive
+  bins back above ``recover_percent`` % of ordinary. Missing bins (no tests) neither open nor close
+  an event; a bin where the network is down closes it (that is an outage, not a service event).
+* kind: ``throttling`` when, over the event, throttled tests make up at least ``throttled_share`` of
+  the failed ones; otherwise ``service_blocking``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from netvigil.detect.events import event_id
+from netvigil.model.events import Event, EventKind, Phase
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+SeriesMap = Mapping[str, tuple[npt.NDArray[np.int64], npt.NDArray[np.float64]]]
+
+SERVICE_NAMES: dict[str, str] = {
+    "whatsapp": "WhatsApp",
+    "telegram": "Telegram",
+    "signal": "Signal",
+    "facebook_messenger": "Facebook Messenger",
+    "web": "Websites",
+    "tor": "Tor",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceConfig:
+    """Thresholds of the service-event state machine (see the module docstring)."""
+
+    drop_percent: float = 50.0
+    max_share: float = 0.6
+    recover_percent: float = 75.0
+    open_bins: int = 2
+    close_bins: int = 2
+    baseline_seconds: int = 3 * 86_400
+    min_history: int = 6
+    throttled_share: float = 0.5
+
+
+@dataclass(slots=True)
+class _Open:
+    start: int
+    levels: list[float]
+    failed: float = 0.0
+    throttled: float = 0.0
+
+
+def split_entity(entity: str) -> tuple[str, str]:
+    """``service:whatsapp@country:KZ`` → (``whatsapp``, ``country:KZ``)."""
+    head, _, scope = entity.partition("@")
+    return head.removeprefix("service:"), scope
+
+
+def _on_grid(times: IntArray, values: FloatArray, step: int) -> tuple[IntArray, FloatArray]:
+    order = np.argsort(times, kind="stable")
+    times, values = times[order], values[order]
+    start = int(times[0]) - int(times[0]) % step
+    grid = np.arange(start, int(times[-1]) + 1, step, dtype=np.int64)
+    out = np.full(len(grid), np.nan)
+    out[(times - start) // step] = values
+    return grid, out
+
+
+def _lookup(series: tuple[IntArray, FloatArray] | None, step: int) -> dict[int, float]:
+    if series is None or len(series[0]) == 0:
+        return {}
+    times, values = series
+    return {int(t) - int(t) % step: float(v) for t, v in zip(times, values, strict=True)}
+
+
+class _Tracker:
+    """One series' state machine; feed bins in time order with :meth:`feed`."""
+
+    def __init__(self, entity: str, step: int, config: ServiceConfig, throttled: dict[int, float]):
+        self.entity, self.step, self.config, self.throttled = entity, step, config, throttled
+        self.history: list[float] = []
+        self.open: _Open | None = None
+        self.bad_run: list[tuple[int, float, float]] = []
+        self.good_run = 0
+        self.events: list[Event] = []
+
+    def ordinary(self) -> float:
+        window = self.config.baseline_seconds // self.step
+        recent = [v for v in self.history[-window:] if not np.isnan(v)]
+        if len(recent) < self.config.min_history:
+            return 1.0
+        return max(float(np.median(recent)), 1e-6)
+
+    def feed(self, t: int, value: float, up: bool) -> None:
+        if not up:
+            self._close(t)
+            self.bad_run.clear()
+            return
+        if np.isnan(value):
+            return
+        ordinary = self.ordinary()
+        level = 100.0 * value / ordinary
+        cfg = self.config
+        bad = level < cfg.drop_percent and value < cfg.max_share
+        if self.open is not None:
+            self._feed_open(t, value, level)
+        elif bad:
+            self.bad_run.append((t, value, level))
+            if len(self.bad_run) >= cfg.open_bins:
+                first = self.bad_run[0][0]
+                self.open = _Open(first, [])
+                for bt, bv, bl in self.bad_run:
+                    self._account(bt, bv, bl)
+                self.bad_run.clear()
+        else:
+            self.bad_run.clear()
+            self.history.append(value)
+
+    def _account(self, t: int, value: float, level: float) -> None:
+        if self.open is not None:
+            self.open.levels.append(level)
+            self.open.failed += 1.0 - value
+            self.open.throttled += min(self.throttled.get(t, 0.0), 1.0 - value)
+
+    def finish(self) -> list[Event]:
+        """Every event seen, the last one ongoing (``end`` null) if the series ends inside it."""
+        if self.open is not None:
+            self.events.append(self._event(self.open, None))
+            self.open = None
+        return self.events
+
+    def _feed_open(self, t: int, value: float, level: float) -> None:
+        if level >= self.config.recover_percent:
+            self.good_run += 1
+            if self.good_run >= self.config.close_bins:
+                self._close(t - (self.good_run - 1) * self.step)
+            return
+        self.good_run = 0
+        self._account(t, value, level)
+
+    def _close(self, end: int | None) -> None:
+        if self.open is None:
+            return
+        self.events.append(self._event(self.open, end))
+        self.open = None
+        self.good_run = 0
+
+    def _event(self, span: _Open, end: int | None) -> Event:
+        service, scope = split_entity(self.entity)
+        cfg = self.config
+        throttling = span.failed > 0 and span.throttled / span.failed >= cfg.throttled_share
+        kind: EventKind = "throttling" if throttling else "service_blocking"
+        level = float(min(span.levels))
+        bins = len(span.levels)
+        confidence = min(1.0, 0.5 + 0.1 * bins) * (1.0 - min(level, 100.0) / 200.0)
+        note = "throttled: handshakes much slower than the baseline site" if throttling else "blocked"
+        return Event(
+            id=event_id(self.entity, span.start),
+            entity=self.entity,
+            entity_name=f"{SERVICE_NAMES.get(service, service)} in {scope or 'all networks'}",
+            kind=kind,
+            scope="service",
+            start=span.start,
+            end=end,
+            level=level,
+            signals=("reachability", "throttled") if throttling else ("reachability",),
+            confidence=round(confidence, 3),
+            services=(service,),
+            phases=(Phase(span.start, end, level, note),),
+            end_reason=None if end is None else "restored",
+            step=self.step,
+        )
+
+
+def detect_service_events(
+    series: SeriesMap,
+    network_up: Callable[[str, int], bool],
+    step: int,
+    config: ServiceConfig | None = None,
+    throttled: SeriesMap | None = None,
+) -> list[Event]:
+    """Service events of every series (keyed by service entity), sorted by start then entity.
+
+    ``throttled`` (optional, same keys) is the share of tests per bin that ran into throttling; it
+    decides between the kinds ``throttling`` and ``service_blocking``.
+    """
+    config = config or ServiceConfig()
+    events: list[Event] = []
+    for entity in sorted(series):
+        times, values = series[entity]
+        if len(times) == 0:
+            continue
+        grid, on_grid = _on_grid(np.asarray(times, np.int64), np.asarray(values, np.float64), step)
+        tracker = _Tracker(entity, step, config, _lookup((throttled or {}).get(entity), step))
+        _, scope = split_entity(entity)
+        for t, value in zip(grid.tolist(), on_grid.tolist(), strict=True):
+            tracker.feed(t, value, network_up(scope, t))
+        events.extend(tracker.finish())
+    return sorted(events, key=lambda e: (e.start, e.entity))
