@@ -1,0 +1,273 @@
+"""Routing visibility per entity, IODA's method, kept up to date route by route.
+
+A *full-feed* peer is one routing more than ``full_feed_v4`` IPv4 prefixes (400k by default) or
+``full_feed_v6`` IPv6 prefixes. A prefix is *visible* when more than half of the full-feed peers of
+its address family route it. Per bin (300 s by default) and per entity the aggregator reports:
+
+- ``bgp``: routed /24 equivalents of the visible IPv4 prefixes (a /16 counts 256);
+- ``bgp6``: routed /48 equivalents of the visible IPv6 prefixes;
+- ``bgp_updates``: announcements plus withdrawals seen in the bin, from any peer.
+
+The routing table is built once (a RIB snapshot, then updates applied one by one): each route
+change moves a per-prefix peer count and, when that crosses the majority line, the entity sums.
+Only a change in the set of full-feed peers recounts the prefixes. Overlapping prefixes of one
+entity are added, not merged (a visible /16 and a visible /24 inside it count 257): the signal is
+compared with its own past, so a constant overlap does not move it. Each point's ``source`` is
+``bgp:<input>:map=<mapping>``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from netvigil.geo.routing import slash24_equivalents
+from netvigil.model.signals import SignalPoint
+
+EntityMap = Callable[[str, int | None], tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class VisibilityConfig:
+    """Settings of the visibility signal (see the module docstring)."""
+
+    step: int = 300
+    full_feed_v4: int = 400_000
+    full_feed_v6: int = 100_000
+
+
+class _Peer:
+    """One peer's routes: a byte per prefix id (1 = routed), and counts per family."""
+
+    __slots__ = ("full", "n4", "n6", "routes")
+
+    def __init__(self) -> None:
+        self.routes = bytearray()
+        self.n4 = 0
+        self.n6 = 0
+        self.full = False
+
+
+class _Prefixes:
+    """Every prefix seen, by dense id: text, family, size, origin, entities, peer count, visible."""
+
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.text: list[str] = []
+        self.v6 = bytearray()
+        self.size: list[float] = []
+        self.origin: list[int | None] = []
+        self.entities: list[tuple[str, ...]] = []
+        self.count: list[int] = []
+        self.visible = bytearray()
+
+    def add(self, prefix: str) -> int:
+        """The id of a prefix, new ones appended."""
+        pid = len(self.text)
+        self.ids[prefix] = pid
+        v6, size = slash24_equivalents(prefix)
+        self.text.append(prefix)
+        self.v6.append(v6)
+        self.size.append(size)
+        self.origin.append(None)
+        self.entities.append(())
+        self.count.append(0)
+        self.visible.append(0)
+        return pid
+
+
+class VisibilityAggregator:
+    """Feed it routes in time order; it returns the points of each bin as the bin closes."""
+
+    def __init__(self, mapper: EntityMap, source: str, config: VisibilityConfig | None = None) -> None:
+        self.config = config or VisibilityConfig()
+        self.mapper = mapper
+        self.source = source
+        self.peers: dict[str, _Peer] = {}
+        self.prefixes = _Prefixes()
+        self.sums: tuple[dict[str, float], dict[str, float]] = (defaultdict(float), defaultdict(float))
+        self.updates: dict[str, int] = defaultdict(int)
+        self.known: tuple[set[str], set[str]] = (set(), set())
+        self.full_counts = [0, 0]
+        self.bin: int | None = None
+
+    # -- input ---------------------------------------------------------------------------------
+
+    def announce(
+        self, time: int, peer: str, prefix: str, origin: int | None, *, rib: bool = False
+    ) -> list[SignalPoint]:
+        """A peer routes ``prefix`` (originated by ``origin``); ``rib`` for snapshot entries."""
+        out = self._advance(time)
+        pid = self.prefixes.ids.get(prefix)
+        if pid is None:
+            pid = self.prefixes.add(prefix)
+        if origin != self.prefixes.origin[pid] or not self.prefixes.entities[pid]:
+            self._set_origin(pid, origin)
+        state = self._peer(peer)
+        routes = state.routes
+        if len(routes) <= pid:
+            routes.extend(bytes(pid + 1 - len(routes) + 1024))
+        if not routes[pid]:
+            routes[pid] = 1
+            if self.prefixes.v6[pid]:
+                state.n6 += 1
+            else:
+                state.n4 += 1
+            if state.full:
+                self._count(pid, 1)
+        if not rib:
+            for entity in self.prefixes.entities[pid]:
+                self.updates[entity] += 1
+        return out
+
+    def withdraw(self, time: int, peer: str, prefix: str) -> list[SignalPoint]:
+        """A peer no longer routes ``prefix``."""
+        out = self._advance(time)
+        pid = self.prefixes.ids.get(prefix)
+        if pid is None:
+            pid = self.prefixes.add(prefix)
+            self._set_origin(pid, None)
+        for entity in self.prefixes.entities[pid]:
+            self.updates[entity] += 1
+        state = self.peers.get(peer)
+        if state is not None and pid < len(state.routes) and state.routes[pid]:
+            self._drop(state, pid)
+        return out
+
+    def peer_down(self, time: int, peer: str) -> list[SignalPoint]:
+        """A session went down: every route of the peer is gone."""
+        out = self._advance(time)
+        state = self.peers.get(peer)
+        if state is not None:
+            for pid, routed in enumerate(state.routes):
+                if routed:
+                    self._drop(state, pid)
+        return out
+
+    def flush(self) -> list[SignalPoint]:
+        """Close the open bin (at the end of the input)."""
+        if self.bin is None:
+            return []
+        points = self._close(self.bin)
+        self.bin = None
+        return points
+
+    # -- state ---------------------------------------------------------------------------------
+
+    def _peer(self, peer: str) -> _Peer:
+        state = self.peers.get(peer)
+        if state is None:
+            state = self.peers[peer] = _Peer()
+        return state
+
+    def _drop(self, state: _Peer, pid: int) -> None:
+        state.routes[pid] = 0
+        if self.prefixes.v6[pid]:
+            state.n6 -= 1
+        else:
+            state.n4 -= 1
+        if state.full:
+            self._count(pid, -1)
+
+    def _count(self, pid: int, delta: int) -> None:
+        """Move a prefix's full-feed peer count; update entity sums when it crosses the majority."""
+        p = self.prefixes
+        p.count[pid] += delta
+        family = p.v6[pid]
+        now = 2 * p.count[pid] > self.full_counts[family] > 0
+        if now != bool(p.visible[pid]):
+            p.visible[pid] = now
+            sign = 1.0 if now else -1.0
+            sums = self.sums[family]
+            for entity in p.entities[pid]:
+                sums[entity] += sign * p.size[pid]
+
+    def _set_origin(self, pid: int, origin: int | None) -> None:
+        """Map a prefix to its entities (again, when its origin AS changes)."""
+        p = self.prefixes
+        entities = self.mapper(p.text[pid], origin)
+        family = p.v6[pid]
+        if p.visible[pid]:
+            sums = self.sums[family]
+            for entity in p.entities[pid]:
+                sums[entity] -= p.size[pid]
+            for entity in entities:
+                sums[entity] += p.size[pid]
+        p.origin[pid] = origin
+        p.entities[pid] = entities
+        self.known[family].update(entities)
+
+    def _refresh_full_feed(self) -> None:
+        """Re-decide which peers are full-feed; on a change, recount every prefix."""
+        cfg = self.config
+        changed = False
+        for state in self.peers.values():
+            full = state.n4 > cfg.full_feed_v4 or state.n6 > cfg.full_feed_v6
+            if full != state.full:
+                state.full = full
+                changed = True
+        if changed:
+            self._recount()
+
+    def _recount(self) -> None:
+        p = self.prefixes
+        full = [s for s in self.peers.values() if s.full]
+        self.full_counts = [
+            sum(1 for s in full if s.n4 > self.config.full_feed_v4),
+            sum(1 for s in full if s.n6 > self.config.full_feed_v6),
+        ]
+        n = len(p.text)
+        counts = np.zeros(n, dtype=np.int32)
+        for state in full:
+            routed = np.frombuffer(bytes(state.routes[:n]), dtype=np.uint8)
+            counts[: len(routed)] += routed
+        v6 = np.frombuffer(bytes(p.v6), dtype=np.uint8).astype(bool)
+        need = np.where(v6, self.full_counts[1], self.full_counts[0])
+        visible = (2 * counts > need) & (need > 0)
+        p.count = counts.tolist()
+        p.visible = bytearray(visible.astype(np.uint8).tobytes())
+        self.sums = (defaultdict(float), defaultdict(float))
+        for pid in np.flatnonzero(visible).tolist():
+            sums = self.sums[p.v6[pid]]
+            for entity in p.entities[pid]:
+                sums[entity] += p.size[pid]
+
+    # -- bins ----------------------------------------------------------------------------------
+
+    def _advance(self, time: int) -> list[SignalPoint]:
+        """Close every bin that ends at or before ``time``."""
+        start = time - time % self.config.step
+        if self.bin is None:
+            self.bin = start
+            return []
+        if start <= self.bin:
+            return []
+        out = self._close(self.bin)
+        for empty in range(self.bin + self.config.step, start, self.config.step):
+            out.extend(self._close(empty))
+        self.bin = start
+        return out
+
+    def _close(self, start: int) -> list[SignalPoint]:
+        """The points of one bin: routing state at its end, updates during it."""
+        self._refresh_full_feed()
+        source = self.source
+        out: list[SignalPoint] = []
+        for family, signal in ((0, "bgp"), (1, "bgp6")):
+            if self.full_counts[family] == 0:
+                continue
+            sums = self.sums[family]
+            out.extend(
+                SignalPoint(start, e, signal, max(0.0, round(sums.get(e, 0.0), 6)), source)
+                for e in sorted(self.known[family])
+            )
+        known = self.known[0] | self.known[1]
+        updates = self.updates
+        out.extend(
+            SignalPoint(start, e, "bgp_updates", float(updates.get(e, 0)), source) for e in sorted(known)
+        )
+        self.updates = defaultdict(int)
+        return out
