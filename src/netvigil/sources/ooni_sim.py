@@ -1,0 +1,194 @@
+"""Simulated OONI measurements from a scenario's ground truth, in OONI's data format.
+
+For replays (the Kazakhstan demo) and tests: each test of each network succeeds with the
+probability the :class:`~netvigil.model.timeline.Timeline` gives for that service there and then.
+A failing test fails the way the scenario suggests: with a timeout when the network itself is
+down (connectivity below half), with a TLS reset on the service's name otherwise (SNI filtering,
+what Kazakh ISPs used). Measurements made while the network was down reach the observatory only
+when it is back: their ``measurement_uid`` carries that later receive time, as OONI's does.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any, Final
+
+from netvigil.model.timeline import Timeline
+from netvigil.sources.ooni import ooni_time
+
+SERVICE_OF: Final[dict[str, str]] = {
+    "whatsapp": "whatsapp",
+    "telegram": "telegram",
+    "signal": "signal",
+    "web_connectivity": "web",
+}
+WEB_URLS: Final = ("https://www.facebook.com/", "https://www.youtube.com/", "https://tengrinews.kz/")
+TELEGRAM_DCS: Final = ("149.154.175.50", "149.154.167.51", "149.154.175.100", "149.154.167.91")
+SOFTWARE: Final = {"software_name": "netvigil-sim", "software_version": "0.1.0"}
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How one simulated test went: ``None`` failure is success, else the OONI failure string."""
+
+    failure: str | None
+    operation: str | None
+
+
+def _outcome(rng: random.Random, p_ok: float, connectivity: float) -> Outcome:
+    if rng.random() < p_ok:
+        return Outcome(None, None)
+    if connectivity < 0.5:
+        return Outcome("generic_timeout_error", "connect")
+    return Outcome("connection_reset", "tls_handshake")
+
+
+def _tcp(ips: tuple[str, ...], port: int, failure: str | None) -> list[dict[str, Any]]:
+    return [
+        {"ip": ip, "port": port, "status": {"success": failure is None, "failure": failure}} for ip in ips
+    ]
+
+
+def _request(url: str, failure: str | None) -> dict[str, Any]:
+    response = None if failure else {"code": 200, "body": "", "headers": {}}
+    return {"request": {"url": url, "method": "GET"}, "response": response, "failure": failure}
+
+
+def whatsapp_keys(out: Outcome) -> dict[str, Any]:
+    """test_keys of OONI's whatsapp test (ts-018) for one outcome."""
+    status = "ok" if out.failure is None else "blocked"
+    tcp_failure = out.failure if out.operation == "connect" else None
+    return {
+        "requests": [
+            _request("https://web.whatsapp.com/", out.failure),
+            _request("https://v.whatsapp.net/v2/register", out.failure),
+        ],
+        "tcp_connect": _tcp(("157.240.1.53", "157.240.2.53"), 443, tcp_failure),
+        "registration_server_failure": out.failure,
+        "registration_server_status": status,
+        "whatsapp_endpoints_status": "blocked" if tcp_failure else "ok",
+        "whatsapp_web_failure": out.failure,
+        "whatsapp_web_status": status,
+        "whatsapp_endpoints_blocked": [],
+        "whatsapp_endpoints_dns_inconsistent": [],
+        "failed_operation": out.operation,
+        "failure": out.failure,
+    }
+
+
+def telegram_keys(out: Outcome) -> dict[str, Any]:
+    """test_keys of OONI's telegram test (ts-020): data centres over TCP and HTTP, plus web."""
+    tcp_failure = out.failure if out.operation == "connect" else None
+    http_failure = out.failure
+    return {
+        "tcp_connect": _tcp(TELEGRAM_DCS, 443, tcp_failure),
+        "requests": [_request(f"http://{ip}:443/", http_failure) for ip in TELEGRAM_DCS]
+        + [_request("https://web.telegram.org/", out.failure)],
+        "telegram_tcp_blocking": tcp_failure is not None,
+        "telegram_http_blocking": http_failure is not None,
+        "telegram_web_failure": out.failure,
+        "telegram_web_status": "ok" if out.failure is None else "blocked",
+    }
+
+
+def signal_keys(out: Outcome) -> dict[str, Any]:
+    """test_keys of OONI's signal test (ts-029)."""
+    return {
+        "signal_backend_status": "ok" if out.failure is None else "blocked",
+        "signal_backend_failure": out.failure,
+        "failed_operation": out.operation,
+        "failure": out.failure,
+        "requests": [_request("https://textsecure-service.whispersystems.org/", out.failure)],
+    }
+
+
+def web_connectivity_keys(out: Outcome) -> dict[str, Any]:
+    """test_keys of OONI's web_connectivity (ts-017), the probe's own analysis included."""
+    blocked = out.failure is not None
+    blocking: str | bool = False
+    if blocked:
+        blocking = "tcp_ip" if out.operation == "connect" else "http-failure"
+    return {
+        "accessible": not blocked,
+        "blocking": blocking,
+        "dns_experiment_failure": None,
+        "http_experiment_failure": out.failure if out.operation != "connect" else None,
+        "control_failure": None,
+        "tcp_connect": _tcp(("192.0.2.10",), 443, out.failure if out.operation == "connect" else None),
+        "queries": [],
+        "requests": [],
+        "dns_consistency": "consistent",
+        "title_match": None if blocked else True,
+    }
+
+
+KEYS_OF: Final = {
+    "whatsapp": whatsapp_keys,
+    "telegram": telegram_keys,
+    "signal": signal_keys,
+    "web_connectivity": web_connectivity_keys,
+}
+VERSION_OF: Final = {
+    "whatsapp": "0.11.0",
+    "telegram": "0.3.0",
+    "signal": "0.2.5",
+    "web_connectivity": "0.4.3",
+}
+
+
+def _received(timeline: Timeline, asn_entity: str, t: int) -> int:
+    received = t + 60
+    while received < timeline.end + 14 * 86_400 and timeline.connectivity(asn_entity, received) < 0.5:
+        received += 3600
+    return received
+
+
+def envelope(test: str, cc: str, asn: int, t: int, received: int, rng: random.Random) -> dict[str, Any]:
+    """The OONI envelope of one simulated measurement (ids made from the seeded generator)."""
+    stamp = ooni_time(t).replace("-", "").replace(":", "").replace(" ", "T") + "Z"
+    tag = "".join(rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(16))
+    got = ooni_time(received).replace("-", "").replace(":", "").replace(" ", "")
+    return {
+        "measurement_uid": f"{got}.{rng.randrange(10**6):06d}_{cc}_{test.replace('_', '')}_{tag}",
+        "report_id": f"{stamp}_{test.replace('_', '')}_{cc}_{asn}_n1_{tag}",
+        "test_name": test,
+        "test_version": VERSION_OF[test],
+        "probe_cc": cc,
+        "probe_asn": f"AS{asn}",
+        "measurement_start_time": ooni_time(t),
+        "test_start_time": ooni_time(t),
+        "data_format_version": "0.2.0",
+        "annotations": {"engine_version": "3.21.0", "platform": "linux"},
+        **SOFTWARE,
+    }
+
+
+def simulate(
+    timeline: Timeline,
+    country: str,
+    asns: list[int],
+    *,
+    start: int,
+    end: int,
+    per_hour: int = 4,
+    seed: int = 0,
+) -> Iterator[dict[str, Any]]:
+    """OONI-format measurements of the four tests from each network, ``per_hour`` of each per hour."""
+    rng = random.Random(seed)
+    spacing = 3600 // per_hour
+    for t in range(start - start % spacing, end, spacing):
+        for asn in asns:
+            entity = f"asn:{asn}"
+            connectivity = timeline.connectivity(entity, t)
+            for test, service in SERVICE_OF.items():
+                at = t + rng.randrange(spacing)
+                out = _outcome(rng, timeline.service(service, entity, at), connectivity)
+                msm = envelope(test, country, asn, at, _received(timeline, entity, at), rng)
+                if test == "web_connectivity":
+                    msm["input"] = rng.choice(WEB_URLS)
+                else:
+                    msm["input"] = None
+                msm["test_keys"] = KEYS_OF[test](out)
+                yield msm
