@@ -14,11 +14,22 @@ from netvigil.model.errors import ConfigError
 
 @dataclass(frozen=True, slots=True)
 class SignalRule:
-    """How one signal is judged: thresholds in % of ordinary, and its weight in fusion (0 = context only)."""
+    """How one signal is judged: thresholds in % of ordinary, and its weights in fusion.
+
+    ``weight`` is its say when it shows a drop (0 = context only); ``veto`` its say when it looks
+    normal. They differ for BGP: lost routes are strong evidence of an outage, but routes that stay
+    announced are weak evidence against one (Kazakhstan 2022 kept most routes while traffic stopped).
+    """
 
     warning: float
     critical: float
     weight: float
+    veto: float | None = None
+
+    @property
+    def normal_weight(self) -> float:
+        """The weight of this signal while it looks normal."""
+        return self.weight if self.veto is None else self.veto
 
     def severity(self, level: float) -> float:
         """0 at or above warning, 1 at or below critical, linear in between."""
@@ -30,8 +41,8 @@ class SignalRule:
 
 
 DEFAULT_RULES: Final[dict[str, SignalRule]] = {
-    "bgp": SignalRule(warning=99.0, critical=50.0, weight=0.8),
-    "bgp6": SignalRule(warning=99.0, critical=50.0, weight=0.4),
+    "bgp": SignalRule(warning=99.0, critical=50.0, weight=0.8, veto=0.2),
+    "bgp6": SignalRule(warning=99.0, critical=50.0, weight=0.4, veto=0.1),
     "probe": SignalRule(warning=80.0, critical=50.0, weight=1.0),
     "traffic": SignalRule(warning=75.0, critical=40.0, weight=1.0),
     "reachability": SignalRule(warning=80.0, critical=50.0, weight=0.0),
@@ -70,8 +81,8 @@ class DetectorConfig:
             signal, dot, part = key.partition(".")
             if dot:
                 base = config.rule(signal)
-                if part not in ("warning", "critical", "weight"):
-                    raise ConfigError(f"{key}: a signal rule has warning, critical and weight")
+                if part not in ("warning", "critical", "weight", "veto"):
+                    raise ConfigError(f"{key}: a signal rule has warning, critical, weight and veto")
                 rules = dict(config.rules)
                 rules[signal] = replace(base, **{part: float(value)})
                 config = replace(config, rules=rules)

@@ -1,7 +1,8 @@
 """Fusion of one entity's signals into a confidence and a level per bin.
 
 Each signal contributes a severity in 0..1 (0 at its warning threshold, 1 at its critical one)
-times its weight. Confidence = (weighted severity / weight of the signals that have data) x
+times its weight, which slides from its ``veto`` weight (looking normal) to its full weight (a clear
+drop). Confidence = (weighted severity / weight of the signals that have data) x
 (1 - base^(sum of severities)): agreement of independent signals raises it, and one signal
 alone reaches at most 1 - base (0.6 by default), so one glitching signal among normal ones
 stays far below the 0.5 needed to start an event. The entity's level is the median level of
@@ -41,9 +42,11 @@ def severities(levels: FloatArray, signals: Sequence[str], config: DetectorConfi
 
 def fuse(levels: FloatArray, signals: Sequence[str], config: DetectorConfig) -> Fused:
     """Fuse the levels (signals x bins, % of ordinary) of one entity's signals."""
-    weights = np.array([config.rule(s).weight for s in signals])[:, None]
+    full = np.array([config.rule(s).weight for s in signals])[:, None]
+    veto = np.array([config.rule(s).normal_weight for s in signals])[:, None]
     sev = severities(levels, signals, config)
-    counted = (weights > 0) & ~np.isnan(sev)
+    weights = veto + (full - veto) * np.nan_to_num(sev)
+    counted = (full > 0) & ~np.isnan(sev)
     weight_sum = np.sum(np.where(counted, weights, 0.0), axis=0)
     weighted = np.sum(np.where(counted, weights * np.nan_to_num(sev), 0.0), axis=0)
     mass = np.sum(np.where(counted, np.nan_to_num(sev), 0.0), axis=0)

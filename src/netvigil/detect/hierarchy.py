@@ -50,9 +50,9 @@ def _country_scope(
     regions = [c for c in children if c.startswith("region:")]
     hit_kinds = {info[c].kind for c in ases if c in hit}
     spared_kinds = {info[c].kind for c in ases if c not in hit}
-    if hit_kinds and hit_kinds <= {"mobile"} and "fixed" in spared_kinds:
+    if "mobile" in hit_kinds and hit_kinds <= {"mobile", "mixed"} and "fixed" in spared_kinds:
         return "network", ("mobile",)
-    if hit_kinds and hit_kinds <= {"fixed"} and spared_kinds & {"mobile"}:
+    if "fixed" in hit_kinds and hit_kinds <= {"fixed", "mixed"} and "mobile" in spared_kinds:
         return "network", ("fixed",)
     if regions:
         share = sum(1 for r in regions if r in hit) / len(regions)
@@ -85,8 +85,7 @@ def apply_hierarchy(
             continue
         scope, kinds = verdict
         for kid in kids:
-            if scope == "national" or info[kid.entity].kind in kinds:
-                adopted[kid.id] = event.id
+            adopted[kid.id] = event.id
         names = sorted({k.entity for k in kids if adopted.get(k.id) == event.id})
         final.append(replace(event, scope=scope, network_kinds=kinds, children=tuple(names)))  # type: ignore[arg-type]
     for event in events:

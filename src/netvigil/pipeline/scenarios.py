@@ -1,0 +1,152 @@
+"""Scenario files (signals + labels) on disk, and evaluating the detector on them."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from netvigil.detect.config import DetectorConfig
+from netvigil.detect.engine import Series, detect
+from netvigil.detect.evaluate import ScenarioScore, score
+from netvigil.detect.streaming import StreamingDetector
+from netvigil.model.errors import InputError
+from netvigil.model.events import Event, Label, iso, parse_iso
+from netvigil.pipeline.analyse import entity_info
+from netvigil.sources.scenarios.generate import SeriesOut, generate
+from netvigil.sources.scenarios.library import Scenario
+from netvigil.sources.signal_csv import read_points
+
+SIGNALS_FILE = "signals.csv.gz"
+LABELS_FILE = "labels.json"
+
+
+def write_series(series: Iterable[SeriesOut], path: Path) -> int:
+    """Write series as a contract-3.2 CSV (gzip when the name ends in .gz); missing bins get no row."""
+    rows = 0
+    opener: Callable[..., Any] = gzip.open if path.suffix == ".gz" else open
+    tmp = path.with_name(path.name + ".part")
+    with opener(tmp, "wt", encoding="utf-8", newline="") as handle:
+        handle.write("time,entity,signal,value\n")
+        for s in series:
+            keep = ~np.isnan(s.values)
+            for t, v in zip(s.times[keep].tolist(), s.values[keep].tolist(), strict=True):
+                handle.write(f"{iso(t)},{s.entity},{s.signal},{v:g}\n")
+                rows += 1
+    tmp.replace(path)
+    return rows
+
+
+def label_json(label: Label) -> dict[str, Any]:
+    """A label as JSON (times ISO 8601 UTC)."""
+    data = asdict(label)
+    data["start"] = iso(label.start)
+    data["end"] = iso(label.end)
+    data["network_kinds"] = list(label.network_kinds)
+    return data
+
+
+def write_scenario(scenario: Scenario, out: Path) -> Path:
+    """Write DIR/NAME/signals.csv.gz and labels.json (synthetic, and says so)."""
+    folder = out / scenario.name
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(scenario.seed + 1000)
+    series = generate(scenario.timeline, scenario.sizes, scenario.style, rng, scenario.glitches)
+    rows = write_series(series, folder / SIGNALS_FILE)
+    meta = {
+        "name": scenario.name,
+        "archetype": scenario.archetype,
+        "synthetic": True,
+        "note": scenario.synthetic_note,
+        "country": scenario.timeline.country,
+        "step": scenario.timeline.step,
+        "start": iso(scenario.timeline.start),
+        "end": iso(scenario.timeline.end),
+        "rows": rows,
+        "labels": [label_json(label) for label in scenario.labels],
+    }
+    (folder / LABELS_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    return folder
+
+
+def scenario_dirs(paths: Iterable[Path]) -> Iterator[Path]:
+    """Scenario folders: each path is one, or holds several."""
+    for path in paths:
+        if (path / LABELS_FILE).exists():
+            yield path
+            continue
+        found = sorted(p.parent for p in path.glob(f"*/{LABELS_FILE}"))
+        if not found:
+            raise InputError(f"no scenario here (expected {LABELS_FILE} and {SIGNALS_FILE})", path=str(path))
+        yield from found
+
+
+def load_labels(folder: Path) -> tuple[dict[str, Any], list[Label]]:
+    """A scenario's metadata and labels."""
+    path = folder / LABELS_FILE
+    try:
+        meta = json.loads(path.read_text("utf-8"))
+        labels = [
+            Label(
+                entity=item["entity"],
+                kind=item["kind"],
+                scope=item["scope"],
+                start=parse_iso(item["start"]),
+                end=parse_iso(item["end"]),
+                level=float(item["level"]),
+                archetype=item["archetype"],
+                network_kinds=tuple(item.get("network_kinds", ())),
+            )
+            for item in meta["labels"]
+        ]
+    except (KeyError, ValueError, TypeError) as exc:
+        raise InputError(f"labels file is not in netvigil's scenario format: {exc}", path=str(path)) from exc
+    return meta, labels
+
+
+def load_series(path: Path) -> list[Series]:
+    """Every series of a signal file, validated like an ingest."""
+    columns: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
+    for chunk in read_points(path):
+        for p in chunk:
+            times, values = columns.setdefault((p.entity, p.signal), ([], []))
+            times.append(p.time)
+            values.append(p.value)
+    out: list[Series] = []
+    for (entity, signal), (times, values) in sorted(columns.items()):
+        t = np.array(times, dtype=np.int64)
+        order = np.argsort(t, kind="stable")
+        out.append(Series(entity, signal, t[order], np.array(values, dtype=np.float64)[order]))
+    return out
+
+
+def stream(series: list[Series], step: int, config: DetectorConfig) -> list[Event]:
+    """Feed series bin by bin to the streaming detector; returns its events at the end."""
+    info = entity_info({s.entity for s in series})
+    start = min(int(s.times.min()) for s in series)
+    end = max(int(s.times.max()) for s in series)
+    detector = StreamingDetector([(s.entity, s.signal) for s in series], step, start, info, config)
+    lookup = [
+        (s.entity, s.signal, dict(zip(s.times.tolist(), s.values.tolist(), strict=True))) for s in series
+    ]
+    for time in range(detector.grid.origin, end + 1, step):
+        detector.feed(time, {(e, sig): vals[time] for e, sig, vals in lookup if time in vals})
+    return detector.events()
+
+
+def evaluate_folder(folder: Path, config: DetectorConfig, streaming: bool = True) -> ScenarioScore:
+    """Detect on one scenario folder (batch, and streaming for the delay) and score it."""
+    meta, labels = load_labels(folder)
+    series = load_series(folder / SIGNALS_FILE)
+    info = entity_info({s.entity for s in series})
+    events = detect(series, info, config).events
+    step = int(meta.get("step", 300))
+    horizon = parse_iso(meta["end"]) if "end" in meta else max(int(s.times.max()) for s in series)
+    streamed = stream(series, step, config) if streaming else None
+    parents = {k: v.parent for k, v in info.items()}
+    return score(meta["name"], meta["archetype"], labels, events, parents, step, horizon, streamed)

@@ -1,0 +1,1 @@
+"""Synthetic, labelled scenarios: ground-truth timelines, realistic signals drawn from them, labels."""
