@@ -1,0 +1,137 @@
+"""RIPE RIS Live: ``ris_message`` JSON from a .jsonl file or from the live websocket.
+
+A message (``{"type": "ris_message", "data": {...}}``, or the bare ``data`` object in files) is an
+UPDATE with ``timestamp``, ``peer``, ``peer_asn``, ``host``, ``path`` (ASNs; a nested list is an
+AS_SET), ``announcements`` (``next_hop`` + ``prefixes``) and ``withdrawals``, or a
+``RIS_PEER_STATE`` with ``state`` (``connected`` / ``down``). :func:`route_changes` turns one into
+:class:`RouteChange` items. The live client subscribes with filters (host, prefix, peer, …),
+reconnects with exponential backoff when the connection drops, and subscribes again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final, Literal
+
+from websockets.asyncio.client import connect
+from websockets.exceptions import WebSocketException
+
+from netvigil.model.errors import InputError
+from netvigil.sources.textfile import open_text
+
+RIS_LIVE_URL: Final = "wss://ris-live.ripe.net/v1/ws/?client=netvigil"
+Kind = Literal["A", "W", "DOWN"]
+
+
+@dataclass(frozen=True, slots=True)
+class RouteChange:
+    """One route event: peer (``ip|asn``) announces (A) or withdraws (W) a prefix, or goes DOWN."""
+
+    time: float
+    peer: str
+    kind: Kind
+    prefix: str = ""
+    origin: int | None = None
+
+
+def _origin(path: list[Any]) -> int | None:
+    """The originating AS: the last hop of the path, unless it is an AS_SET."""
+    if path and isinstance(path[-1], int | str) and str(path[-1]).isdigit():
+        return int(path[-1])
+    return None
+
+
+def route_changes(message: dict[str, Any]) -> list[RouteChange]:
+    """Route changes in one RIS Live message (envelope or bare ``data``); others give none.
+
+    Raises KeyError / TypeError / ValueError when a field has the wrong shape.
+    """
+    data = message.get("data", message) if message.get("type") == "ris_message" else message
+    kind = data.get("type")
+    time = float(data["timestamp"])
+    peer = f"{data['peer']}|{int(data['peer_asn'])}"
+    if kind == "RIS_PEER_STATE":
+        return [RouteChange(time, peer, "DOWN")] if data.get("state") == "down" else []
+    if kind != "UPDATE":
+        return []
+    out = [RouteChange(time, peer, "W", str(prefix)) for prefix in data.get("withdrawals", [])]
+    origin = _origin(data.get("path", []))
+    for announcement in data.get("announcements", []):
+        out.extend(RouteChange(time, peer, "A", str(p), origin) for p in announcement["prefixes"])
+    return out
+
+
+def read_jsonl(path: Path, tick: Callable[[int], None] | None = None) -> Iterator[list[RouteChange]]:
+    """Route changes of each line of a .jsonl(.gz) file; a bad line raises InputError with its number."""
+    text, raw = open_text(path)
+    with text, raw:
+        for number, line in enumerate(text, start=1):
+            if not line.strip():
+                continue
+            try:
+                message = json.loads(line)
+                if not isinstance(message, dict):
+                    raise TypeError("not a JSON object")
+                changes = route_changes(message)
+            except (ValueError, KeyError, TypeError) as exc:
+                raise InputError(
+                    f"expected a RIS Live ris_message JSON object ({type(exc).__name__}: {exc})",
+                    path=str(path),
+                    line=number,
+                ) from None
+            if tick is not None and number % 4096 == 0:
+                tick(raw.tell())
+            yield changes
+
+
+@dataclass(slots=True)
+class LiveOptions:
+    """Where to connect, what to subscribe to, and how to back off after a dropped connection."""
+
+    url: str = RIS_LIVE_URL
+    filters: dict[str, Any] = field(default_factory=dict)
+    backoff_first: float = 1.0
+    backoff_max: float = 60.0
+    max_reconnects: int | None = None
+
+
+def subscribe_message(filters: dict[str, Any]) -> str:
+    """The ``ris_subscribe`` message for the given filters (host, prefix, peer, path, type, …)."""
+    return json.dumps({"type": "ris_subscribe", "data": dict(filters)})
+
+
+async def live_messages(
+    options: LiveOptions, on_reconnect: Callable[[int, float], None] | None = None
+) -> AsyncIterator[dict[str, Any]]:
+    """Yield ``ris_message`` objects from the websocket forever, reconnecting with backoff.
+
+    After a drop it waits ``backoff_first`` seconds, doubling up to ``backoff_max``; a connection
+    that delivered messages resets the wait. ``max_reconnects`` bounds the attempts (None: no bound).
+    """
+    delay = options.backoff_first
+    attempts = 0
+    while True:
+        delivered = False
+        try:
+            async with connect(options.url) as socket:
+                await socket.send(subscribe_message(options.filters))
+                async for frame in socket:
+                    message = json.loads(frame)
+                    if isinstance(message, dict) and message.get("type") == "ris_message":
+                        delivered = True
+                        yield message
+        except (OSError, WebSocketException, TimeoutError):
+            pass
+        if delivered:
+            delay = options.backoff_first
+        attempts += 1
+        if options.max_reconnects is not None and attempts > options.max_reconnects:
+            return
+        if on_reconnect is not None:
+            on_reconnect(attempts, delay)
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, options.backoff_max)
