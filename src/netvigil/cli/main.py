@@ -7,6 +7,7 @@ import typer
 from netvigil.cli import ingest
 from netvigil.cli import mrt as mrt_cli
 from netvigil.cli import ooni as ooni_cli
+from netvigil.cli import serve as serve_cli
 
 app = typer.Typer(
     name="netvigil",
@@ -23,6 +24,10 @@ app = typer.Typer(
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(mrt_cli.app, name="mrt")
 app.add_typer(ooni_cli.app, name="ooni")
+app.command("serve")(serve_cli.serve_command)
+app.command("watch")(serve_cli.watch_command)
+app.add_typer(serve_cli.token_app, name="token")
+app.add_typer(serve_cli.alert_app, name="alert")
 
 
 def main() -> None:

@@ -1,0 +1,50 @@
+"""The e-mail channel: one plain-text message per lifecycle step, over SMTP.
+
+The Message-ID is stable per rule, event and step, so a mail system can spot a repeat.
+"""
+
+from __future__ import annotations
+
+import json
+import smtplib
+from email.message import EmailMessage
+
+from netvigil.alert.policy import DeliveryPolicy
+from netvigil.store.alerts import AlertDelivery, AlertRule
+
+
+def compose(delivery: AlertDelivery, rule: AlertRule, policy: DeliveryPolicy) -> EmailMessage:
+    """The message for one delivery."""
+    payload = json.loads(delivery.payload)
+    message = EmailMessage()
+    message["From"] = policy.smtp_from
+    message["To"] = rule.target
+    message["Subject"] = f"[netvigil] {payload['headline']}"
+    message["Message-ID"] = f"<{delivery.rule_id}.{delivery.event_id}.{delivery.transition}@netvigil>"
+    message["X-Netvigil-Transition"] = delivery.transition
+    event = payload["event"]
+    lines = [
+        payload["headline"],
+        "",
+        f"Entity:     {event['entity_name']} ({event['entity']})",
+        f"Kind:       {event['kind']} ({event['scope']})",
+        f"Level:      {event['level']} % of ordinary (lowest seen)",
+        f"Start:      {event['start']}",
+        f"End:        {event['end'] or 'ongoing'}",
+        f"Signals:    {', '.join(event['signals'])}",
+        "",
+        f"Details: {payload['url']}",
+        f"Rule: {rule.name}",
+    ]
+    message.set_content("\n".join(lines))
+    return message
+
+
+def send(delivery: AlertDelivery, rule: AlertRule, policy: DeliveryPolicy) -> str | None:
+    """Send one message; returns None on success, else what went wrong."""
+    try:
+        with smtplib.SMTP(policy.smtp_host, policy.smtp_port, timeout=policy.timeout) as smtp:
+            smtp.send_message(compose(delivery, rule, policy))
+    except (OSError, smtplib.SMTPException) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None

@@ -1,0 +1,46 @@
+"""The webhook channel: POST the message as JSON, signed with HMAC-SHA256 over ``timestamp.body``.
+
+Headers: ``X-Netvigil-Signature: sha256=<hex>``, ``X-Netvigil-Timestamp`` (Unix s, part of what
+is signed, so a captured request cannot be replayed later), ``X-Netvigil-Delivery`` (stable per
+rule, event and step, so a receiver can drop a repeat), ``X-Netvigil-Transition``. Any 2xx answer
+is success; anything else, or no answer, is a failure to retry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+import httpx
+
+from netvigil.alert.policy import DeliveryPolicy
+from netvigil.store.alerts import AlertDelivery, AlertRule
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """``sha256=<hex>`` of HMAC-SHA256(secret, timestamp + "." + body)."""
+    mac = hmac.new(secret.encode("utf-8"), timestamp.encode("ascii") + b"." + body, hashlib.sha256)
+    return "sha256=" + mac.hexdigest()
+
+
+def send(delivery: AlertDelivery, rule: AlertRule, policy: DeliveryPolicy) -> str | None:
+    """Deliver one message; returns None on success, else what went wrong."""
+    body = delivery.payload.encode("utf-8")
+    stamp = str(int(time.time()))
+    headers = {
+        "content-type": "application/json",
+        "user-agent": "netvigil-alerts/1",
+        "x-netvigil-delivery": f"{delivery.rule_id}:{delivery.event_id}:{delivery.transition}",
+        "x-netvigil-transition": delivery.transition,
+        "x-netvigil-timestamp": stamp,
+    }
+    if rule.secret:
+        headers["x-netvigil-signature"] = signature(rule.secret, stamp, body)
+    try:
+        response = httpx.post(rule.target, content=body, headers=headers, timeout=policy.timeout)
+    except httpx.HTTPError as exc:
+        return f"{type(exc).__name__}: {exc}"
+    if 200 <= response.status_code < 300:
+        return None
+    return f"HTTP {response.status_code}"

@@ -1,0 +1,346 @@
+"""``netvigil serve``, ``netvigil watch``, ``netvigil token …`` and ``netvigil alert …``."""
+
+from __future__ import annotations
+
+import secrets
+import signal
+import threading
+import time
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+import uvicorn
+
+from netvigil.alert import DeliveryPolicy, deliver_due, plan_alerts
+from netvigil.cli.common import DbOption, console, echo_json_line, fail, handles_errors
+from netvigil.model.entities import EntityParseError, parse_entity
+from netvigil.model.events import Event, iso, parse_iso
+from netvigil.pipeline.watch import AfterRound, RoundReport, Watcher
+from netvigil.serve.app import create_app
+from netvigil.serve.middleware import ResponseCache
+from netvigil.serve.settings import Settings, load_settings, parse_assignments
+from netvigil.store import alerts as alert_store
+from netvigil.store.auth import TOKEN_SCOPES, create_token, list_tokens, revoke_token
+from netvigil.store.base import EventFilter
+from netvigil.store.duckdb_store import DuckDBStore, open_store
+
+SettingOption = Annotated[
+    list[str] | None,
+    typer.Option("--setting", "-s", help="NAME=VALUE, repeatable; see docs/api.md for every setting."),
+]
+HostOption = Annotated[str, typer.Option(help="Address to listen on.")]
+PortOption = Annotated[int, typer.Option(help="TCP port to listen on.")]
+
+
+def _settings(items: list[str] | None) -> Settings:
+    return load_settings(parse_assignments(items or []))
+
+
+def delivery_policy(settings: Settings) -> DeliveryPolicy:
+    """The alert delivery policy from the service settings."""
+    return DeliveryPolicy(
+        timeout=settings.number("webhook_timeout"),
+        max_attempts=settings.integer("alert_max_attempts"),
+        backoff_seconds=settings.number("alert_backoff_seconds"),
+        smtp_host=settings.text("smtp_host"),
+        smtp_port=settings.integer("smtp_port"),
+        smtp_from=settings.text("smtp_from"),
+        public_url=settings.text("public_url"),
+    )
+
+
+def _server(
+    store: DuckDBStore, settings: Settings, host: str, port: int
+) -> tuple[uvicorn.Server, ResponseCache]:
+    app = create_app(store, settings)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", server_header=False)
+    return uvicorn.Server(config), app.state.cache
+
+
+@handles_errors
+def serve_command(
+    db: DbOption = None,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    setting: SettingOption = None,
+) -> None:
+    """Serve the API, the Atom feed and the dashboard from a store.
+
+    The dashboard is at http://HOST:PORT/ , the API under /api/v1 (OpenAPI at
+    /api/v1/openapi.json), the feed at /feeds/events.atom. Stop with Ctrl-C.
+
+    Example: netvigil serve --db kz.duckdb --port 8000
+    """
+    settings = _settings(setting)
+    with open_store(db) as store:
+        server, _ = _server(store, settings, host, port)
+        console.print(f"netvigil: dashboard at http://{host}:{port}/  (Ctrl-C stops)")
+        server.run()
+
+
+def _after_round(store: DuckDBStore, policy: DeliveryPolicy, cache: ResponseCache | None) -> AfterRound:
+    def after(events: list[Event]) -> None:
+        if events:
+            plan_alerts(store, events, policy)
+        report = deliver_due(store, policy)
+        if report.sent or report.dead:
+            console.print(f"alerts: {report.sent} sent, {report.retried} to retry, {report.dead} dead")
+        if cache is not None and events:
+            cache.clear()
+
+    return after
+
+
+def _print_round(report: RoundReport) -> None:
+    for name in report.ingested:
+        console.print(f"ingested {name}")
+    for name in report.failed:
+        console.print(f"[red]failed[/] {name} (see failed/{name}.error)")
+    if report.detected:
+        console.print(f"detected: {report.events} events")
+
+
+@handles_errors
+def watch_command(
+    inbox: Annotated[
+        Path | None,
+        typer.Option(help="Directory where signal files are dropped (moved to done/ or failed/)."),
+    ] = None,
+    db: DbOption = None,
+    interval: Annotated[
+        float | None, typer.Option(help="Seconds between rounds (setting watch_interval).")
+    ] = None,
+    once: Annotated[
+        bool, typer.Option("--once", help="Run one round and exit (for scripts and cron).")
+    ] = False,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Also serve the dashboard and API.")
+    ] = False,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    setting: SettingOption = None,
+) -> None:
+    """Watch an inbox: ingest new signal files, detect, send alerts; repeat until SIGTERM or Ctrl-C.
+
+    Stopping is clean: the round in progress finishes its current step; unread files stay in the
+    inbox, a pending detection and unsent alerts stay in the store, and the next start resumes.
+    Writers should write FILE.part (or .FILE) and rename it when complete.
+
+    Example: netvigil watch --inbox /srv/netvigil/inbox --db obs.duckdb --serve --port 8000
+    """
+    settings = _settings(setting)
+    if inbox is not None and not inbox.is_dir():
+        raise fail(f"{inbox}: not a directory")
+    with open_store(db) as store:
+        server, cache = _server(store, settings, host, port) if serve else (None, None)
+        watcher = Watcher(
+            store,
+            inbox,
+            interval if interval is not None else settings.number("watch_interval"),
+            after_round=_after_round(store, delivery_policy(settings), cache),
+        )
+        if once:
+            _print_round(watcher.run_once())
+            return
+        thread = threading.Thread(target=server.run, daemon=True) if server else None
+        if thread is not None:
+            thread.start()
+            console.print(f"netvigil: dashboard at http://{host}:{port}/")
+
+        def on_signal(signum: int, _frame: FrameType | None) -> None:
+            console.print(f"netvigil watch: {signal.Signals(signum).name}, stopping after this step")
+            watcher.stop()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        console.print("netvigil watch: running (SIGTERM or Ctrl-C stops cleanly)")
+        watcher.run(_print_round)
+        if server is not None and thread is not None:
+            server.should_exit = True
+            thread.join(timeout=10)
+        console.print("netvigil watch: stopped")
+
+
+token_app = typer.Typer(
+    help="API tokens: made once, stored hashed, scoped (submit, admin).", no_args_is_help=True
+)
+
+
+@token_app.command("create")
+@handles_errors
+def token_create(
+    name: Annotated[str, typer.Argument(help="What the token is for, e.g. probe-almaty.")],
+    scope: Annotated[list[str], typer.Option("--scope", help=f"Repeatable: {', '.join(TOKEN_SCOPES)}.")],
+    db: DbOption = None,
+) -> None:
+    """Make a token and print it once (only its hash is stored).
+
+    Example: netvigil token create probe-almaty --scope submit
+    """
+    with open_store(db) as store:
+        record, text = create_token(store, name, scope)
+    console.print(f"token {record.id} ({record.scopes}) — shown once, keep it safe:", highlight=False)
+    print(text)
+
+
+@token_app.command("list")
+@handles_errors
+def token_list(db: DbOption = None) -> None:
+    """List tokens (id, name, scopes, created, revoked) as JSON lines; never the secrets."""
+    with open_store(db) as store:
+        for t in list_tokens(store):
+            echo_json_line(
+                {
+                    "id": t.id,
+                    "name": t.name,
+                    "scopes": t.scopes,
+                    "created": iso(t.created_at),
+                    "revoked": t.revoked,
+                }
+            )
+
+
+@token_app.command("revoke")
+@handles_errors
+def token_revoke(
+    token_id: Annotated[str, typer.Argument(help="The id shown by token list.")], db: DbOption = None
+) -> None:
+    """Revoke a token at once."""
+    with open_store(db) as store:
+        if not revoke_token(store, token_id):
+            raise fail(f"no token {token_id!r}")
+    console.print(f"revoked {token_id}")
+
+
+alert_app = typer.Typer(help="Alert rules (webhook, e-mail) and their deliveries.", no_args_is_help=True)
+
+
+def _entity(text: str | None) -> str | None:
+    if text is None:
+        return None
+    try:
+        return str(parse_entity(text))
+    except EntityParseError as exc:
+        raise fail(str(exc)) from None
+
+
+@alert_app.command("add")
+@handles_errors
+def alert_add(
+    name: Annotated[str, typer.Argument(help="A name for the rule.")],
+    channel: Annotated[str, typer.Option(help="webhook or email.")],
+    target: Annotated[str, typer.Option(help="The webhook URL or the e-mail address.")],
+    entity: Annotated[
+        str | None, typer.Option(help="Only this entity (a country also covers its networks).")
+    ] = None,
+    scope: Annotated[str | None, typer.Option(help="national, regional, network or service.")] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="blackout, disruption, throttling or service_blocking.")
+    ] = None,
+    max_level: Annotated[
+        float | None, typer.Option(help="Only events at or below this % of ordinary.")
+    ] = None,
+    secret: Annotated[
+        str | None, typer.Option(help="Webhook signing secret (default: a new random one).")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="Ignore events that ended before this ISO time.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Add an alert rule; prints it (with the webhook secret, shown once) as JSON.
+
+    Example: netvigil alert add kz-ops --channel webhook --target https://example.org/hook
+    --entity country:KZ --max-level 50
+    """
+    if channel not in ("webhook", "email"):
+        raise fail("--channel must be webhook or email")
+    rule = alert_store.AlertRule(
+        id=secrets.token_hex(6),
+        name=name,
+        channel=channel,
+        target=target,
+        entity=_entity(entity),
+        scope=scope,
+        kind=kind,
+        max_level=max_level,
+        secret=secret or (secrets.token_urlsafe(24) if channel == "webhook" else None),
+        since=parse_iso(since) if since else None,
+        created_at=int(time.time()),
+    )
+    with open_store(db) as store:
+        alert_store.add_rule(store, rule)
+    echo_json_line(
+        {
+            "id": rule.id,
+            "name": rule.name,
+            "channel": rule.channel,
+            "target": rule.target,
+            "secret": rule.secret,
+        }
+    )
+
+
+@alert_app.command("list")
+@handles_errors
+def alert_list(db: DbOption = None) -> None:
+    """List alert rules as JSON lines (without secrets)."""
+    with open_store(db) as store:
+        for r in alert_store.list_rules(store):
+            echo_json_line(
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "channel": r.channel,
+                    "target": r.target,
+                    "entity": r.entity,
+                    "scope": r.scope,
+                    "kind": r.kind,
+                    "max_level": r.max_level,
+                }
+            )
+
+
+@alert_app.command("remove")
+@handles_errors
+def alert_remove(rule_id: Annotated[str, typer.Argument(help="The rule id.")], db: DbOption = None) -> None:
+    """Remove a rule and its unsent messages."""
+    with open_store(db) as store:
+        if not alert_store.delete_rule(store, rule_id):
+            raise fail(f"no alert rule {rule_id!r}")
+    console.print(f"removed {rule_id}")
+
+
+@alert_app.command("deliveries")
+@handles_errors
+def alert_deliveries(
+    status: Annotated[str | None, typer.Option(help="pending, sent or dead (the dead-letter list).")] = None,
+    db: DbOption = None,
+) -> None:
+    """List alert messages as JSON lines, newest first."""
+    with open_store(db) as store:
+        for d in alert_store.list_deliveries(store, status=status, limit=1000):
+            echo_json_line(
+                {
+                    "rule_id": d.rule_id,
+                    "event_id": d.event_id,
+                    "transition": d.transition,
+                    "status": d.status,
+                    "attempts": d.attempts,
+                    "last_error": d.last_error,
+                }
+            )
+
+
+@alert_app.command("send")
+@handles_errors
+def alert_send(db: DbOption = None, setting: SettingOption = None) -> None:
+    """Queue messages for every stored event the rules match, then deliver what is due now.
+
+    Example: netvigil alert send --db kz.duckdb
+    """
+    policy = delivery_policy(_settings(setting))
+    with open_store(db) as store:
+        queued = plan_alerts(store, store.read_events(EventFilter()), policy)
+        report = deliver_due(store, policy)
+    console.print(f"{queued} queued; {report.sent} sent, {report.retried} to retry, {report.dead} dead")

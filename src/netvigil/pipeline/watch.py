@@ -1,0 +1,141 @@
+"""The watch loop: ingest what arrived, detect over the new bins, hand the events on, repeat.
+
+One round (:meth:`Watcher.run_once`):
+1. ingest every signal file dropped into the inbox (oldest first; dotfiles and ``*.part`` are
+   ignored, so writers rename a finished file into place). A file is one transaction: it is moved
+   to ``done/`` after it is stored, or to ``failed/`` with a ``.error`` note if it is bad;
+2. if anything new was stored (or a previous run stopped before detecting), rebuild the roll-ups
+   and run the detector over the store (:func:`netvigil.pipeline.analyse.run_detection`);
+3. call ``after_round`` with the events (the CLI plugs the alert dispatcher in here).
+
+Stopping (SIGTERM via :meth:`Watcher.stop`) ends the loop between steps, never inside a
+transaction. What is still queued stays queued: unread files remain in the inbox, a pending
+detection is remembered in the store (``watch.pending_detection``) and undelivered alerts live in
+the store's ledger, so a restart resumes where the last run stopped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from netvigil.model.errors import InputError
+from netvigil.model.events import Event
+from netvigil.pipeline.analyse import run_detection
+from netvigil.pipeline.ingest import ingest_signal_file
+from netvigil.store.duckdb_store import DuckDBStore
+from netvigil.store.serving import ensure_rollups, get_state, set_state
+
+log = logging.getLogger("netvigil.watch")
+SIGNAL_SUFFIXES: Final = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zst", ".jsonl", ".jsonl.gz")
+PENDING: Final = "watch.pending_detection"
+Detector = Callable[[DuckDBStore], list[Event]]
+AfterRound = Callable[[list[Event]], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RoundReport:
+    """What one round did."""
+
+    ingested: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    detected: bool = False
+    events: int = 0
+
+
+def _default_detector(store: DuckDBStore) -> list[Event]:
+    return run_detection(store)
+
+
+def inbox_files(inbox: Path) -> list[Path]:
+    """Signal files waiting in the inbox, oldest first (then by name)."""
+    found = [
+        p
+        for p in inbox.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.name.endswith(SIGNAL_SUFFIXES)
+    ]
+    return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+class Watcher:
+    """The long-running loop over one store and one inbox directory."""
+
+    def __init__(
+        self,
+        store: DuckDBStore,
+        inbox: Path | None,
+        interval: float = 60.0,
+        detector: Detector = _default_detector,
+        after_round: AfterRound | None = None,
+    ) -> None:
+        self.store = store
+        self.inbox = inbox
+        self.interval = interval
+        self.detector = detector
+        self.after_round = after_round
+        self._stop = threading.Event()
+
+    def stop(self) -> None:
+        """Ask the loop to end after the step it is in (safe from a signal handler)."""
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        """True once :meth:`stop` was called."""
+        return self._stop.is_set()
+
+    def _move(self, path: Path, folder: str, note: str | None = None) -> None:
+        target = path.parent / folder
+        target.mkdir(exist_ok=True)
+        path.replace(target / path.name)
+        if note is not None:
+            (target / f"{path.name}.error").write_text(note + "\n", "utf-8")
+
+    def _ingest(self) -> tuple[list[str], list[str]]:
+        done: list[str] = []
+        failed: list[str] = []
+        if self.inbox is None:
+            return done, failed
+        for path in inbox_files(self.inbox):
+            if self.stopping:
+                break
+            try:
+                result = ingest_signal_file(self.store, path)
+            except InputError as exc:
+                log.warning("%s", exc)
+                self._move(path, "failed", str(exc))
+                failed.append(path.name)
+                continue
+            if not result.skipped:
+                set_state(self.store, PENDING, "1")
+            self._move(path, "done")
+            done.append(path.name)
+        return done, failed
+
+    def run_once(self) -> RoundReport:
+        """One round: ingest, detect if needed, hand on."""
+        done, failed = self._ingest()
+        events: list[Event] = []
+        detected = False
+        if get_state(self.store, PENDING) == "1" and not self.stopping:
+            ensure_rollups(self.store)
+            events = self.detector(self.store)
+            set_state(self.store, PENDING, "0")
+            detected = True
+        if self.after_round is not None and not self.stopping:
+            self.after_round(events)
+        return RoundReport(done, failed, detected, len(events))
+
+    def run(self, on_round: Callable[[RoundReport], None] | None = None) -> None:
+        """Rounds every ``interval`` seconds until :meth:`stop`."""
+        while not self.stopping:
+            started = time.monotonic()
+            report = self.run_once()
+            if on_round is not None:
+                on_round(report)
+            self._stop.wait(max(0.0, self.interval - (time.monotonic() - started)))

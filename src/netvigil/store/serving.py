@@ -1,0 +1,175 @@
+"""Reads shaped for serving.
+
+Pre-aggregated series (hourly and daily roll-ups), bounded-size views, and a small key-value
+table of service state (what the watch loop has done, when roll-ups ran).
+
+Roll-ups hold the mean and the minimum of each series per hour and per day, so a chart of a
+year reads 365 rows instead of 105,120. :func:`series_view` picks the finest table whose step is
+not finer than the step the caller can show (``span / max_points``) and aggregates further in SQL.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+import numpy as np
+import numpy.typing as npt
+
+if TYPE_CHECKING:
+    from netvigil.store.duckdb_store import DuckDBStore
+
+ROLLUP_STEPS: Final[tuple[int, ...]] = (3600, 86_400)
+NICE_STEPS: Final[tuple[int, ...]] = (60, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400)
+
+
+@dataclass(frozen=True, slots=True)
+class SeriesView:
+    """A series as shown: bin starts (Unix s), mean value and minimum per bin, and the bin width."""
+
+    entity: str
+    signal: str
+    step: int
+    times: npt.NDArray[np.int64]
+    values: npt.NDArray[np.float64]
+    lows: npt.NDArray[np.float64]
+
+
+def serving_tables() -> list[str]:
+    """The ``signal_rollups`` and ``service_state`` tables (migration 5)."""
+    return [
+        "CREATE TABLE IF NOT EXISTS signal_rollups (entity VARCHAR NOT NULL, signal VARCHAR NOT NULL, "
+        "step BIGINT NOT NULL, time BIGINT NOT NULL, value DOUBLE NOT NULL, low DOUBLE NOT NULL, "
+        "n BIGINT NOT NULL, PRIMARY KEY (entity, signal, step, time))",
+        "CREATE TABLE IF NOT EXISTS service_state (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+    ]
+
+
+def get_state(store: DuckDBStore, key: str) -> str | None:
+    """A stored service-state value (e.g. the watch loop's last detected time)."""
+    row = store.cursor().execute("SELECT value FROM service_state WHERE key = ?", [key]).fetchone()
+    return str(row[0]) if row else None
+
+
+def set_state(store: DuckDBStore, key: str, value: str) -> None:
+    """Store a service-state value, replacing the old one."""
+    store.cursor().execute("INSERT OR REPLACE INTO service_state VALUES (?, ?)", [key, value])
+
+
+def _signals_mark(store: DuckDBStore) -> str:
+    row = store.cursor().execute("SELECT count(*), max(time) FROM signals").fetchone()
+    return f"{row[0]}:{row[1]}" if row else "0:None"
+
+
+def refresh_rollups(store: DuckDBStore, since: int | None = None) -> None:
+    """Rebuild the roll-ups from ``since`` (floored to a day) on, or all of them; one transaction."""
+    cur = store.cursor()
+    day = ROLLUP_STEPS[-1]
+    start = (since // day) * day if since is not None else None
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        where = " WHERE time >= ?" if start is not None else ""
+        params = [start] if start is not None else []
+        cur.execute(f"DELETE FROM signal_rollups{where}", params)
+        for step in ROLLUP_STEPS:
+            cur.execute(
+                "INSERT INTO signal_rollups SELECT entity, signal, ?, time // ? * ? AS bin, avg(value), "
+                f"min(value), count(*) FROM signals{where} GROUP BY entity, signal, bin",
+                [step, step, step, *params],
+            )
+        row = cur.execute("SELECT max(time) FROM signals").fetchone()
+        cur.execute(
+            "INSERT OR REPLACE INTO service_state VALUES ('latest_time', ?)", [str(row[0] if row else "")]
+        )
+        cur.execute("INSERT OR REPLACE INTO service_state VALUES ('rollups_mark', ?)", [_signals_mark(store)])
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+
+
+def ensure_rollups(store: DuckDBStore) -> bool:
+    """Rebuild the roll-ups if signals changed since they were built; returns True if it rebuilt."""
+    if get_state(store, "rollups_mark") == _signals_mark(store):
+        return False
+    refresh_rollups(store)
+    return True
+
+
+def latest_time(store: DuckDBStore) -> int | None:
+    """The newest signal time the store holds (as of the last roll-up), or None for an empty store."""
+    value = get_state(store, "latest_time")
+    return int(value) if value else None
+
+
+def nice_step(seconds: int) -> int:
+    """The smallest step at least ``seconds`` that divides a day (or is whole days), so bins align."""
+    for step in NICE_STEPS:
+        if step >= seconds:
+            return step
+    return math.ceil(seconds / 86_400) * 86_400
+
+
+def series_view(
+    store: DuckDBStore, entity: str, signal: str, since: int, until: int, max_points: int, raw_step: int = 300
+) -> SeriesView:
+    """The series in ``[since, until)`` in at most about ``max_points`` bins (mean and minimum)."""
+    step = nice_step(max(raw_step, math.ceil((until - since) / max(1, max_points))))
+    tier = max((s for s in ROLLUP_STEPS if s <= step), default=None)
+    if tier is not None:
+        step = max(tier, (step // tier) * tier)
+        sql = (
+            "SELECT time // $step * $step AS bin, sum(value * n) / sum(n), min(low) FROM signal_rollups "
+            "WHERE entity = $entity AND signal = $signal AND step = $tier "
+            "AND time >= $since AND time < $until "
+            "GROUP BY bin ORDER BY bin"
+        )
+        params: dict[str, object] = {"tier": tier}
+    elif step <= raw_step:
+        sql = (
+            "SELECT time AS bin, value, value FROM signals WHERE entity = $entity AND signal = $signal "
+            "AND time >= $since AND time < $until AND $step > 0 ORDER BY time"
+        )
+        params = {}
+    else:
+        sql = (
+            "SELECT time // $step * $step AS bin, avg(value), min(value) FROM signals "
+            "WHERE entity = $entity AND signal = $signal AND time >= $since AND time < $until "
+            "GROUP BY bin ORDER BY bin"
+        )
+        params = {}
+    params.update({"step": step, "entity": entity, "signal": signal, "since": since, "until": until})
+    rows = store.cursor().execute(sql, params).fetchall()
+    times = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    values = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
+    lows = np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows))
+    return SeriesView(entity, signal, step, times, values, lows)
+
+
+def signals_of(store: DuckDBStore, entities: list[str]) -> dict[str, list[str]]:
+    """The signal names stored for each entity (from the daily roll-up, cheap on big stores)."""
+    rows = (
+        store.cursor()
+        .execute(
+            "SELECT DISTINCT entity, signal FROM signal_rollups "
+            "WHERE step = ? AND entity IN (SELECT unnest(?)) "
+            "ORDER BY entity, signal",
+            [ROLLUP_STEPS[-1], entities],
+        )
+        .fetchall()
+    )
+    found: dict[str, list[str]] = {e: [] for e in entities}
+    for entity, signal in rows:
+        found[entity].append(signal)
+    return found
+
+
+def stored_entities(store: DuckDBStore, like: str | None = None) -> list[str]:
+    """Entities with any stored series (from the daily roll-up), optionally matching a LIKE pattern."""
+    sql = "SELECT DISTINCT entity FROM signal_rollups WHERE step = ?"
+    params: list[object] = [ROLLUP_STEPS[-1]]
+    if like is not None:
+        sql += " AND entity LIKE ?"
+        params.append(like)
+    return [str(r[0]) for r in store.cursor().execute(sql + " ORDER BY entity", params).fetchall()]
