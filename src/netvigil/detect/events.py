@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Final
 
@@ -287,3 +287,40 @@ def build_event(tracker: EntityTracker, span: list[Bin], end: int | None) -> Eve
         step=tracker.step,
         detected_at=tracker.detected_at,
     )
+
+
+def _part(event: Event, phases: list[Phase], start: int, end: int | None, config: DetectorConfig) -> Event:
+    """One side of a split event, with its own id, level and kind."""
+    kept = [p for p in phases if p.note not in ("brief restoration",) and not p.note.startswith("baseline")]
+    level = min((p.level for p in kept), default=event.level)
+    kind: EventKind = "blackout" if level <= config.blackout_level else "disruption"
+    if phases and phases[0].note in ("cut again", "escalation", "partial restoration"):
+        first = phases[0]
+        phases[0] = Phase(
+            first.start,
+            first.end,
+            first.level,
+            FIRST_NOTE["blackout" if first.level <= config.blackout_level else "degraded"],
+        )
+    return replace(
+        event,
+        id=event_id(event.entity, start),
+        start=start,
+        end=end,
+        level=level,
+        kind=kind if event.kind in ("blackout", "disruption") else event.kind,
+        phases=tuple(phases),
+        end_reason=event.end_reason if end == event.end else "escalated",
+    )
+
+
+def split_event(event: Event, at: int, config: DetectorConfig) -> tuple[Event, Event]:
+    """Cut an event in two at ``at`` (e.g. where a mobile-only cut becomes a national blackout)."""
+    before: list[Phase] = []
+    after: list[Phase] = []
+    for phase in event.phases:
+        if phase.start < at:
+            before.append(replace(phase, end=at if phase.end is None or phase.end > at else phase.end))
+        if phase.end is None or phase.end > at:
+            after.append(replace(phase, start=max(phase.start, at)))
+    return _part(event, before, event.start, at, config), _part(event, after, at, event.end, config)

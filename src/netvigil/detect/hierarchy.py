@@ -7,8 +7,12 @@ Rules (documented in docs/detector.md):
 - if its regions have data and fewer than ``national_share`` of them are hit, the country event
   is only the shadow of regional events: it is dropped and the regional events stand alone; if
   none of them is hit (the drop is in a region we do not follow), it stays, with scope regional;
-- a region or network event that overlaps a kept country event becomes its child (``parent_event``)
-  and is listed in the country event's ``children``; others are top-level events of their own.
+- a country event whose mobile networks were hit first and whose fixed networks joined later (or
+  the reverse) is split where they joined: a network-scope cut, then a national one (Iran 2019,
+  Kazakhstan 2022: mobile internet first, then everything);
+- a region or network event that overlaps kept country events becomes the child (``parent_event``)
+  of the one it overlaps most, and is listed in the ``children`` of each it overlaps; others are
+  top-level events of their own.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from netvigil.detect.config import DetectorConfig
+from netvigil.detect.events import split_event
 from netvigil.model.events import Event
 
 FIXED_KINDS = frozenset({"fixed"})
@@ -63,6 +68,12 @@ def _country_scope(
     return "national", ()
 
 
+def _overlap(a: Event, b: Event, horizon: int) -> int:
+    a_end = a.end if a.end is not None else horizon
+    b_end = b.end if b.end is not None else horizon
+    return max(0, min(a_end, b_end) - max(a.start, b.start))
+
+
 def apply_hierarchy(
     events: Sequence[Event], info: Mapping[str, EntityInfo], config: DetectorConfig, horizon: int
 ) -> list[Event]:
@@ -72,26 +83,63 @@ def apply_hierarchy(
         parent = info[event.entity].parent if event.entity in info else None
         if parent is not None:
             by_country.setdefault(parent, []).append(event)
-    with_data = set(info)
-    final: list[Event] = []
-    adopted: dict[str, str] = {}
-    for event in events:
-        if not event.entity.startswith("country:"):
-            continue
+    countries = [e for e in events if e.entity.startswith("country:")]
+    kept: list[Event] = []
+    for event in (
+        part for e in countries for part in _split_on_escalation(e, by_country, info, config, horizon)
+    ):
         kids = [e for e in by_country.get(event.entity, []) if _overlaps(e, event, horizon)]
-        children = sorted(c for c, i in info.items() if i.parent == event.entity and c in with_data)
+        children = sorted(c for c, i in info.items() if i.parent == event.entity)
         verdict = _country_scope(event, children, {k.entity for k in kids}, info, config)
-        if verdict is None:
-            continue
-        scope, kinds = verdict
-        for kid in kids:
-            adopted[kid.id] = event.id
-        names = sorted({k.entity for k in kids if adopted.get(k.id) == event.id})
-        final.append(replace(event, scope=scope, network_kinds=kinds, children=tuple(names)))  # type: ignore[arg-type]
+        if verdict is not None:
+            scope, kinds = verdict
+            kept.append(replace(event, scope=scope, network_kinds=kinds))  # type: ignore[arg-type]
+    adopted: dict[str, str] = {}
+    final: list[Event] = []
     for event in events:
         if event.entity.startswith("country:"):
             continue
+        country = info[event.entity].parent if event.entity in info else None
+        candidates = [c for c in kept if c.entity == country and _overlap(c, event, horizon) > 0]
+        if candidates:
+            adopted[event.id] = max(candidates, key=lambda c: _overlap(c, event, horizon)).id
         kind = info[event.entity].kind if event.entity in info else None
-        kinds = (kind,) if kind else ()
-        final.append(replace(event, parent_event=adopted.get(event.id), network_kinds=kinds))
+        final.append(
+            replace(event, parent_event=adopted.get(event.id), network_kinds=(kind,) if kind else ())
+        )
+    for event in kept:
+        names = sorted(
+            {
+                e.entity
+                for e in final
+                if e.parent_event is not None
+                and _overlaps(e, event, horizon)
+                and info.get(e.entity, EntityInfo(e.entity)).parent == event.entity
+            }
+        )
+        final.append(replace(event, children=tuple(names)))
     return sorted(final, key=lambda e: (e.start, e.entity))
+
+
+def _split_on_escalation(
+    event: Event,
+    by_country: Mapping[str, Sequence[Event]],
+    info: Mapping[str, EntityInfo],
+    config: DetectorConfig,
+    horizon: int,
+) -> list[Event]:
+    """Split a country event where the other kind of access network joined a one-kind cut."""
+    kids = [k for k in by_country.get(event.entity, []) if _overlaps(k, event, horizon)]
+    first_hit: dict[str, int] = {}
+    for kid in kids:
+        kind = info[kid.entity].kind if kid.entity in info else None
+        if kind in ("mobile", "fixed"):
+            first_hit[kind] = min(first_hit.get(kind, kid.start), kid.start)
+    if len(first_hit) < 2:
+        return [event]
+    at = max(first_hit.values())
+    margin = config.min_phase_seconds
+    end = event.end if event.end is not None else horizon
+    if at - min(first_hit.values()) < margin or at - event.start < margin or end - at < margin:
+        return [event]
+    return list(split_event(event, at, config))

@@ -19,7 +19,7 @@ EVENT_KINDS: Final[tuple[EventKind, ...]] = (
 )
 Scope = Literal["national", "regional", "network", "service"]
 SCOPES: Final[tuple[Scope, ...]] = ("national", "regional", "network", "service")
-EndReason = Literal["restored", "rebaselined"]
+EndReason = Literal["restored", "rebaselined", "escalated"]
 
 
 def iso(ts: int | None) -> str | None:

@@ -22,7 +22,8 @@ MIXED_MOBILE_SHARE = 0.6
 
 @dataclass(frozen=True, slots=True)
 class Impairment:
-    """One cut: ``target`` is ``country:CC``, ``region:CC-X``, ``asn:N`` or ``kind:mobile``/``kind:fixed``.
+    """One cut: ``target`` is ``country:CC``, ``region:CC-X``, ``asn:N``, ``kind:mobile``/``kind:fixed``, or
+    ``except:CC-A,CC-B`` (the whole country but those regions).
 
     ``depth`` is the connectivity that remains (0.03 = blackout), ``routing`` the share of routes still
     announced, ``ramp`` seconds of gradual recovery before ``end``; ``services`` limits it to those services.
@@ -111,6 +112,8 @@ class ScenarioTimeline:
             return 1.0 if unit.region == code else 0.0
         if kind == "asn":
             return 1.0 if unit.asn is not None and str(unit.asn) == code else 0.0
+        if kind == "except":
+            return 0.0 if unit.region in code.split(",") else 1.0
         if kind == "kind":
             if unit.kind == code:
                 return 1.0
