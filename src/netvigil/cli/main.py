@@ -6,7 +6,9 @@ import typer
 
 from netvigil.cli import ingest
 from netvigil.cli import mrt as mrt_cli
+from netvigil.cli import control as control_cli
 from netvigil.cli import ooni as ooni_cli
+from netvigil.cli import reach as reach_cli
 from netvigil.cli import serve as serve_cli
 
 app = typer.Typer(
@@ -24,6 +26,8 @@ app = typer.Typer(
 app.add_typer(ingest.app, name="ingest")
 app.add_typer(mrt_cli.app, name="mrt")
 app.add_typer(ooni_cli.app, name="ooni")
+app.add_typer(reach_cli.app, name="reach")
+app.add_typer(control_cli.app, name="control")
 app.command("serve")(serve_cli.serve_command)
 app.command("watch")(serve_cli.watch_command)
 app.add_typer(serve_cli.token_app, name="token")

@@ -1,0 +1,42 @@
+"""Service-reachability tests that speak OONI's data format: one module per test, and a registry.
+
+``TESTS`` maps a test name (OONI's) to a runner; ``ALIASES`` lets users write ``web`` for
+``web_connectivity``. Every runner returns one OONI measurement (a dict) and never raises for a
+network failure: failures are OONI's strings with the operation that failed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final
+
+from netvigil.probe.reachability import signal, telegram, web_connectivity, whatsapp
+from netvigil.probe.reachability.base import ProbeContext
+from netvigil.probe.reachability.netx import NetConfig
+
+Runner = Callable[[ProbeContext], dict[str, Any]]
+UrlRunner = Callable[[str, ProbeContext], dict[str, Any]]
+
+TESTS: Final[dict[str, Runner]] = {
+    "whatsapp": whatsapp.run,
+    "telegram": telegram.run,
+    "signal": signal.run,
+}
+URL_TESTS: Final[dict[str, UrlRunner]] = {"web_connectivity": web_connectivity.run}
+ALIASES: Final[dict[str, str]] = {"web": "web_connectivity"}
+
+
+def test_names() -> list[str]:
+    """Every test name the registry knows (aliases excluded)."""
+    return sorted([*TESTS, *URL_TESTS])
+
+
+def canonical(name: str) -> str:
+    """OONI's name of a test given its name or alias; raises KeyError for an unknown one."""
+    name = ALIASES.get(name, name)
+    if name not in TESTS and name not in URL_TESTS:
+        raise KeyError(name)
+    return name
+
+
+__all__ = ["ALIASES", "TESTS", "URL_TESTS", "NetConfig", "ProbeContext", "canonical", "test_names"]
