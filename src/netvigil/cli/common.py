@@ -22,7 +22,7 @@ R = TypeVar("R")
 EXIT_INPUT = 2
 EXIT_FAILURE = 1
 
-console = Console()
+console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
 
 DbOption = Annotated[

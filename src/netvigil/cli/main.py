@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import typer
 
+from netvigil.cli import control as control_cli
+from netvigil.cli import demo as demo_cli
+from netvigil.cli import detect as detect_cli
+from netvigil.cli import entities as entities_cli
 from netvigil.cli import ingest
 from netvigil.cli import mrt as mrt_cli
-from netvigil.cli import control as control_cli
 from netvigil.cli import ooni as ooni_cli
 from netvigil.cli import reach as reach_cli
+from netvigil.cli import scenario as scenario_cli
 from netvigil.cli import serve as serve_cli
 
 app = typer.Typer(
@@ -23,7 +27,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+app.command("demo")(demo_cli.demo_command)
 app.add_typer(ingest.app, name="ingest")
+app.command("detect")(detect_cli.detect_command)
+app.command("events")(detect_cli.events_command)
+app.add_typer(scenario_cli.app, name="scenario")
+app.command("evaluate")(scenario_cli.evaluate_command)
+app.add_typer(entities_cli.app, name="entities")
 app.add_typer(mrt_cli.app, name="mrt")
 app.add_typer(ooni_cli.app, name="ooni")
 app.add_typer(reach_cli.app, name="reach")

@@ -230,7 +230,7 @@ def _note(band: int, previous: int | None) -> str:
         return "brief restoration"
     if band > previous:
         return "partial restoration"
-    return "cut again" if band == 0 else "escalation"
+    return "cut again" if band == 0 or previous == 3 else "escalation"
 
 
 def event_id(entity: str, start: int) -> str:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import gzip
+import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -29,9 +30,8 @@ LABELS_FILE = "labels.json"
 def write_series(series: Iterable[SeriesOut], path: Path) -> int:
     """Write series as a contract-3.2 CSV (gzip when the name ends in .gz); missing bins get no row."""
     rows = 0
-    opener: Callable[..., Any] = gzip.open if path.suffix == ".gz" else open
     tmp = path.with_name(path.name + ".part")
-    with opener(tmp, "wt", encoding="utf-8", newline="") as handle:
+    with _text_writer(tmp, gzipped=path.suffix == ".gz") as handle:
         handle.write("time,entity,signal,value\n")
         for s in series:
             keep = ~np.isnan(s.values)
@@ -40,6 +40,12 @@ def write_series(series: Iterable[SeriesOut], path: Path) -> int:
                 rows += 1
     tmp.replace(path)
     return rows
+
+
+def _text_writer(path: Path, gzipped: bool) -> io.TextIOWrapper:
+    """A UTF-8 text writer; gzip output has no timestamp so the same data gives the same bytes."""
+    stream: Any = gzip.GzipFile(str(path), mode="wb", mtime=0) if gzipped else open(path, "wb")  # noqa: SIM115
+    return io.TextIOWrapper(stream, encoding="utf-8", newline="")
 
 
 def label_json(label: Label) -> dict[str, Any]:

@@ -1,0 +1,47 @@
+"""``netvigil demo``: the Kazakhstan 2022 replay, end to end on the embedded store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from netvigil.cli.common import console, file_progress, handles_errors
+from netvigil.cli.render import events_table, phases_table, when
+from netvigil.pipeline.demo import national_event, run_demo
+
+
+@handles_errors
+def demo_command(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Where to write the replay's files.")] = Path(
+        "netvigil-demo"
+    ),
+    db: Annotated[
+        Path | None, typer.Option("--db", help="Store to use (default: OUT/netvigil.duckdb).")
+    ] = None,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Do not serve the dashboard at the end (for scripts).")
+    ] = False,
+) -> None:
+    """Replay Kazakhstan, 2-11 January 2022 (synthetic, timed from the public record).
+
+    Writes the signals, ingests them into the embedded DuckDB store, detects, prints the event
+    timeline and writes OUT/events.jsonl.
+    """
+    with file_progress() as progress:
+        result = run_demo(out, db, progress, step=lambda message: console.print(f"[dim]… {message}[/]"))
+    console.print(
+        events_table(result.events, title="Kazakhstan, January 2022 — SYNTHETIC replay (times UTC)")
+    )
+    national = national_event(result.events)
+    if national is not None:
+        console.print(phases_table(national))
+        restored = f"restored {when(national.end)} UTC" if national.end else "still ongoing"
+        console.print(
+            f"[bold]Metrics show a nation-scale internet blackout in {national.entity_name}[/] from "
+            f"{when(national.start)} UTC; national connectivity at {national.level:.1f} % of ordinary levels "
+            f"(signals: {', '.join(national.signals)}; confidence {national.confidence:.2f}); {restored}."
+        )
+    console.print(f"events: {result.events_path}   store: {result.db_path}")
+    del no_serve

@@ -1,0 +1,146 @@
+"""``netvigil detect`` and ``netvigil events``: find events, and list the stored ones."""
+
+from __future__ import annotations
+
+import enum
+import json
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from netvigil.cli.common import DbOption, console, echo_json_line, file_progress, handles_errors
+from netvigil.cli.options import detector_config, parse_entities, parse_time
+from netvigil.cli.render import events_table
+from netvigil.model.events import Event
+from netvigil.pipeline.analyse import run_detection
+from netvigil.pipeline.ingest import ingest_signal_file
+from netvigil.store import EventFilter, open_store
+
+
+class Format(enum.StrEnum):
+    """Output formats of event listings."""
+
+    table = "table"
+    jsonl = "jsonl"
+    json = "json"
+
+
+FromOption = Annotated[
+    str | None,
+    typer.Option("--from", help="Only events still going on at or after this time (2022-01-05 or ISO 8601)."),
+]
+ToOption = Annotated[str | None, typer.Option("--to", help="Only events that started before this time.")]
+EntityOption = Annotated[
+    list[str] | None, typer.Option("--entity", "-e", help="Only this entity (repeatable), e.g. country:KZ.")
+]
+FormatOption = Annotated[
+    Format, typer.Option("--format", "-f", help="table for people; jsonl/json (contract 3.3) for programs.")
+]
+TopOption = Annotated[
+    bool,
+    typer.Option(
+        "--top-level", help="Only top-level events (not the regional/network children of a national one)."
+    ),
+]
+
+
+def print_events(events: Sequence[Event], fmt: Format) -> None:
+    """Print events in the chosen format."""
+    if fmt is Format.jsonl:
+        for event in events:
+            echo_json_line(event.to_json())
+    elif fmt is Format.json:
+        print(json.dumps([e.to_json() for e in events], indent=2, ensure_ascii=False))
+    elif not events:
+        console.print("no events")
+    else:
+        console.print(events_table(events))
+
+
+def _window(events: Sequence[Event], since: int | None, until: int | None, top: bool) -> list[Event]:
+    return [
+        e
+        for e in events
+        if (since is None or e.end is None or e.end >= since)
+        and (until is None or e.start < until)
+        and (not top or e.parent_event is None)
+    ]
+
+
+@handles_errors
+def detect_command(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Signal files (.csv, .csv.gz, .jsonl). None: use the store.")
+    ] = None,
+    since: FromOption = None,
+    until: ToOption = None,
+    entity: EntityOption = None,
+    fmt: FormatOption = Format.table,
+    top_level: TopOption = False,
+    setting: Annotated[
+        list[str] | None,
+        typer.Option("--set", help="Detector setting KEY=VALUE, e.g. probe.warning=70 (docs/detector.md)."),
+    ] = None,
+    db: DbOption = None,
+) -> None:
+    """Find disruptions and print them as events (contract 3.3).
+
+    Given FILES, works on them alone in a temporary store (unless --db names one, which then keeps
+    the data and the events); without FILES, reads the store and replaces its stored events.
+
+    Examples:
+      netvigil detect kz.csv.gz
+      netvigil detect --entity country:KZ --from 2022-01-04 --format jsonl
+
+    """
+    config = detector_config(setting)
+    entities = parse_entities(entity)
+    start, end = parse_time(since, "--from"), parse_time(until, "--to")
+    with tempfile.TemporaryDirectory(prefix="netvigil-detect-") as tmp:
+        target = db if (db is not None or not files) else Path(tmp) / "detect.duckdb"
+        with open_store(target) as store:
+            if files:
+                with file_progress() as progress:
+                    for path in files:
+                        ingest_signal_file(store, path, progress)
+            events = run_detection(store, entities, None, None, config)
+    print_events(_window(events, start, end, top_level), fmt)
+
+
+@handles_errors
+def events_command(
+    since: FromOption = None,
+    until: ToOption = None,
+    entity: EntityOption = None,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", help="blackout, disruption, throttling or service_blocking.")
+    ] = None,
+    scope: Annotated[
+        list[str] | None, typer.Option("--scope", help="national, regional, network or service.")
+    ] = None,
+    ongoing: Annotated[
+        bool | None, typer.Option("--ongoing/--ended", help="Only ongoing, or only ended events.")
+    ] = None,
+    fmt: FormatOption = Format.table,
+    top_level: TopOption = False,
+    db: DbOption = None,
+) -> None:
+    """List the events stored by earlier detection runs.
+
+    Example: netvigil events --scope national --ongoing --format jsonl
+    """
+    where = EventFilter(
+        entities=parse_entities(entity),
+        kinds=kind,
+        scopes=scope,
+        since=parse_time(since, "--from"),
+        until=parse_time(until, "--to"),
+        ongoing=ongoing,
+        top_level_only=top_level,
+    )
+    with open_store(db, read_only=True) as store:
+        events = sorted(store.read_events(where), key=lambda e: (e.start, e.entity))
+    print_events(events, fmt)
