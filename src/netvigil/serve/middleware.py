@@ -112,12 +112,12 @@ class RateLimiter:
         await self.app(scope, receive, send)
 
 
-class _TooLargeError(Exception):
-    pass
-
-
 class BodyLimit:
-    """Answer 413 to a body over ``max_bytes``, by its Content-Length or while it streams in."""
+    """Answer 413 to a body over ``max_bytes``: by its Content-Length, or while a chunked body streams in.
+
+    A body without a Content-Length is read here first (at most ``max_bytes``) and handed on only
+    if it fits, so the app never sees part of an oversize body.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -125,35 +125,33 @@ class BodyLimit:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on, or answer 413."""
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["method"] not in WRITE_METHODS:
             await self.app(scope, receive, send)
             return
         message = f"the request body is larger than {self.max_bytes} bytes"
         length = dict(scope.get("headers", [])).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await send_error(send, 413, message)
+        if length is not None:
+            if not length.isdigit() or int(length) > self.max_bytes:
+                await send_error(send, 413, message)
+                return
+            await self.app(scope, receive, send)
             return
+        buffered: list[Message] = []
         seen = 0
-        started = False
-
-        async def counted() -> Message:
-            nonlocal seen
+        while True:
             received = await receive()
+            buffered.append(received)
             seen += len(received.get("body", b""))
             if seen > self.max_bytes:
-                raise _TooLargeError
-            return received
-
-        async def tracked(out: Message) -> None:
-            nonlocal started
-            started = started or out["type"] == "http.response.start"
-            await send(out)
-
-        try:
-            await self.app(scope, counted, tracked)
-        except _TooLargeError:
-            if not started:
                 await send_error(send, 413, message)
+                return
+            if received["type"] != "http.request" or not received.get("more_body", False):
+                break
+
+        async def replay() -> Message:
+            return buffered.pop(0) if buffered else await receive()
+
+        await self.app(scope, replay, send)
 
 
 @dataclass

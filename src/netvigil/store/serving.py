@@ -79,9 +79,8 @@ def refresh_rollups(store: DuckDBStore, since: int | None = None) -> None:
                 [step, step, step, *params],
             )
         row = cur.execute("SELECT max(time) FROM signals").fetchone()
-        cur.execute(
-            "INSERT OR REPLACE INTO service_state VALUES ('latest_time', ?)", [str(row[0] if row else "")]
-        )
+        newest = "" if row is None or row[0] is None else str(row[0])
+        cur.execute("INSERT OR REPLACE INTO service_state VALUES ('latest_time', ?)", [newest])
         cur.execute("INSERT OR REPLACE INTO service_state VALUES ('rollups_mark', ?)", [_signals_mark(store)])
         cur.execute("COMMIT")
     except BaseException:
