@@ -3,6 +3,7 @@
 # Each feature adds its packages to NEEDED as "command:package".
 set -euo pipefail
 NEEDED=(
+  "chromium:chromium"
   "bgpdump:bgpdump"
 )
 missing=()

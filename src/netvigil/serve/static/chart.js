@@ -38,13 +38,14 @@ export function drawChart(container, spec) {
     el("rect", { x: a, y: T, width: b - a, height: H - T - B, fill: "#b3261e", "fill-opacity": 0.12, "data-event": shade.id || "" }, svg);
     el("text", { x: a + 4, y: T + 14, fill: "#b3261e" }, svg).textContent = shade.label || "";
   }
-  for (let i = 0; i <= 4; i++) {
-    const v = (yMax * i) / 4;
+  const raw = yMax / 5, mag = 10 ** Math.floor(Math.log10(raw));
+  const yStep = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((m) => m >= raw);
+  for (let v = 0; v <= yMax + 1e-9; v += yStep) {
     el("line", { x1: L, x2: W - R, y1: y(v), y2: y(v), stroke: "#e3e6ea" }, svg);
-    el("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", fill: "#5b6470" }, svg).textContent = Math.round(v);
+    el("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end", fill: "#5b6470" }, svg).textContent = String(+v.toFixed(3));
   }
   const { ticks, step } = timeTicks(spec.t0, spec.t1, 8);
-  for (const t of ticks) {
+  for (const t of ticks.filter((t) => x(t) < W - R - 30)) {
     el("line", { x1: x(t), x2: x(t), y1: H - B, y2: H - B + 4, stroke: "#5b6470" }, svg);
     el("text", { x: x(t), y: H - B + 18, "text-anchor": "middle", fill: "#5b6470" }, svg).textContent = label(t, step);
   }
