@@ -13,7 +13,7 @@ from netvigil.alert import DeliveryPolicy, deliver_due, plan_alerts
 from netvigil.model.events import Phase
 from netvigil.store import DuckDBStore
 from netvigil.store.alerts import AlertRule, add_rule, list_deliveries
-from tests.alert.conftest import Receiver
+from tests.alert.receiver import Receiver
 from tests.serve import kzdata
 
 SECRET = "s3cret-s3cret-s3cret"

@@ -12,7 +12,10 @@ from fastapi.testclient import TestClient
 from netvigil.serve.app import create_app
 from netvigil.serve.settings import load_settings
 from netvigil.store import DuckDBStore
+from tests.alert.receiver import receiver
 from tests.serve import kzdata
+
+__all__ = ["app", "client", "kz_store", "receiver"]
 
 
 @pytest.fixture(scope="module")
