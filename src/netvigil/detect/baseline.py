@@ -4,8 +4,10 @@ Method (documented in docs/detector.md):
 - daily part: the median, at the same time of day, of the last ``history_days`` rows of the
   *cleaned* series, each lightly smoothed over ``smooth_seconds``; at least ``min_history_days``
   rows must exist, so one day of history is enough to start;
-- weekly part: the median of the ratio cleaned / daily part at the same time of the same weekday
-  over the last ``weekly_weeks`` weeks (1 when there is no such history);
+- weekly part: the ratio value / daily part at the same time of the same weekday in past weeks,
+  where only points below the *critical* threshold are masked (so a weekend dip deeper than the
+  warning threshold is still learned, while outages are not): the median of three weeks, the ratio
+  nearest 1 of two, a clipped single one, 1 with none;
 - history masking: a point below the signal's warning threshold is replaced by the baseline in the
   cleaned history (IODA's approach), so an ongoing outage does not drag its own baseline down;
 - a drop that lasts ``relearn_days`` rows in a row stops being masked: the baseline then re-learns
@@ -57,6 +59,18 @@ def smooth_rows(rows: FloatArray, half_width: int) -> FloatArray:
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
+def weekly_factor(past: FloatArray) -> FloatArray:
+    """Weekly factor from past weeks' raw ratios (last axis): robust to one abnormal week."""
+    count = np.sum(~np.isnan(past), axis=-1)
+    median = nanmedian_last(past)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        distance = np.where(np.isnan(past) | (past <= 0), np.inf, np.abs(np.log(past)))
+    nearest = np.take_along_axis(past, np.argmin(distance, axis=-1)[..., None], -1)[..., 0]
+    factor = np.where(count == 2, nearest, median)
+    factor = np.where(count == 1, np.clip(factor, 0.5, 1.5), np.clip(factor, 0.4, 2.0))
+    return np.where((count == 0) | np.isnan(factor), 1.0, factor)
+
+
 @dataclass
 class BaselineState:
     """The history one group of series (same grid) needs to compute the next row's baseline."""
@@ -65,12 +79,15 @@ class BaselineState:
     ratio: FloatArray
     abnormal_rows: npt.NDArray[np.int64]
     warning: FloatArray
+    critical: FloatArray
     rows_per_week: int
     row: int = 0
 
     @classmethod
-    def empty(cls, series: int, grid: Grid, warning: FloatArray, config: DetectorConfig) -> BaselineState:
-        """A state with no history for ``series`` series on ``grid``."""
+    def empty(
+        cls, series: int, grid: Grid, thresholds: tuple[FloatArray, FloatArray], config: DetectorConfig
+    ) -> BaselineState:
+        """A state with no history for ``series`` series on ``grid``; thresholds = (warning, critical)."""
         week = grid.rows_per_week()
         depth = max(config.history_days, week * config.weekly_weeks) + 1
         shape = (series, depth, grid.period)
@@ -78,7 +95,8 @@ class BaselineState:
             smoothed=np.full(shape, np.nan),
             ratio=np.full(shape, np.nan),
             abnormal_rows=np.zeros(series, dtype=np.int64),
-            warning=warning,
+            warning=thresholds[0],
+            critical=thresholds[1],
             rows_per_week=week,
         )
 
@@ -96,8 +114,7 @@ class BaselineState:
             config.min_history_days,
         )
         weeks = [self.rows_per_week * j for j in range(1, config.weekly_weeks + 1)]
-        weekly = nanmedian_last(self._past(self.ratio, weeks))
-        weekly = np.clip(np.where(np.isnan(weekly), 1.0, weekly), 0.3, 3.0)
+        weekly = weekly_factor(self._past(self.ratio, weeks))
         masking = self.abnormal_rows < config.relearn_days
         return daily * weekly, daily, masking
 
@@ -115,12 +132,12 @@ class BaselineState:
             level = 100.0 * values / baseline
         abnormal = level < self.warning[:, None]
         cleaned = np.where(abnormal & masking[:, None], baseline, values)
-        smooth = smooth_rows(cleaned, half_width)
         depth = self.smoothed.shape[1]
         slot = self.row % depth
-        self.smoothed[:, slot, :] = smooth
+        self.smoothed[:, slot, :] = smooth_rows(cleaned, half_width)
+        seasonal = np.where((level < self.critical[:, None]) & masking[:, None], baseline, values)
         with np.errstate(invalid="ignore", divide="ignore"):
-            self.ratio[:, slot, :] = np.where(daily > 0, smooth / daily, np.nan)
+            self.ratio[:, slot, :] = np.where(daily > 0, smooth_rows(seasonal, half_width) / daily, np.nan)
         judged = np.sum(~np.isnan(level), axis=1)
         share = np.sum(abnormal, axis=1) / np.maximum(judged, 1)
         enough = judged * 4 >= values.shape[1]
@@ -136,11 +153,11 @@ def half_width_for(step: int, config: DetectorConfig) -> int:
 
 
 def baseline_matrix(
-    values: FloatArray, grid: Grid, warning: FloatArray, config: DetectorConfig
+    values: FloatArray, grid: Grid, thresholds: tuple[FloatArray, FloatArray], config: DetectorConfig
 ) -> tuple[FloatArray, BoolArray]:
     """Baselines for ``values`` (series, rows, period), and which rows were not masked (re-learning)."""
     series = values.shape[0]
-    state = BaselineState.empty(series, grid, warning, config)
+    state = BaselineState.empty(series, grid, thresholds, config)
     out = np.empty(values.shape, dtype=values.dtype)
     relearning = np.zeros((series, grid.rows), dtype=np.bool_)
     half = half_width_for(grid.step, config)
@@ -156,17 +173,21 @@ def percent_of_ordinary(
     times: npt.NDArray[np.int64],
     values: FloatArray,
     step: int | None = None,
-    warning: float = 80.0,
+    signal: str = "probe",
     config: DetectorConfig | None = None,
 ) -> FloatArray:
-    """Each point as % of its ordinary level (NaN while there is not yet a day of history)."""
+    """Each point as % of its ordinary level (NaN while there is not yet a day of history).
+
+    ``signal`` picks the thresholds used for history masking (see :mod:`netvigil.detect.config`).
+    """
     config = config or DetectorConfig()
     if len(times) == 0:
         return np.empty(0)
     step = step or infer_step(times)
     grid = grid_covering(step, int(times.min()), int(times.max()))
     matrix = place(grid, times, values)[None, :, :]
-    base, _ = baseline_matrix(matrix, grid, np.array([warning]), config)
+    rule = config.rule(signal)
+    base, _ = baseline_matrix(matrix, grid, (np.array([rule.warning]), np.array([rule.critical])), config)
     with np.errstate(invalid="ignore", divide="ignore"):
         level = (100.0 * matrix / base).reshape(-1)
     return np.asarray(level[grid.index(times)], dtype=np.float64)

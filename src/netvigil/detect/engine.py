@@ -54,8 +54,11 @@ class Detection:
     skipped: list[str] = field(default_factory=list)
 
 
-def _warnings(keys: Sequence[tuple[str, str]], config: DetectorConfig) -> FloatArray:
-    return np.array([config.rule(signal).warning for _, signal in keys], dtype=np.float64)
+def thresholds(keys: Sequence[tuple[str, str]], config: DetectorConfig) -> tuple[FloatArray, FloatArray]:
+    """Warning and critical thresholds of each series, for history masking."""
+    warning = np.array([config.rule(signal).warning for _, signal in keys], dtype=np.float64)
+    critical = np.array([config.rule(signal).critical for _, signal in keys], dtype=np.float64)
+    return warning, critical
 
 
 def levels_for(
@@ -63,7 +66,7 @@ def levels_for(
 ) -> Levels:
     """Levels of a (series, rows, period) matrix; computed row by row, in place of a copy."""
     series = values.shape[0]
-    state = BaselineState.empty(series, grid, _warnings(keys, config), config)
+    state = BaselineState.empty(series, grid, thresholds(keys, config), config)
     level = np.empty(values.shape, dtype=STORED)
     relearning = np.zeros((series, grid.rows), dtype=np.bool_)
     half = half_width_for(grid.step, config)

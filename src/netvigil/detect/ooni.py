@@ -123,6 +123,8 @@ def classify_web_connectivity(msm: Mapping[str, Any]) -> Classification:
     blocking = tk.get("blocking")
     if blocking in WEB_BLOCKING_TYPES:
         return _anomaly(str(blocking), failure, f"probe reports {blocking} blocking")
+    if blocking is False and tk.get("accessible") is False:
+        return Classification("ok", None, failure, "down for everyone: the control failed too")
     if blocking is False:
         return _ok("accessible, consistent with the control")
     if blocking is None:
@@ -237,7 +239,7 @@ def classify_telegram(msm: Mapping[str, Any]) -> Classification:
         return own
     if score > 0.5:
         failure = web_failure or _first_tcp_failure(tk)
-        if unreachable and not accessible:
+        if tk.get("telegram_tcp_blocking") is True or (unreachable and not accessible):
             kind = "tcp_ip"
         elif web_failure and tk.get("telegram_web_status") == "blocked":
             kind = _blocking_of({}, web_failure)
@@ -255,10 +257,16 @@ def _version(text: object) -> tuple[int, ...]:
     return tuple(parts)
 
 
+def is_netvigil(msm: Mapping[str, Any]) -> bool:
+    """Whether netvigil's own probe made the measurement (OONI engine bug workarounds do not apply)."""
+    return bool((msm.get("annotations") or {}).get("engine_name") == "netvigil")
+
+
 def _signal_known_bug(msm: Mapping[str, Any]) -> str | None:
     version = _version(msm.get("test_version", "0.0.0"))
     start = str(msm.get("measurement_start_time") or "")
-    engine = _version(((msm.get("annotations") or {}) or {}).get("engine_version", "0.0.0"))
+    annotations = msm.get("annotations") or {}
+    engine = (999,) if is_netvigil(msm) else _version(annotations.get("engine_version", "0.0.0"))
     if not start:
         return "measurement_start_time missing"
     if version == (0, 2, 4):
@@ -280,13 +288,13 @@ def classify_signal(msm: Mapping[str, Any]) -> Classification:
     bug = _signal_known_bug(msm)
     if bug:
         return _failed(bug, failure)
-    if tk.get("failed_operation", True) or tk.get("failure", True):
-        status = tk.get("signal_backend_status")
+    status = tk.get("signal_backend_status")
+    netvigil_blocked = is_netvigil(msm) and status == "blocked" and failure and "unknown" not in failure
+    if not netvigil_blocked and (tk.get("failed_operation", True) or tk.get("failure", True)):
         return _failed(f"the test failed (backend status {status})", failure)
     own = _netvigil_blocking(tk)
     if own:
         return own
-    status = tk.get("signal_backend_status")
     if status == "ok":
         return _ok("Signal backend reachable")
     if status == "blocked":

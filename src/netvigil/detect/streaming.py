@@ -13,7 +13,7 @@ import numpy as np
 
 from netvigil.detect.baseline import BaselineState, half_width_for
 from netvigil.detect.config import DetectorConfig
-from netvigil.detect.engine import STORED, finalise, row_level
+from netvigil.detect.engine import STORED, finalise, row_level, thresholds
 from netvigil.detect.events import EntityTracker
 from netvigil.detect.fusion import fuse
 from netvigil.detect.grid import Grid, grid_covering
@@ -37,8 +37,9 @@ class StreamingDetector:
         self.keys = sorted(keys, key=lambda k: (k[0], k[1]))
         self.index = {key: i for i, key in enumerate(self.keys)}
         self.grid: Grid = grid_covering(step, start, start)
-        warning = np.array([self.config.rule(s).warning for _, s in self.keys], dtype=np.float64)
-        self.state = BaselineState.empty(len(self.keys), self.grid, warning, self.config)
+        self.state = BaselineState.empty(
+            len(self.keys), self.grid, thresholds(self.keys, self.config), self.config
+        )
         self.half = half_width_for(step, self.config)
         self.entities: dict[str, list[int]] = {}
         for i, (entity, _) in enumerate(self.keys):

@@ -1,0 +1,74 @@
+import numpy as np
+import pytest
+
+from netvigil.detect.baseline import nanmedian_last, percent_of_ordinary, smooth_rows
+from netvigil.detect.grid import StepError, infer_step
+
+from .helpers import DAY, T0, cyclic, cut
+
+
+def test_nanmedian_last_matches_numpy() -> None:
+    rng = np.random.default_rng(1)
+    data = rng.normal(size=(50, 7))
+    data[rng.random(data.shape) < 0.3] = np.nan
+    expected = np.array([np.nanmedian(r) if (~np.isnan(r)).any() else np.nan for r in data])
+    np.testing.assert_allclose(nanmedian_last(data), expected, equal_nan=True)
+    assert np.isnan(nanmedian_last(np.array([[1.0, np.nan]]), min_count=2)[0])
+
+
+def test_smooth_rows_ignores_gaps() -> None:
+    out = smooth_rows(np.array([[1.0, np.nan, 3.0, 5.0]]), 1)
+    np.testing.assert_allclose(out, [[1.0, 2.0, 4.0, 4.0]])
+
+
+@pytest.mark.parametrize("step", [60, 300, 900, 3600, 86_400])
+def test_ordinary_days_are_near_100_percent_at_any_step(step: int) -> None:
+    days = 40 if step == 86_400 else 10
+    times, values = cyclic(days, step=step, noise=0.01)
+    level = percent_of_ordinary(times, values)
+    after_first_day = level[times >= T0 + (7 * DAY if step == 86_400 else DAY)]
+    assert np.nanmedian(np.abs(after_first_day - 100)) < 2.0
+    assert infer_step(times) == step
+
+
+def test_one_day_of_history_is_enough() -> None:
+    times, values = cyclic(2.5)
+    values = cut(times, values, 1.5, 6, 0.05)
+    level = percent_of_ordinary(times, values)
+    assert np.all(np.isnan(level[times < T0 + DAY]))
+    inside = level[(times >= T0 + int(1.5 * DAY)) & (times < T0 + int(1.5 * DAY) + 6 * 3600)]
+    assert np.nanmax(inside) < 10
+
+
+def test_weekly_cycle_is_learned() -> None:
+    times, values = cyclic(28, weekend=0.6, noise=0.01)
+    level = percent_of_ordinary(times, values)
+    weekday = (times // DAY + 3) % 7
+    last_weeks = times >= T0 + 14 * DAY
+    weekend_level = np.nanmedian(level[last_weeks & (weekday >= 5)])
+    assert 93 < weekend_level < 107
+
+
+def test_an_outage_does_not_drag_its_own_baseline_down() -> None:
+    times, values = cyclic(14)
+    values = cut(times, values, 7, 4 * 24, 0.05)
+    level = percent_of_ordinary(times, values)
+    last_day_of_outage = level[(times >= T0 + 10 * DAY) & (times < T0 + 11 * DAY)]
+    after = level[times >= T0 + 11 * DAY + 3600]
+    assert np.nanmax(last_day_of_outage) < 10
+    assert 95 < np.nanmedian(after) < 105
+
+
+def test_gaps_are_gaps_not_zeros() -> None:
+    times, values = cyclic(6)
+    values[(times >= T0 + 3 * DAY) & (times < T0 + 3 * DAY + 5 * 3600)] = np.nan
+    keep = ~np.isnan(values)
+    level = percent_of_ordinary(times[keep], values[keep])
+    assert np.nanmin(level[times[keep] >= T0 + DAY]) > 80
+
+
+def test_irregular_series_is_refused() -> None:
+    with pytest.raises(StepError, match="outside"):
+        infer_step(np.array([0, 10, 20, 30]))
+    with pytest.raises(StepError, match="at least two"):
+        infer_step(np.array([5]))
