@@ -86,6 +86,8 @@ def test_cli_dump_prints_bgpdump_lines(tmp_path: Path) -> None:
     name = "bgpkit_example_updates_20240914.bz2"
     done = subprocess.run(
         [sys.executable, "-c", CLI, "mrt", "dump", str(FIXTURES / name)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert done.stdout.splitlines() == expected_lines(name)

@@ -47,7 +47,8 @@ def test_a_damaged_record_in_the_middle_is_skipped_counted_and_located(tmp_path:
     spans = records(bytes(data))
     # The first IPv4 BGP4MP MESSAGE_AS4 record from index 100 on.
     index = next(
-        i for i, (o, _) in enumerate(spans)
+        i
+        for i, (o, _) in enumerate(spans)
         if i >= 100 and struct.unpack_from(">HH14xH", data, o + 4) == (16, 4, 1)
     )
     offset = spans[index][0]

@@ -8,10 +8,13 @@ from typing import Annotated
 import typer
 
 from netvigil.cli.common import DbOption, console, file_progress, handles_errors
+from netvigil.cli.mrt import ingest_mrt, ingest_ris_live
 from netvigil.pipeline.ingest import ingest_signal_file
 from netvigil.store import open_store
 
 app = typer.Typer(help="Bring data into the store. Each file is checked whole, then written at once.")
+app.command("mrt")(ingest_mrt)
+app.command("ris-live")(ingest_ris_live)
 
 
 @app.command("signals")

@@ -1,7 +1,8 @@
-"""``netvigil mrt …``: read MRT archives (RouteViews, RIPE RIS) the way bgpdump does."""
+"""``netvigil mrt …`` (read MRT archives the way bgpdump does) and the BGP ``ingest`` commands."""
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,8 +10,12 @@ from typing import Annotated
 
 import typer
 
-from netvigil.cli.common import err_console, fail, handles_errors
+from netvigil.cli.common import DbOption, console, err_console, fail, file_progress, handles_errors
+from netvigil.pipeline.bgp import BgpIngestResult, default_mapper, ingest_bgp_files, ingest_ris_live_stream
+from netvigil.sources.bgp_visibility import VisibilityConfig
 from netvigil.sources.mrt import MrtElement, ParseReport, bgpdump_line, read_elements
+from netvigil.sources.ris_live import RIS_LIVE_URL, LiveOptions
+from netvigil.store import open_store
 
 app = typer.Typer(help="Read MRT archives (RouteViews, RIPE RIS): TABLE_DUMP, TABLE_DUMP_V2, BGP4MP(_ET).")
 
@@ -72,3 +77,125 @@ def dump(
     report_damage(file, report)
     if report.damaged and report.records == 0:
         raise fail(f"{file}: no MRT record could be read ({report.damage[0]})")
+
+
+StepOption = Annotated[int, typer.Option("--step", help="Bin width in seconds.")]
+FullFeedOption = Annotated[
+    int,
+    typer.Option("--full-feed", help="A peer is full-feed above this many IPv4 prefixes (IODA: 400k)."),
+]
+FullFeed6Option = Annotated[
+    int, typer.Option("--full-feed-v6", help="A peer is full-feed above this many IPv6 prefixes.")
+]
+MmdbOption = Annotated[
+    Path | None,
+    typer.Option("--mmdb", help="MaxMind-format .mmdb (City layout) to map prefixes to regions."),
+]
+RegistryOption = Annotated[
+    bool,
+    typer.Option(
+        "--registry/--no-registry",
+        help="Map ASes missing from the operator table to a country with geoip2fast's offline data.",
+    ),
+]
+
+
+def _print_result(result: BgpIngestResult) -> None:
+    """Say what an ingest wrote, and what it skipped."""
+    for path, report in result.reports.items():
+        report_damage(Path(path), report)
+    if result.skipped:
+        console.print("already ingested (same files, same settings), nothing to do")
+    else:
+        console.print(f"{result.points:,} points ({result.source})", highlight=False)
+
+
+@handles_errors
+def ingest_mrt(
+    files: Annotated[
+        list[Path], typer.Argument(help="MRT files in time order: a RIB dump first, then UPDATES.")
+    ],
+    strict: Annotated[bool, typer.Option("--strict", help="Stop at the first damaged record.")] = False,
+    step: StepOption = 300,
+    full_feed: FullFeedOption = 400_000,
+    full_feed_v6: FullFeed6Option = 100_000,
+    mmdb: MmdbOption = None,
+    registry: RegistryOption = True,
+    db: DbOption = None,
+) -> None:
+    """Replay MRT files into the bgp, bgp6 and bgp_updates signals per AS, country (and region).
+
+    The files go through one routing table in the order given, so give the RIB snapshot first.
+    A damaged record is skipped and reported (--strict: stop, write nothing). Ingesting the same
+    files with the same settings again changes nothing.
+
+    Example: netvigil ingest mrt rib.20220105.0800.bz2 updates.20220105.0800.bz2 updates.20220105.0815.bz2
+    """
+    config = VisibilityConfig(step=step, full_feed_v4=full_feed, full_feed_v6=full_feed_v6)
+    with open_store(db) as store, file_progress() as progress:
+        result = ingest_bgp_files(
+            store,
+            files,
+            config=config,
+            mapper=default_mapper(mmdb, registry),
+            strict=strict,
+            progress=progress,
+        )
+    _print_result(result)
+
+
+@handles_errors
+def ingest_ris_live(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="RIS Live recordings: ris_message JSON, one per line.")
+    ] = None,
+    live: Annotated[bool, typer.Option("--live", help="Follow the RIS Live websocket instead.")] = False,
+    rib: Annotated[
+        Path | None, typer.Option("--rib", help="MRT RIB snapshot to start the routing table from.")
+    ] = None,
+    host: Annotated[str | None, typer.Option("--host", help="Live: only this collector (rrc00…).")] = None,
+    prefix: Annotated[
+        str | None, typer.Option("--prefix", help="Live: only this prefix and more specifics.")
+    ] = None,
+    peer: Annotated[str | None, typer.Option("--peer", help="Live: only this peer address.")] = None,
+    seconds: Annotated[float | None, typer.Option("--seconds", help="Live: stop after this long.")] = None,
+    url: Annotated[str, typer.Option("--url", help="Live: websocket address.")] = RIS_LIVE_URL,
+    step: StepOption = 300,
+    full_feed: FullFeedOption = 400_000,
+    full_feed_v6: FullFeed6Option = 100_000,
+    mmdb: MmdbOption = None,
+    registry: RegistryOption = True,
+    db: DbOption = None,
+) -> None:
+    """Turn RIS Live messages into the bgp, bgp6 and bgp_updates signals.
+
+    From files (a bad line stops with FILE:LINE, nothing written) or, with --live, from the
+    websocket: it subscribes with the filters given, reconnects with backoff when dropped, and
+    writes each 5-minute bin as it closes.
+
+    Example: netvigil ingest ris-live --live --host rrc00 --prefix 2.72.0.0/13 --seconds 600
+    """
+    config = VisibilityConfig(step=step, full_feed_v4=full_feed, full_feed_v6=full_feed_v6)
+    mapper = default_mapper(mmdb, registry)
+    if live == bool(files):
+        raise fail("give RIS Live files, or --live (not both)")
+    with open_store(db) as store:
+        if live:
+            filters = {k: v for k, v in {"host": host, "prefix": prefix, "peer": peer}.items() if v}
+            filters["type"] = "UPDATE"
+            options = LiveOptions(url=url, filters=filters)
+
+            def said(attempt: int, delay: float) -> None:
+                err_console.print(f"connection lost; reconnecting in {delay:.0f} s (attempt {attempt})")
+
+            written = asyncio.run(
+                ingest_ris_live_stream(
+                    store, options, config=config, mapper=mapper, seconds=seconds, on_reconnect=said
+                )
+            )
+            console.print(f"{written:,} points written")
+            return
+        paths = ([rib] if rib else []) + list(files or [])
+        with file_progress() as progress:
+            result = ingest_bgp_files(store, paths, config=config, mapper=mapper, progress=progress)
+    _print_result(result)

@@ -8,6 +8,9 @@ its address family route it. Per bin (300 s by default) and per entity the aggre
 - ``bgp6``: routed /48 equivalents of the visible IPv6 prefixes;
 - ``bgp_updates``: announcements plus withdrawals seen in the bin, from any peer.
 
+Bins without any input are written (the table still holds) up to ``max_silence`` seconds; a
+longer silence (two archives days apart) is left as a gap, not filled.
+
 The routing table is built once (a RIB snapshot, then updates applied one by one): each route
 change moves a per-prefix peer count and, when that crosses the majority line, the entity sums.
 Only a change in the set of full-feed peers recounts the prefixes. Overlapping prefixes of one
@@ -37,6 +40,7 @@ class VisibilityConfig:
     step: int = 300
     full_feed_v4: int = 400_000
     full_feed_v6: int = 100_000
+    max_silence: int = 3600
 
 
 class _Peer:
@@ -246,8 +250,9 @@ class VisibilityAggregator:
         if start <= self.bin:
             return []
         out = self._close(self.bin)
-        for empty in range(self.bin + self.config.step, start, self.config.step):
-            out.extend(self._close(empty))
+        if start - self.bin <= self.config.max_silence:
+            for quiet in range(self.bin + self.config.step, start, self.config.step):
+                out.extend(self._close(quiet))
         self.bin = start
         return out
 
