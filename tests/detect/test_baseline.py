@@ -4,7 +4,7 @@ import pytest
 from netvigil.detect.baseline import nanmedian_last, percent_of_ordinary, smooth_rows
 from netvigil.detect.grid import StepError, infer_step
 
-from .helpers import DAY, T0, cyclic, cut
+from .helpers import DAY, T0, cut, cyclic
 
 
 def test_nanmedian_last_matches_numpy() -> None:

@@ -4,7 +4,7 @@ from netvigil.detect.config import DetectorConfig
 from netvigil.detect.engine import detect
 from netvigil.detect.hierarchy import EntityInfo
 
-from .helpers import DAY, T0, cyclic, cut, series
+from .helpers import DAY, T0, cut, cyclic, series
 
 INFO = {
     "country:XX": EntityInfo("Testland"),
@@ -111,9 +111,7 @@ def test_regional_blackout_is_regional_not_national() -> None:
 
 
 def test_mobile_only_cut_is_network_scope() -> None:
-    data = country({"probe": 0.5, "traffic": 0.45}) + [
-        s for s in regional("asn:1", 0.05) + regional("asn:2", 1.0)
-    ]
+    data = country({"probe": 0.5, "traffic": 0.45}) + regional("asn:1", 0.05) + regional("asn:2", 1.0)
     found = detect(data, INFO).events
     top = [e for e in found if e.parent_event is None]
     assert [(e.entity, e.scope, e.network_kinds) for e in top] == [("country:XX", "network", ("mobile",))]

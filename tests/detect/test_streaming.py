@@ -5,6 +5,7 @@ import pytest
 
 from netvigil.detect.config import DetectorConfig
 from netvigil.detect.engine import detect
+from netvigil.detect.streaming import StreamingDetector
 from netvigil.pipeline.analyse import entity_info
 from netvigil.pipeline.scenarios import load_series, stream, write_scenario
 from netvigil.sources.scenarios.library import build
@@ -23,8 +24,6 @@ def test_streaming_gives_the_same_events_as_batch(tmp_path: Path, name: str) -> 
 
 
 def test_streaming_rejects_time_going_backwards() -> None:
-    from netvigil.detect.streaming import StreamingDetector
-
     detector = StreamingDetector([("country:XX", "probe")], 300, 0, {})
     detector.feed(600, {("country:XX", "probe"): 1.0})
     with pytest.raises(ValueError, match="in order"):

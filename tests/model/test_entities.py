@@ -32,7 +32,7 @@ def test_parse_round_trips(text: str, canonical: str) -> None:
     ],
 )
 def test_parse_rejects_with_the_forms(text: str) -> None:
-    with pytest.raises(EntityParseError, match="expected|scoped|only service"):
+    with pytest.raises(EntityParseError, match=r"expected|scoped|only service"):
         parse_entity(text)
 
 

@@ -6,7 +6,10 @@ import pytest
 from netvigil.model.errors import InputError
 from netvigil.sources.signal_csv import read_points
 
-GOOD = "time,entity,signal,value\n2022-01-05T10:30:00Z,country:KZ,probe,1523\n1641378600,asn:29355,traffic,0.82\n"
+GOOD = (
+    "time,entity,signal,value\n2022-01-05T10:30:00Z,country:KZ,probe,1523\n"
+    "1641378600,asn:29355,traffic,0.82\n"
+)
 
 
 def points(path: Path) -> list:
@@ -65,7 +68,7 @@ def test_bad_json_line(tmp_path: Path) -> None:
 def test_wrong_compression_suffix_is_named(tmp_path: Path) -> None:
     lying = tmp_path / "a.csv.gz"
     lying.write_text(GOOD)
-    with pytest.raises(InputError, match="not .gz-compressed"):
+    with pytest.raises(InputError, match=r"not \.gz-compressed"):
         points(lying)
     hidden = tmp_path / "b.csv"
     hidden.write_bytes(gzip.compress(GOOD.encode()))

@@ -11,6 +11,7 @@ from netvigil.model.events import Event, Phase
 from netvigil.model.signals import SignalPoint
 from netvigil.pipeline.ingest import ingest_signal_file
 from netvigil.store import DuckDBStore, EventFilter
+from netvigil.store.base import IngestRecord
 from netvigil.store.migrations import MIGRATIONS
 
 
@@ -72,8 +73,6 @@ def test_interrupted_ingest_can_be_rerun(store: DuckDBStore, tmp_path: Path) -> 
         yield points
         raise KeyboardInterrupt
 
-    from netvigil.store.base import IngestRecord
-
     with pytest.raises(KeyboardInterrupt):
         store.ingest_signals(interrupted(), IngestRecord("f" * 64, str(path), "signals", 0, 0))  # type: ignore[arg-type]
     assert count(store) == 0
@@ -127,7 +126,7 @@ def test_readers_keep_working_while_a_writer_ingests(store: DuckDBStore, tmp_pat
         try:
             while not done.is_set():
                 seen.append(count(store))
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:
             errors.append(exc)
 
     reader = threading.Thread(target=read)
@@ -160,5 +159,7 @@ def test_lock_timeout_gives_a_clear_error(tmp_path: Path) -> None:
     path = tmp_path / "busy.duckdb"
     with DuckDBStore(path):
         code = f"from netvigil.store import DuckDBStore\nDuckDBStore({str(path)!r}, lock_timeout=0.5)\n"
-        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+        )
     assert done.returncode != 0 and StoreBusyError.__name__ in done.stderr and "--db" in done.stderr
