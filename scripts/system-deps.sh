@@ -3,6 +3,9 @@
 # Each feature adds its packages to NEEDED as "command:package".
 set -euo pipefail
 NEEDED=(
+  "nft:nftables"
+  "ip:iproute2"
+  "tc:iproute2"
   "chromium:chromium"
   "bgpdump:bgpdump"
 )

@@ -34,12 +34,20 @@ def serve(
         Path | None, typer.Option(help="PEM file of CAs to trust (default: the system's).")
     ] = None,
     timeout: Annotated[float, typer.Option(help="Seconds per network step.")] = 10.0,
+    allow_network: Annotated[
+        list[str] | None, typer.Option(help="Private prefix that is a legitimate answer (a lab).")
+    ] = None,
 ) -> None:
     """Serve control measurements until interrupted (Ctrl-C).
 
     Example: netvigil control serve --port 8080 --resolver 9.9.9.9
     """
-    net = NetConfig(resolver=resolver, ca_bundle=str(ca_bundle) if ca_bundle else None, timeout=timeout)
+    net = NetConfig(
+        resolver=resolver,
+        ca_bundle=str(ca_bundle) if ca_bundle else None,
+        timeout=timeout,
+        allowed_networks=tuple(allow_network or ()),
+    )
     server = make_server(host, port, net)
     console.print(f"control server on http://{host}:{server.server_address[1]}/", highlight=False)
     try:

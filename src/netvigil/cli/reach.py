@@ -31,7 +31,7 @@ app = typer.Typer(
 )
 CONFIG_KEYS = {
     "resolver", "ca_bundle", "timeout", "probe_cc", "probe_asn", "control_url", "baseline_url",
-    "throttle_factor", "throttle_min_seconds", "endpoints",
+    "throttle_factor", "throttle_min_seconds", "endpoints", "allowed_networks",
 }  # fmt: skip
 
 
@@ -61,6 +61,7 @@ def make_context(settings: dict[str, Any]) -> ProbeContext:
         resolver=settings.get("resolver"),
         ca_bundle=settings.get("ca_bundle"),
         timeout=float(settings.get("timeout", 10.0)),
+        allowed_networks=tuple(settings.get("allowed_networks") or ()),
     )
     return ProbeContext(
         net=net,

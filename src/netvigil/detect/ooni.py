@@ -289,7 +289,8 @@ def classify_signal(msm: Mapping[str, Any]) -> Classification:
     if bug:
         return _failed(bug, failure)
     status = tk.get("signal_backend_status")
-    netvigil_blocked = is_netvigil(msm) and status == "blocked" and failure and "unknown" not in failure
+    real_failure = failure is not None and not failure.startswith("unknown_failure")
+    netvigil_blocked = is_netvigil(msm) and status == "blocked" and real_failure
     if not netvigil_blocked and (tk.get("failed_operation", True) or tk.get("failure", True)):
         return _failed(f"the test failed (backend status {status})", failure)
     own = _netvigil_blocking(tk)

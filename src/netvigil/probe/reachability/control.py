@@ -10,6 +10,7 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import socketserver
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
@@ -62,6 +63,18 @@ def control_measure(request: dict[str, Any], net: NetConfig) -> dict[str, Any]:
     }
 
 
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A threaded HTTP server that skips the reverse-DNS lookup of its own address when binding."""
+
+    daemon_threads = True
+
+    def server_bind(self) -> None:
+        """Bind without ``socket.getfqdn`` (which can hang for seconds where DNS is unreachable)."""
+        socketserver.TCPServer.server_bind(self)
+        self.server_name = str(self.server_address[0])
+        self.server_port = int(self.server_address[1])
+
+
 def make_server(host: str, port: int, net: NetConfig) -> ThreadingHTTPServer:
     """A threaded HTTP server answering ``POST /`` with :func:`control_measure` (JSON in, JSON out)."""
 
@@ -92,7 +105,7 @@ def make_server(host: str, port: int, net: NetConfig) -> ThreadingHTTPServer:
         def log_message(self, format: str, *args: Any) -> None:
             return
 
-    return ThreadingHTTPServer((host, port), Handler)
+    return QuietHTTPServer((host, port), Handler)
 
 
 def ask_control(

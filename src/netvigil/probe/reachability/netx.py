@@ -29,11 +29,16 @@ USER_AGENT: Final = "Mozilla/5.0 (netvigil reachability probe)"
 
 @dataclass(frozen=True, slots=True)
 class NetConfig:
-    """Where and how the steps reach the network: resolver ``ip`` or ``ip:port`` (None: the system's)."""
+    """Where and how the steps reach the network: resolver ``ip`` or ``ip:port`` (None: the system's).
+
+    ``allowed_networks`` are private prefixes that are legitimate answers here (a lab, an
+    intranet); any other non-global answer is a bogon.
+    """
 
     resolver: str | None = None
     ca_bundle: str | None = None
     timeout: float = 10.0
+    allowed_networks: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -86,11 +91,13 @@ def failure_of(exc: BaseException) -> str:
     return "unknown_failure"
 
 
-def is_bogon(address: str) -> bool:
-    """Private, loopback, link-local or reserved addresses: answers a public name never has."""
+def is_bogon(address: str, allowed: tuple[str, ...] = ()) -> bool:
+    """Private, loopback, link-local or reserved addresses (outside ``allowed``): never a public answer."""
     try:
         ip = ipaddress.ip_address(address)
     except ValueError:
+        return False
+    if any(ip in ipaddress.ip_network(net, strict=False) for net in allowed):
         return False
     return not ip.is_global
 
@@ -135,7 +142,7 @@ def resolve(host: str, net: NetConfig, trace: Trace) -> tuple[list[str], str | N
     if _is_ip(host):
         return [host], None
     addrs, failure = _query_udp(host, net.resolver, net.timeout) if net.resolver else _query_system(host)
-    if failure is None and any(is_bogon(a) for a in addrs):
+    if failure is None and any(is_bogon(a, net.allowed_networks) for a in addrs):
         failure = "dns_bogon_error"
     trace.queries.append(
         {

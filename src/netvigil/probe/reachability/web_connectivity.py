@@ -17,19 +17,25 @@ from urllib.parse import urlsplit
 
 from netvigil.probe.reachability.base import ProbeContext, baseline_seconds, envelope, is_throttled
 from netvigil.probe.reachability.control import ask_control, title_of
-from netvigil.probe.reachability.netx import HttpResult, Trace, http_get, is_bogon, resolve
+from netvigil.probe.reachability.netx import HttpResult, Trace, http_get, resolve
 
 NAME: Final = "web_connectivity"
 VERSION: Final = "0.4.3"
 BODY_PROPORTION: Final = 0.7
+# Headers nearly every server sends: they say nothing about whether two answers are the same page.
+COMMON_HEADERS: Final = frozenset(
+    {
+        "date", "content-length", "content-type", "connection", "server", "cache-control", "expires",
+        "last-modified", "etag", "vary", "accept-ranges", "set-cookie", "age", "transfer-encoding",
+        "keep-alive", "content-encoding", "pragma", "x-cache",
+    }
+)  # fmt: skip
 
 
 def _dns_consistency(addrs: list[str], failure: str | None, control: dict[str, Any]) -> str:
     control_dns = control.get("dns") or {}
     if failure is not None:
         return "consistent" if failure == control_dns.get("failure") else "inconsistent"
-    if any(is_bogon(a) for a in addrs):
-        return "inconsistent"
     return "consistent" if set(addrs) & set(control_dns.get("addrs") or []) else "inconsistent"
 
 
@@ -45,14 +51,14 @@ def _http_compare(result: HttpResult, control: dict[str, Any]) -> dict[str, Any]
         }
     ours, theirs = len(result.body), int(ctl.get("body_length") or 0)
     proportion = min(ours, theirs) / max(ours, theirs) if max(ours, theirs) else 1.0
-    our_headers = {k.lower() for k in result.headers}
-    their_headers = {str(k).lower() for k in ctl.get("headers") or {}}
+    our_headers = {k.lower() for k in result.headers} - COMMON_HEADERS
+    their_headers = {str(k).lower() for k in ctl.get("headers") or {}} - COMMON_HEADERS
     title = title_of(result.body)
     return {
         "body_length_match": proportion > BODY_PROPORTION,
         "body_proportion": round(proportion, 4),
         "status_code_match": result.status == ctl.get("status_code"),
-        "headers_match": bool(our_headers & their_headers - {"date", "content-length"}),
+        "headers_match": our_headers == their_headers if our_headers or their_headers else None,
         "title_match": bool(title) and title.split()[:1] == str(ctl.get("title") or "").split()[:1],
     }
 
@@ -87,7 +93,7 @@ def analyse(
     site_down = blocking is False and (dns_failure is not None or result.failure is not None)
     keys["blocking"] = blocking
     keys["accessible"] = blocking is False and not site_down
-    if blocking and result.operation == "tls_handshake":
+    if blocking == "http-failure" and result.operation == "tls_handshake":
         keys["x_netvigil_blocking"] = "tls"
     return keys
 
