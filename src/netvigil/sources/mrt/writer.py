@@ -11,9 +11,17 @@ import ipaddress
 import socket
 import struct
 from collections.abc import Iterable, Sequence
-from typing import IO
+from typing import Protocol
 
 _HEADER = struct.Struct(">IHHI")
+
+
+class Sink(Protocol):
+    """Where records go: any binary file-like object (plain, gzip, bz2)."""
+
+    def write(self, data: bytes, /) -> int:
+        """Write bytes."""
+        ...
 
 
 def _record(time: int, subtype: int, body: bytes) -> bytes:
@@ -49,7 +57,7 @@ def rib_record(time: int, seq: int, prefix: str, entries: Iterable[tuple[int, by
 
 
 def write_rib(
-    stream: IO[bytes],
+    stream: Sink,
     time: int,
     peers: Sequence[tuple[str, int]],
     routes: Iterable[tuple[str, Sequence[tuple[int, bytes]]]],
