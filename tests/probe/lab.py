@@ -37,6 +37,7 @@ SERVERS = {
     "dns": "10.77.2.53",
     "blockpage": "10.77.2.66",
     "control": "10.77.2.100",
+    "observatory": "10.77.2.101",
 }
 ZONE = {
     "www.example.lab": SERVERS["www"],
@@ -67,6 +68,14 @@ class Lab:
         return subprocess.run(
             ["ip", "netns", "exec", ns, *args], check=check, capture_output=True, timeout=120
         )
+
+    def spawn(self, ns: str, *args: str) -> subprocess.Popen[bytes]:
+        """Start a process in a namespace; it is ended when the lab goes down."""
+        return self._spawn(ns, *args)
+
+    def wait_line(self, proc: subprocess.Popen[bytes], seconds: float = 20) -> str:
+        """The next line the process prints (raises if none comes in time)."""
+        return self._wait_line(proc, seconds)
 
     def _spawn(self, ns: str, *args: str) -> subprocess.Popen[bytes]:
         proc = subprocess.Popen(
@@ -186,7 +195,7 @@ class Lab:
         assert proc.stdout is not None
         ready, _, _ = select.select([proc.stdout], [], [], seconds)
         if not ready:
-            raise RuntimeError("control server did not start")
+            raise RuntimeError("lab process printed nothing in time")
         return proc.stdout.readline().decode()
 
     def up(self) -> Lab:

@@ -240,13 +240,14 @@ def upload_queue(
     token: Annotated[str | None, typer.Option(envvar="NETVIGIL_TOKEN", help="Bearer token.")] = None,
     max_seconds: Annotated[float, typer.Option(help="Give up after this long (queue kept).")] = 600.0,
     batch: Annotated[int, typer.Option(help="Measurements per POST.")] = 50,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each POST's answer.")] = 10.0,
 ) -> None:
     """Upload queued measurements, retrying with backoff until the queue is empty.
 
     Example: netvigil reach upload --queue ~/.local/share/netvigil/queue --to https://obs.example
     """
     disk = DiskQueue(queue)
-    config = UploadConfig(to, token, batch=batch)
+    config = UploadConfig(to, token, batch=batch, timeout=timeout)
     sent = drain(disk, config, deadline=time.monotonic() + max_seconds, on_event=_warn)
     left = len(disk)
     console.print(f"uploaded {sent}, {left} still queued", highlight=False)

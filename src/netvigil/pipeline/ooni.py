@@ -69,10 +69,24 @@ def import_ooni_file(
 ) -> ImportResult:
     """Import one OONI ``.jsonl`` / ``.jsonl.gz`` file, then refresh the reachability signal it touched."""
     bad: list[BadLine] = []
+    lines = read_jsonl(path, bad, progress)
+    return import_lines(store, lines, bad, path=path, keep_body=keep_body, step=step)
+
+
+def import_lines(
+    store: DuckDBStore,
+    lines: Iterable[Line],
+    bad: list[BadLine],
+    *,
+    path: Path = Path("-"),
+    keep_body: bool = True,
+    step: int = DEFAULT_STEP,
+) -> ImportResult:
+    """Import parsed lines in batches (memory stays flat), then refresh the reachability signal."""
     read = accepted = 0
     first, last = None, None
     batch: list[MeasurementRow] = []
-    for row in _rows(read_jsonl(path, bad, progress), int(time.time()), keep_body):
+    for row in _rows(lines, int(time.time()), keep_body):
         read += 1
         first = row.measurement_start_time if first is None else min(first, row.measurement_start_time)
         last = row.measurement_start_time if last is None else max(last, row.measurement_start_time)

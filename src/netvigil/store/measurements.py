@@ -7,7 +7,7 @@ which keeps the import of millions of measurements fast.
 
 from __future__ import annotations
 
-import dataclasses
+import operator
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # the store module imports the migrations, which import this 
 TABLE = "measurements"
 _COLUMNS = [c.name for c in columns_of(MeasurementRow)]
 _LIST_COLUMNS = [c for c in _COLUMNS if c != "body"]
+_as_tuple = operator.attrgetter(*_COLUMNS)
 
 
 def migration_statements() -> list[str]:
@@ -62,7 +63,7 @@ def insert_new(store: DuckDBStore, rows: Sequence[MeasurementRow]) -> int:
     """Insert rows whose id is not stored yet (nor repeated earlier in ``rows``); returns how many."""
     if not rows:
         return 0
-    frame = pd.DataFrame([dataclasses.astuple(r) for r in rows], columns=_COLUMNS)
+    frame = pd.DataFrame([_as_tuple(r) for r in rows], columns=_COLUMNS)
     frame = frame.drop_duplicates(subset="id", keep="first")
     cols = ", ".join(f'"{c}"' for c in _COLUMNS)
     with store._write_lock, _cursor(store) as cur:
