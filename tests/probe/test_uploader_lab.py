@@ -65,9 +65,8 @@ def _wait(predicate: object, seconds: float) -> None:
 
 def test_cut_link_mid_upload_every_measurement_arrives_once(lab: Lab, tmp_path: Path) -> None:
     db = tmp_path / "observatory.duckdb"
-    receiver = lab.spawn(
-        lab.servers, sys.executable, str(HERE / "lab_receiver.py"), SERVERS["observatory"], "9090", str(db), TOKEN
-    )
+    script = str(HERE / "lab_receiver.py")
+    receiver = lab.spawn(lab.servers, sys.executable, script, SERVERS["observatory"], "9090", str(db), TOKEN)
     assert lab.wait_line(receiver).strip() == "ready"
     queue_dir = tmp_path / "queue"
     report_ids = _queue(queue_dir)

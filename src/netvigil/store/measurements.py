@@ -160,4 +160,3 @@ def reachability_counts(store: DuckDBStore, since: int, until: int, step: int) -
     with _cursor(store) as cur:
         rows = cur.execute(sql, [since, until]).fetchall()
     return [ReachabilityCount(int(b), t, c, a, int(o), int(n), int(x)) for b, t, c, a, o, n, x in rows]
-
