@@ -1,0 +1,125 @@
+"""The visibility aggregation (IODA's method) and the prefix → entity mapping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from mmdb_writer import MMDBWriter
+from netaddr import IPSet
+
+from netvigil.geo.routing import PrefixMapper, slash24_equivalents
+from netvigil.model.errors import InputError
+from netvigil.model.signals import SignalPoint
+from netvigil.sources.bgp_visibility import VisibilityAggregator, VisibilityConfig
+
+T0 = 1_641_168_000
+
+
+def mapper(prefix: str, origin: int | None) -> tuple[str, ...]:
+    return (f"asn:{origin}", "country:KZ") if origin in (9198, 29355) else (f"asn:{origin}",)
+
+
+def values(points: list[SignalPoint], signal: str) -> dict[tuple[int, str], float]:
+    return {(p.time - T0, p.entity): p.value for p in points if p.signal == signal}
+
+
+def table(peers: int = 4, full_feed: int = 1) -> VisibilityAggregator:
+    """Peers routing a background /16 and two /24s of 9198 plus one /23 of 29355 each."""
+    agg = VisibilityAggregator(mapper, "bgp:test:map=t", VisibilityConfig(step=300, full_feed_v4=full_feed))
+    for peer in range(peers):
+        for prefix, origin in (
+            ("10.0.0.0/16", 1),
+            ("2.72.0.0/24", 9198),
+            ("2.72.1.0/24", 9198),
+            ("5.0.0.0/23", 29355),
+        ):
+            agg.announce(T0, f"p{peer}", prefix, origin, rib=True)
+    return agg
+
+
+def test_visible_needs_more_than_half_of_full_feed_peers() -> None:
+    agg = table()
+    points: list[SignalPoint] = []
+    points += agg.withdraw(T0 + 310, "p0", "2.72.0.0/24")
+    points += agg.withdraw(T0 + 320, "p1", "2.72.0.0/24")  # 2 of 4: no longer more than half
+    points += agg.withdraw(T0 + 330, "p0", "5.0.0.0/23")  # 3 of 4: still visible
+    points += agg.announce(T0 + 900, "p0", "2.72.0.0/24", 9198)
+    points += agg.flush()
+    bgp = values(points, "bgp")
+    assert bgp[(0, "asn:9198")] == 2 and bgp[(0, "country:KZ")] == 4 and bgp[(0, "asn:1")] == 256
+    assert bgp[(300, "asn:9198")] == 1 and bgp[(300, "asn:29355")] == 2 and bgp[(300, "country:KZ")] == 3
+    assert bgp[(600, "asn:9198")] == 1  # a quiet bin keeps the state
+    assert bgp[(900, "asn:9198")] == 2
+    updates = values(points, "bgp_updates")
+    assert updates[(0, "asn:9198")] == 0  # RIB entries are not updates
+    assert (
+        updates[(300, "asn:9198")] == 2
+        and updates[(300, "country:KZ")] == 3
+        and updates[(600, "asn:9198")] == 0
+    )
+
+
+def test_partial_feed_peers_do_not_vote() -> None:
+    agg = table(peers=3, full_feed=2)
+    for prefix, origin in (("2.72.1.0/24", 9198), ("5.0.0.0/23", 29355)):  # 2 prefixes: not more than 2
+        agg.announce(T0, "small", prefix, origin, rib=True)
+    agg.withdraw(T0 + 300, "p0", "2.72.0.0/24")
+    bgp = values(agg.flush(), "bgp")
+    assert agg.full_counts[0] == 3
+    assert bgp[(300, "asn:9198")] == 2  # 2 of 3 full-feed peers; were "small" counted, 2 of 4 is not enough
+
+
+def test_a_peer_going_down_takes_its_routes() -> None:
+    agg = table(peers=4)
+    agg.withdraw(T0 + 300, "p1", "2.72.0.0/24")
+    agg.peer_down(T0 + 301, "p0")
+    assert agg.peers["p0"].n4 == 0
+    points = agg.flush()
+    assert agg.full_counts[0] == 3  # a peer without routes is no longer full-feed
+    bgp = values(points, "bgp")
+    assert bgp[(300, "asn:9198")] == 2  # 2.72.0.0/24: 2 of the 3 remaining peers
+
+
+def test_the_origin_decides_the_entity() -> None:
+    agg = table()
+    for peer in range(4):
+        agg.announce(T0 + 300, f"p{peer}", "2.72.0.0/24", 29355)
+    bgp = values(agg.flush(), "bgp")
+    assert bgp[(300, "asn:9198")] == 1 and bgp[(300, "asn:29355")] == 3 and bgp[(300, "country:KZ")] == 4
+
+
+def test_ipv6_counts_48s_and_sizes() -> None:
+    assert slash24_equivalents("2.72.0.0/13") == (False, 2048.0)
+    assert slash24_equivalents("2a00:1a30::/32") == (True, 65536.0)
+    agg = VisibilityAggregator(mapper, "t", VisibilityConfig(full_feed_v4=10, full_feed_v6=0))
+    agg.announce(T0, "p", "2a00:1a30::/40", 9198, rib=True)
+    assert values(agg.flush(), "bgp6")[(0, "country:KZ")] == 256
+
+
+def build_mmdb(path: Path) -> None:
+    """A small City-layout database: 2.72.0.0/16 in Almaty (KZ-75), 2.73.0.0/16 in KZ without region."""
+    writer = MMDBWriter(ip_version=6, database_type="GeoIP2-City", ipv4_compatible=True)
+    writer.insert_network(
+        IPSet(["2.72.0.0/16"]), {"country": {"iso_code": "KZ"}, "subdivisions": [{"iso_code": "75"}]}
+    )
+    writer.insert_network(IPSet(["2.73.0.0/16"]), {"country": {"iso_code": "KZ"}})
+    writer.to_db_file(str(path))
+
+
+def test_mapping_operators_registry_and_mmdb(tmp_path: Path) -> None:
+    db = tmp_path / "city.mmdb"
+    build_mmdb(db)
+    m = PrefixMapper({9198: "KZ"}, registry=True, mmdb=db)
+    assert m.label == "operators+geoip2fast+mmdb:city.mmdb"
+    assert m.entities("2.72.5.0/24", 9198) == ("asn:9198", "country:KZ", "region:KZ-75")
+    assert m.entities("2.73.0.0/24", 9198) == ("asn:9198", "country:KZ")
+    assert m.entities("8.8.8.0/24", 15169) == ("asn:15169", "country:US")  # offline registry data
+    assert PrefixMapper({}, registry=False).entities("8.8.8.0/24", 15169) == ("asn:15169",)
+
+
+def test_a_file_that_is_not_mmdb_is_named(tmp_path: Path) -> None:
+    bad = tmp_path / "city.mmdb"
+    bad.write_bytes(b"not a database" * 10)
+    with pytest.raises(InputError, match=r"city\.mmdb: not a MaxMind \.mmdb"):
+        PrefixMapper({}, mmdb=bad)
