@@ -52,7 +52,10 @@ def open_text(path: Path) -> tuple[io.TextIOWrapper, BinaryIO]:
 def sha256_of(path: Path) -> str:
     """SHA-256 of the file's bytes, read in blocks."""
     digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    try:
+        with open(path, "rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from exc
     return digest.hexdigest()

@@ -1,0 +1,60 @@
+from pathlib import Path
+
+import pytest
+
+from netvigil.model.events import Event, parse_iso
+from netvigil.pipeline.demo import national_event, run_demo
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> list[Event]:
+    out = tmp_path_factory.mktemp("demo")
+    result = run_demo(out, None)
+    assert result.events_path.exists() and result.db_path.exists()
+    return result.events
+
+
+def test_one_national_blackout_starting_on_5_january(demo: list[Event]) -> None:
+    national = [e for e in demo if e.scope == "national" and e.parent_event is None]
+    assert len(national) == 1
+    event = national[0]
+    assert event.kind == "blackout" and event.entity == "country:KZ"
+    assert parse_iso("2022-01-05T10:15:00Z") <= event.start <= parse_iso("2022-01-05T11:30:00Z")
+    assert event.level < 5
+    assert event.end is not None and abs(event.end - parse_iso("2022-01-11T02:15:00Z")) <= 1800
+    assert national_event(demo) == event
+
+
+def test_partial_restorations_are_phases(demo: list[Event]) -> None:
+    event = national_event(demo)
+    assert event is not None
+    notes = [p.note for p in event.phases]
+    assert notes.count("partial restoration") >= 3 and "cut again" in notes
+    night = [p for p in event.phases if p.start == parse_iso("2022-01-05T19:00:00Z")]
+    assert night and night[0].note == "partial restoration" and 20 < night[0].level < 40
+
+
+def test_mobile_degradation_on_4_january_is_network_scope(demo: list[Event]) -> None:
+    mobile = [e for e in demo if e.parent_event is None and e.scope == "network"]
+    assert len(mobile) == 1
+    event = mobile[0]
+    assert event.network_kinds == ("mobile",)
+    assert parse_iso("2022-01-04T14:00:00Z") <= event.start <= parse_iso("2022-01-04T17:00:00Z")
+    assert {"asn:29355", "asn:48503"} <= set(event.children)
+    assert "asn:9198" not in event.children
+
+
+def test_almaty_is_restored_before_the_country(demo: list[Event]) -> None:
+    almaty = [e for e in demo if e.entity == "region:KZ-75"]
+    national = national_event(demo)
+    assert len(almaty) == 1 and national is not None
+    assert almaty[0].parent_event == national.id
+    assert almaty[0].end is not None and national.end is not None
+    assert abs(almaty[0].end - parse_iso("2022-01-10T01:40:00Z")) <= 1800
+    assert almaty[0].end < national.end
+
+
+def test_demo_is_idempotent(tmp_path: Path) -> None:
+    first = run_demo(tmp_path, None).events
+    second = run_demo(tmp_path, None).events
+    assert first == second

@@ -1,0 +1,39 @@
+from pathlib import Path
+
+from netvigil.detect.config import DetectorConfig
+from netvigil.detect.evaluate import summarise
+from netvigil.pipeline.scenarios import evaluate_folder, write_scenario
+from netvigil.sources.scenarios.library import ARCHETYPES, build, scenario_names
+
+ONE_PER_ARCHETYPE = [f"{a}-" for a in ARCHETYPES]
+
+
+def test_library_has_40_scenarios_over_8_countries() -> None:
+    names = scenario_names()
+    assert len(names) >= 40
+    assert len({n.rsplit("-", 2)[1] for n in names}) >= 8
+    assert {n.rsplit("-", 2)[0] for n in names} == set(ARCHETYPES)
+
+
+def test_scenarios_are_deterministic_and_labelled(tmp_path: Path) -> None:
+    a = write_scenario(build("curfew-uz-0"), tmp_path / "a")
+    b = write_scenario(build("curfew-uz-0"), tmp_path / "b")
+    assert (a / "signals.csv.gz").read_bytes() == (b / "signals.csv.gz").read_bytes()
+    assert '"synthetic": true' in (a / "labels.json").read_text()
+
+
+def test_detector_meets_the_bar_on_one_scenario_per_archetype(tmp_path: Path) -> None:
+    chosen = [
+        next(n for n in scenario_names() if n.startswith(prefix) and n.endswith("-1"))
+        for prefix in ONE_PER_ARCHETYPE
+    ]
+    scores = [
+        evaluate_folder(write_scenario(build(n), tmp_path), DetectorConfig(), streaming=True) for n in chosen
+    ]
+    summary = summarise(scores)
+    assert summary.precision >= 0.95, [s.notes for s in scores]
+    assert summary.recall >= 0.95, [s.notes for s in scores]
+    assert summary.median_start_error <= 1
+    assert summary.max_blackout_delay <= 3
+    assert {s.archetype: s.detected for s in scores}["glitch"] == 0
+    assert {s.archetype: s.detected for s in scores}["holiday"] == 0
