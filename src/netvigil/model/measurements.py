@@ -9,7 +9,16 @@ classifier can re-run over old data. ``received_at`` is when the observatory got
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Final, Literal
+
+OONI_TIME_FORMAT: Final = "%Y-%m-%d %H:%M:%S"
+
+
+def ooni_time(ts: float) -> str:
+    """Unix seconds as OONI writes times: ``YYYY-MM-DD HH:MM:SS`` in UTC."""
+    return datetime.fromtimestamp(ts, UTC).strftime(OONI_TIME_FORMAT)
+
 
 Verdict = Literal["ok", "anomaly", "confirmed", "failure"]
 VERDICTS: Final[tuple[Verdict, ...]] = ("ok", "anomaly", "confirmed", "failure")

@@ -18,13 +18,15 @@ from typing import Any, Final
 
 import orjson
 
+from netvigil.model.measurements import ooni_time
 from netvigil.sources.textfile import open_binary
+
+__all__ = ["BadLine", "Line", "envelope_problem", "measurement_id", "ooni_time", "read_jsonl", "start_time"]
 
 REQUIRED_TEXT: Final = ("report_id", "test_name", "probe_cc", "probe_asn", "measurement_start_time")
 _CC = re.compile(r"^[A-Z]{2}$")
 _ASN = re.compile(r"^AS\d+$")
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}Z?$")
-OONI_TIME_FORMAT: Final = "%Y-%m-%d %H:%M:%S"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,11 +64,6 @@ def start_time(msm: Mapping[str, Any]) -> int:
     """``measurement_start_time`` (UTC, OONI's ``YYYY-MM-DD HH:MM:SS``) as Unix seconds."""
     text = str(msm["measurement_start_time"]).rstrip("Z").replace("T", " ")
     return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp())
-
-
-def ooni_time(ts: float) -> str:
-    """Unix seconds as OONI writes times: ``YYYY-MM-DD HH:MM:SS`` in UTC."""
-    return datetime.fromtimestamp(ts, UTC).strftime(OONI_TIME_FORMAT)
 
 
 def measurement_id(msm: Mapping[str, Any]) -> str:

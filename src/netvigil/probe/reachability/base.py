@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from netvigil.model.measurements import ooni_time
 from netvigil.probe.reachability.netx import NetConfig, Trace, http_get
 
 SOFTWARE_NAME: Final = "netvigil"
@@ -44,11 +45,6 @@ class ProbeContext:
         """An endpoint setting of ``test``: the override if given, else the real default."""
         overrides = self.endpoints.get(test) or {}
         return overrides.get(key, default)
-
-
-def ooni_time(ts: float) -> str:
-    """Unix seconds as OONI writes times (UTC, ``YYYY-MM-DD HH:MM:SS``)."""
-    return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def envelope(
