@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from netvigil.pipeline.measurements import search_measurements
+from netvigil.pipeline.measurements import search_measurements, submit_measurements
 from netvigil.serve.app import create_app
 from netvigil.serve.settings import load_settings
 from netvigil.store import DuckDBStore
@@ -167,6 +168,24 @@ def test_read_cache_serves_repeats_and_writes_clear_it(store: DuckDBStore) -> No
     with TestClient(app) as cached:
         assert cached.get("/api/v1/measurements").json()["results"] == []
         assert len(app.state.cache.items) == 1
-        assert cached.get("/api/v1/measurements").headers["cache-control"] == "public, max-age=60"
+        expected = "public, max-age=60, stale-while-revalidate=60"
+        assert cached.get("/api/v1/measurements").headers["cache-control"] == expected
         cached.post("/api/v1/measurements", json=MEASUREMENT, headers=bearer(token))
         assert len(cached.get("/api/v1/measurements").json()["results"]) == 1
+
+
+def test_stale_answers_are_served_while_one_refresh_runs(store: DuckDBStore) -> None:
+    settings = load_settings({"cache_seconds": "1", "rate_limit_per_minute": "0"}, env={})
+    app = create_app(store, settings)
+    url = "/api/v1/measurements"
+    with TestClient(app) as cached:
+        assert cached.get(url).json()["results"] == []
+        submit_measurements(store, [MEASUREMENT], 0)
+        time.sleep(1.1)
+        assert cached.get(url).json()["results"] == []
+        deadline = time.monotonic() + 5
+        while not cached.get(url).json()["results"] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(cached.get(url).json()["results"]) == 1
+        time.sleep(2.1)
+        assert len(cached.get(url).json()["results"]) == 1

@@ -6,6 +6,7 @@ no thread hop and no body buffering.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections import OrderedDict
@@ -168,17 +169,17 @@ class ResponseCache:
         self.seconds = seconds
         self.entries = entries
         self.items: OrderedDict[tuple[str, bytes], _Entry] = OrderedDict()
+        self.refreshing: set[tuple[str, bytes]] = set()
 
     def clear(self) -> None:
         """Forget every cached answer (after a write, or after the watch loop changed data)."""
         self.items.clear()
 
-    def get(self, key: tuple[str, bytes], now: float) -> _Entry | None:
-        """A fresh entry, or None."""
+    def get(self, key: tuple[str, bytes]) -> _Entry | None:
+        """The entry for ``key``, fresh or stale (the caller checks ``expires``), or None."""
         hit = self.items.get(key)
-        if hit is None or hit.expires <= now:
-            return None
-        self.items.move_to_end(key)
+        if hit is not None:
+            self.items.move_to_end(key)
         return hit
 
     def put(self, key: tuple[str, bytes], entry: _Entry) -> None:
@@ -189,12 +190,18 @@ class ResponseCache:
 
 
 class ReadCache:
-    """Answer repeated GETs under ``prefixes`` from a :class:`ResponseCache`; writes clear it."""
+    """Answer repeated GETs under ``prefixes`` from a :class:`ResponseCache`; writes clear it.
+
+    Stale-while-revalidate: for one more ``seconds`` after an answer expires it is still served
+    at once while a single background request computes the fresh one, so a popular page never
+    makes a reader wait for the database; older than that, the reader waits for a fresh answer.
+    """
 
     def __init__(self, app: ASGIApp, cache: ResponseCache, prefixes: tuple[str, ...]) -> None:
         self.app = app
         self.cache = cache
         self.prefixes = prefixes
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def _cacheable(self, scope: Scope) -> bool:
         if self.cache.seconds <= 0 or scope["type"] != "http" or scope["method"] != "GET":
@@ -211,12 +218,29 @@ class ReadCache:
             return
         key = (str(scope["path"]), bytes(scope.get("query_string", b"")))
         now = time.monotonic()
-        hit = self.cache.get(key, now)
-        if hit is not None:
-            await send(hit.start)
-            await send({"type": "http.response.body", "body": hit.body})
+        hit = self.cache.get(key)
+        if hit is None or hit.expires + self.cache.seconds <= now:
+            await self._fill(key, now, scope, receive, send)
             return
-        await self._fill(key, now, scope, receive, send)
+        if hit.expires <= now and key not in self.cache.refreshing:
+            self.cache.refreshing.add(key)
+            task = asyncio.create_task(self._refresh(key, now, dict(scope)))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        await send(hit.start)
+        await send({"type": "http.response.body", "body": hit.body})
+
+    async def _refresh(self, key: tuple[str, bytes], now: float, scope: Scope) -> None:
+        async def no_body() -> Message:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        async def discard(_: Message) -> None:
+            return
+
+        try:
+            await self._fill(key, now, scope, no_body, discard)
+        finally:
+            self.cache.refreshing.discard(key)
 
     async def _fill(
         self, key: tuple[str, bytes], now: float, scope: Scope, receive: Receive, send: Send
@@ -225,7 +249,8 @@ class ReadCache:
 
         async def recorded(message: Message) -> None:
             if message["type"] == "http.response.start":
-                age = f"public, max-age={int(self.cache.seconds)}".encode()
+                seconds = int(self.cache.seconds)
+                age = f"public, max-age={seconds}, stale-while-revalidate={seconds}".encode()
                 message["headers"] = [*message.get("headers", []), (b"cache-control", age)]
                 parts["start"] = message
             elif message["type"] == "http.response.body":

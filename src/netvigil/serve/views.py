@@ -1,26 +1,29 @@
 """What the API and the dashboard show, computed from the store (no HTTP here).
 
-Series come from :func:`netvigil.store.serving.series_view` (roll-ups, bounded points); "% of
-ordinary" is the detector's own :func:`netvigil.detect.baseline.percent_of_ordinary`, computed over
-the view plus ``baseline_days`` of data before it, so the chart and the events agree.
+Series come from :func:`netvigil.store.serving.series_views` (roll-ups, bounded points, many series
+in one query); "% of ordinary" is the detector's own seasonal baseline
+(:func:`netvigil.detect.baseline.baseline_matrix`), computed over the view plus ``baseline_days``
+of data before it, so the chart and the events agree.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
 import numpy as np
 
-from netvigil.detect.baseline import percent_of_ordinary
+from netvigil.detect.baseline import baseline_matrix
+from netvigil.detect.config import DetectorConfig
+from netvigil.detect.grid import grid_covering, place
 from netvigil.geo.entities import EntityRegistry
 from netvigil.model.entities import parse_entity
 from netvigil.model.events import Event, iso
 from netvigil.store.base import EventFilter
 from netvigil.store.duckdb_store import DuckDBStore
-from netvigil.store.serving import SeriesView, series_view, signals_of, stored_entities
+from netvigil.store.serving import SeriesView, series_views, signals_of, stored_entities, view_step
 
 Mode = Literal["raw", "percent"]
 DAY: Final = 86_400
@@ -40,17 +43,47 @@ def _number(value: float) -> float | None:
     return None if math.isnan(value) else round(float(value), 3)
 
 
-def _percent(store: DuckDBStore, entity: str, signal: str, window: Window, lead_in: int) -> SeriesView:
+def percent_views(views: list[SeriesView]) -> list[SeriesView]:
+    """Views (same bins) as % of ordinary, all scored at once by the detector's baseline.
+
+    The same method as :func:`netvigil.detect.baseline.percent_of_ordinary` (seasonal baseline,
+    history masking with each signal's thresholds), run once over a matrix of every series instead
+    of once per series, so a page with a hundred series costs one pass over its days.
+    """
+    if not views:
+        return []
+    config = DetectorConfig()
+    first = min(int(v.times[0]) for v in views)
+    last = max(int(v.times[-1]) for v in views)
+    grid = grid_covering(views[0].step, first, last)
+    matrix = np.stack([place(grid, v.times, v.values) for v in views])
+    rules = [config.rule(v.signal) for v in views]
+    thresholds = (np.array([r.warning for r in rules]), np.array([r.critical for r in rules]))
+    base, _ = baseline_matrix(matrix, grid, thresholds, config)
+    flat = base.reshape(len(views), -1)
+    out: list[SeriesView] = []
+    for row, view in zip(flat, views, strict=True):
+        ordinary = row[grid.index(view.times)]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out.append(
+                replace(view, values=100.0 * view.values / ordinary, lows=100.0 * view.lows / ordinary)
+            )
+    return out
+
+
+def _viewed(
+    store: DuckDBStore, entities: list[str], signals: list[str], window: Window, mode: Mode, lead_in: int
+) -> list[SeriesView]:
+    if mode == "raw":
+        return series_views(store, entities, signals, window.since, window.until, window.max_points)
     span = window.until - window.since
     points = max(1, math.ceil(window.max_points * (span + lead_in) / max(span, 1)))
-    view = series_view(store, entity, signal, window.since - lead_in, window.until, points)
-    if len(view.times) == 0:
-        return view
-    with np.errstate(invalid="ignore", divide="ignore"):
-        level = percent_of_ordinary(view.times, view.values, view.step)
-        lows = np.where(view.values != 0, view.lows * level / view.values, level)
-    keep = view.times >= window.since
-    return SeriesView(entity, signal, view.step, view.times[keep], level[keep], lows[keep])
+    views = series_views(store, entities, signals, window.since - lead_in, window.until, points)
+    trimmed = []
+    for view in percent_views(views):
+        keep = view.times >= window.since
+        trimmed.append(replace(view, times=view.times[keep], values=view.values[keep], lows=view.lows[keep]))
+    return trimmed
 
 
 def series(
@@ -63,21 +96,19 @@ def series(
 ) -> list[dict[str, Any]]:
     """Each requested (or stored) signal of ``entity`` in the window, raw or as % of ordinary."""
     names = list(signals) if signals else signals_of(store, [entity])[entity]
+    found = {v.signal: v for v in _viewed(store, [entity], names, window, mode, lead_in_days * DAY)}
     out: list[dict[str, Any]] = []
     for name in names:
-        if mode == "percent":
-            view = _percent(store, entity, name, window, lead_in_days * DAY)
-        else:
-            view = series_view(store, entity, name, window.since, window.until, window.max_points)
+        view = found.get(name)
         out.append(
             {
                 "entity": entity,
                 "signal": name,
                 "mode": mode,
-                "step": view.step,
-                "times": [int(t) for t in view.times],
-                "values": [_number(v) for v in view.values],
-                "lows": [_number(v) for v in view.lows],
+                "step": view.step if view else view_step(window.since, window.until, window.max_points),
+                "times": [int(t) for t in view.times] if view else [],
+                "values": [_number(v) for v in view.values] if view else [],
+                "lows": [_number(v) for v in view.lows] if view else [],
             }
         )
     return out
@@ -117,55 +148,60 @@ def disrupted_at(store: DuckDBStore, at: int, limit: int) -> list[dict[str, Any]
     return [event_json(e) for e in ranked[:limit]]
 
 
-def _child_row(
-    store: DuckDBStore, registry: EntityRegistry, key: str, signals: list[str], window: Window, lead_in: int
-) -> dict[str, Any]:
-    entity = registry.get(key)
-    levels: list[float] = []
-    lows: list[float] = []
-    for name in signals:
-        view = _percent(store, key, name, window, lead_in * DAY)
-        finite = view.values[~np.isnan(view.values)]
-        if len(finite):
-            levels.append(float(finite[-1]))
-            lows.append(float(np.nanmin(view.lows)))
-    events = store.read_events(EventFilter(entities=[key], since=window.since, until=window.until))
-    return {
-        "entity": key,
-        "name": entity.name,
-        "kind": entity.kind,
-        "signals": signals,
-        "latest_percent": _number(min(levels)) if levels else None,
-        "lowest_percent": _number(min(lows)) if lows else None,
-        "events": [e.id for e in events],
-    }
+def _child_rows(
+    store: DuckDBStore, registry: EntityRegistry, keys: list[str], window: Window, lead_in: int
+) -> list[dict[str, Any]]:
+    stored = signals_of(store, keys)
+    names = sorted({name for key in keys for name in stored[key]})
+    levels: dict[str, list[float]] = {k: [] for k in keys}
+    lows: dict[str, list[float]] = {k: [] for k in keys}
+    for view in _viewed(store, keys, names, window, "percent", lead_in * DAY) if names else []:
+        finite = ~np.isnan(view.values)
+        if finite.any():
+            levels[view.entity].append(float(view.values[finite][-1]))
+            lows[view.entity].append(float(np.nanmin(view.lows)))
+    events = store.read_events(EventFilter(entities=keys, since=window.since, until=window.until))
+    rows = []
+    for key in keys:
+        entity = registry.get(key)
+        rows.append(
+            {
+                "entity": key,
+                "name": entity.name,
+                "kind": entity.kind,
+                "signals": stored[key],
+                "latest_percent": _number(min(levels[key])) if levels[key] else None,
+                "lowest_percent": _number(min(lows[key])) if lows[key] else None,
+                "events": [e.id for e in events if e.entity == key],
+            }
+        )
+    return rows
 
 
 def country_overview(
     store: DuckDBStore, registry: EntityRegistry, country: str, window: Window, lead_in: int
 ) -> dict[str, Any]:
-    """The country page's tables: networks (mobile vs fixed), regions, and service reachability."""
+    """The country page's tables: networks (mobile vs fixed), regions, and service reachability.
+
+    Each row is read from the daily roll-up: the latest day's level and the lowest daily minimum in
+    the window, as % of ordinary (the chart above the tables has the fine detail).
+    """
     key = f"country:{country}"
     children = [c.key for c in registry.children(key)]
-    services = stored_entities(store, f"service:%@{key}")
     asns = [c for c in children if c.startswith("asn:")]
-    for asn in asns:
-        services += stored_entities(store, f"service:%@{asn}")
-    stored = signals_of(store, [*children, *services])
-    small = Window(window.since, window.until, min(window.max_points, 200))
-    networks = [_child_row(store, registry, c, stored[c], small, lead_in) for c in asns]
-    regions = [
-        _child_row(store, registry, c, stored[c], small, lead_in) for c in children if c.startswith("region:")
-    ]
+    services = [s for s in stored_entities(store, "service:%@%") if s.split("@", 1)[1] in (key, *asns)]
+    daily = Window(window.since, window.until, max(2, (window.until - window.since) // DAY))
+    rows = _child_rows(store, registry, [*children, *services], daily, lead_in)
+    regions = [r for r in rows if r["entity"].startswith("region:")]
     return {
         "entity": key,
         "name": registry.name(key),
         "since": iso(window.since),
         "until": iso(window.until),
-        "networks": networks,
+        "networks": [r for r in rows if r["entity"].startswith("asn:")],
         "regions": [r for r in regions if r["signals"] or r["events"]],
         "regions_without_data": len([r for r in regions if not (r["signals"] or r["events"])]),
-        "services": [_child_row(store, registry, s, stored[s], small, lead_in) for s in services],
+        "services": [r for r in rows if r["entity"].startswith("service:")],
     }
 
 

@@ -4,7 +4,10 @@ Pre-aggregated series (hourly and daily roll-ups), bounded-size views, and a sma
 table of service state (what the watch loop has done, when roll-ups ran).
 
 Roll-ups hold the mean and the minimum of each series per hour and per day, so a chart of a
-year reads 365 rows instead of 105,120. :func:`series_view` picks the finest table whose step is
+year reads 365 rows instead of 105,120. They are derived data, rebuilt by delete-and-insert, so the
+table has no primary-key index (whose memory grows with every row); rows are written sorted by
+entity, signal and time so DuckDB's zone maps skip everything a query does not ask for.
+:func:`series_view` picks the finest table whose step is
 not finer than the step the caller can show (``span / max_points``) and aggregates further in SQL.
 """
 
@@ -41,7 +44,7 @@ def serving_tables() -> list[str]:
     return [
         "CREATE TABLE IF NOT EXISTS signal_rollups (entity VARCHAR NOT NULL, signal VARCHAR NOT NULL, "
         "step BIGINT NOT NULL, time BIGINT NOT NULL, value DOUBLE NOT NULL, low DOUBLE NOT NULL, "
-        "n BIGINT NOT NULL, PRIMARY KEY (entity, signal, step, time))",
+        "n BIGINT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS service_state (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
     ]
 
@@ -75,7 +78,8 @@ def refresh_rollups(store: DuckDBStore, since: int | None = None) -> None:
         for step in ROLLUP_STEPS:
             cur.execute(
                 "INSERT INTO signal_rollups SELECT entity, signal, ?, time // ? * ? AS bin, avg(value), "
-                f"min(value), count(*) FROM signals{where} GROUP BY entity, signal, bin",
+                f"min(value), count(*) FROM signals{where} GROUP BY entity, signal, bin "
+                "ORDER BY entity, signal, bin",
                 [step, step, step, *params],
             )
         row = cur.execute("SELECT max(time) FROM signals").fetchone()
@@ -110,40 +114,78 @@ def nice_step(seconds: int) -> int:
     return math.ceil(seconds / 86_400) * 86_400
 
 
+def _tier_sql(step: int, raw_step: int) -> tuple[str, dict[str, object]]:
+    tier = max((t for t in ROLLUP_STEPS if t <= step), default=None)
+    keys = "entity IN (SELECT unnest($entities)) AND signal IN (SELECT unnest($signals))"
+    if tier is not None:
+        sql = (
+            "SELECT entity, signal, time // $step * $step AS bin, sum(value * n) / sum(n), min(low) "
+            f"FROM signal_rollups WHERE step = $tier AND {keys} AND time >= $since AND time < $until "
+            "GROUP BY entity, signal, bin ORDER BY entity, signal, bin"
+        )
+        return sql, {"tier": tier}
+    if step <= raw_step:
+        sql = (
+            f"SELECT entity, signal, time AS bin, value, value FROM signals WHERE {keys} "
+            "AND time >= $since AND time < $until AND $step > 0 ORDER BY entity, signal, time"
+        )
+        return sql, {}
+    sql = (
+        "SELECT entity, signal, time // $step * $step AS bin, avg(value), min(value) FROM signals "
+        f"WHERE {keys} AND time >= $since AND time < $until GROUP BY entity, signal, bin "
+        "ORDER BY entity, signal, bin"
+    )
+    return sql, {}
+
+
+def view_step(since: int, until: int, max_points: int, raw_step: int = 300) -> int:
+    """The bin width a view of ``[since, until)`` in at most ``max_points`` bins uses."""
+    step = nice_step(max(raw_step, math.ceil((until - since) / max(1, max_points))))
+    tier = max((t for t in ROLLUP_STEPS if t <= step), default=None)
+    return max(tier, (step // tier) * tier) if tier is not None else step
+
+
+def series_views(
+    store: DuckDBStore,
+    entities: list[str],
+    signals: list[str],
+    since: int,
+    until: int,
+    max_points: int,
+    raw_step: int = 300,
+) -> list[SeriesView]:
+    """Every stored (entity, signal) of the lists in ``[since, until)``, in one query, same bins for all."""
+    step = view_step(since, until, max_points, raw_step)
+    sql, params = _tier_sql(step, raw_step)
+    params.update({"step": step, "entities": entities, "signals": signals, "since": since, "until": until})
+    got = store.cursor().execute(sql, params).fetchnumpy()
+    names = [f"{e}\x00{s}" for e, s in zip(got["entity"], got["signal"], strict=True)]
+    columns = list(got)
+    times = np.asarray(got[columns[2]], dtype=np.int64)
+    means = np.asarray(got[columns[3]], dtype=np.float64)
+    lows = np.asarray(got[columns[4]], dtype=np.float64)
+    views: list[SeriesView] = []
+    start = 0
+    for end in [*(i for i in range(1, len(names)) if names[i] != names[i - 1]), len(names)]:
+        if end > start:
+            entity, signal = names[start].split("\x00")
+            views.append(
+                SeriesView(entity, signal, step, times[start:end], means[start:end], lows[start:end])
+            )
+        start = end
+    return views
+
+
 def series_view(
     store: DuckDBStore, entity: str, signal: str, since: int, until: int, max_points: int, raw_step: int = 300
 ) -> SeriesView:
-    """The series in ``[since, until)`` in at most about ``max_points`` bins (mean and minimum)."""
-    step = nice_step(max(raw_step, math.ceil((until - since) / max(1, max_points))))
-    tier = max((s for s in ROLLUP_STEPS if s <= step), default=None)
-    if tier is not None:
-        step = max(tier, (step // tier) * tier)
-        sql = (
-            "SELECT time // $step * $step AS bin, sum(value * n) / sum(n), min(low) FROM signal_rollups "
-            "WHERE entity = $entity AND signal = $signal AND step = $tier "
-            "AND time >= $since AND time < $until "
-            "GROUP BY bin ORDER BY bin"
-        )
-        params: dict[str, object] = {"tier": tier}
-    elif step <= raw_step:
-        sql = (
-            "SELECT time AS bin, value, value FROM signals WHERE entity = $entity AND signal = $signal "
-            "AND time >= $since AND time < $until AND $step > 0 ORDER BY time"
-        )
-        params = {}
-    else:
-        sql = (
-            "SELECT time // $step * $step AS bin, avg(value), min(value) FROM signals "
-            "WHERE entity = $entity AND signal = $signal AND time >= $since AND time < $until "
-            "GROUP BY bin ORDER BY bin"
-        )
-        params = {}
-    params.update({"step": step, "entity": entity, "signal": signal, "since": since, "until": until})
-    rows = store.cursor().execute(sql, params).fetchall()
-    times = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
-    values = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
-    lows = np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows))
-    return SeriesView(entity, signal, step, times, values, lows)
+    """One series in ``[since, until)`` in at most about ``max_points`` bins (mean and minimum)."""
+    found = series_views(store, [entity], [signal], since, until, max_points, raw_step)
+    if found:
+        return found[0]
+    empty = np.empty(0)
+    step = view_step(since, until, max_points, raw_step)
+    return SeriesView(entity, signal, step, empty.astype(np.int64), empty, empty)
 
 
 def signals_of(store: DuckDBStore, entities: list[str]) -> dict[str, list[str]]:
