@@ -45,7 +45,6 @@ BENCH_DIR = Path(os.environ.get("NETVIGIL_BENCH_DIR", "/tmp/netvigil-bench"))
 START = parse_iso("2021-06-01T00:00:00Z")
 SIGNALS = ("bgp", "probe", "traffic", "bgp6")
 BLACKOUT = (parse_iso("2022-01-05T10:35:00Z"), parse_iso("2022-01-10T05:00:00Z"))
-CHROMIUM = Path("/usr/bin/chromium")
 
 
 def emit(**fields: object) -> None:
@@ -239,23 +238,17 @@ def reference_figure(base: str, entity: str, ref_ms: float) -> None:
 
 
 def chromium_figure(base: str, runs: int = 5) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests.integration.chromium import CHROMIUM, launch  # noqa: PLC0415 - the tests' own launcher
+
     if not CHROMIUM.exists():
         emit(figure="chromium_country_page_load", skipped="no /usr/bin/chromium")
         return
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 - optional: only this figure needs it
 
-    args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-    ]
     times: list[float] = []
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=args)
+        browser = launch(playwright)
         for _ in range(runs + 1):
             context = browser.new_context()
             page = context.new_page()
