@@ -13,6 +13,7 @@ from netvigil.model.events import Event
 from netvigil.model.signals import SignalPoint
 from netvigil.store.base import IngestRecord
 from netvigil.store.measurements import migration_statements as _measurements
+from netvigil.store.probing import migration_statements as _probing
 from netvigil.store.schema import create_table_sql
 from netvigil.store.service_schema import service_tables as _service
 
@@ -37,6 +38,7 @@ def _core() -> list[str]:
 
 MIGRATIONS: list[Migration] = [
     Migration(1, "signals, ingests and events", _core),
+    Migration(3, "prober block state changes", _probing),
     Migration(4, "OONI-format measurements", _measurements),
     Migration(5, "service: API tokens, alert rules and deliveries, roll-ups, service state", _service),
 ]
