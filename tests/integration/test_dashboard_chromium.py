@@ -77,7 +77,7 @@ def shot(page: Page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
-def test_home_ranks_the_blackout(page: Page, base_url: str) -> None:
+def test_home_ranks_the_blackout(page: Page, base_url: str, tmp_path: Path) -> None:
     page.goto(f"{base_url}/?at=2022-01-06T00:00:00Z")
     first = page.locator("#disrupted li").first
     first.wait_for()
@@ -88,6 +88,13 @@ def test_home_ranks_the_blackout(page: Page, base_url: str) -> None:
     assert page.locator("#disrupted li").count() == 3
     assert "kz-2022-blackout" in page.locator("#latest").inner_html()
     assert page.locator("#share").input_value().endswith("?at=2022-01-06T00:00:00Z")
+    assert page.locator('#bars rect[data-bar="kz-2022-blackout"]').count() == 1
+    assert "3.0 %" in page.locator("#bars svg").inner_html()
+    with page.expect_download() as png:
+        page.locator("#png").click()
+    saved = tmp_path / "home.png"
+    png.value.save_as(saved)
+    assert saved.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     shot(page, "home")
 
 

@@ -82,7 +82,8 @@ export function downloadPng(svg, filename) {
   const img = new Image();
   img.onload = () => {
     const canvas = document.createElement("canvas");
-    canvas.width = 2000; canvas.height = 680;
+    const box = svg.viewBox.baseVal;
+    canvas.width = 2 * box.width; canvas.height = 2 * box.height;
     const ctx = canvas.getContext("2d");
     ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
     URL.revokeObjectURL(url);
@@ -96,4 +97,23 @@ export function downloadPng(svg, filename) {
     }, "image/png");
   };
   img.src = url;
+}
+
+// Horizontal bars, one per item ({label, value} with value in % of ordinary, 0-100).
+export function drawBars(container, items, title) {
+  container.textContent = "";
+  const W = 1000, row = 26, T = 30, L = 330, R = 60;
+  const H = T + row * Math.max(1, items.length) + 10;
+  const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, width: "100%", role: "img", "font-family": "sans-serif", "font-size": 13 }, container);
+  el("rect", { x: 0, y: 0, width: W, height: H, fill: "#ffffff" }, svg);
+  el("text", { x: 8, y: 18, fill: "#1b1f24", "font-weight": "bold" }, svg).textContent = title;
+  const x = (v) => L + (Math.max(0, Math.min(100, v)) / 100) * (W - L - R);
+  items.forEach((item, i) => {
+    const y = T + i * row;
+    el("text", { x: L - 8, y: y + 17, "text-anchor": "end", fill: "#1b1f24" }, svg).textContent = item.label;
+    el("rect", { x: L, y: y + 4, width: W - L - R, height: row - 8, fill: "#eef0f3" }, svg);
+    el("rect", { x: L, y: y + 4, width: Math.max(1, x(item.value) - L), height: row - 8, fill: item.color || "#b3261e", "data-bar": item.id || "" }, svg);
+    el("text", { x: x(item.value) + 6, y: y + 17, fill: "#1b1f24" }, svg).textContent = `${Number(item.value).toFixed(1)} %`;
+  });
+  return svg;
 }
