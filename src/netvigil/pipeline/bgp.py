@@ -52,7 +52,7 @@ def is_ris_live_file(path: Path) -> bool:
     return ".jsonl" in path.suffixes
 
 
-def _mrt_points(agg: VisibilityAggregator, elements: Iterable[MrtElement]) -> Iterator[list[SignalPoint]]:
+def mrt_points(agg: VisibilityAggregator, elements: Iterable[MrtElement]) -> Iterator[list[SignalPoint]]:
     """Feed MRT elements to the aggregator; yield the points of each closed bin."""
     for e in elements:
         kind = e.kind
@@ -133,7 +133,7 @@ def ingest_bgp_files(
                 yield from _change_points(agg, ris_live.read_jsonl(path, tick))
             else:
                 report = result.reports[str(path)] = ParseReport()
-                yield from _mrt_points(agg, read_elements(path, report, strict=strict, progress=tick))
+                yield from mrt_points(agg, read_elements(path, report, strict=strict, progress=tick))
         yield agg.flush()
 
     record = IngestRecord(digest, " ".join(map(str, paths)), "bgp", 0, int(clock.time()))

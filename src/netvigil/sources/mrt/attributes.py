@@ -8,6 +8,7 @@ MED, COMMUNITIES, ATOMIC_AGGREGATE, AGGREGATOR; MP_REACH / MP_UNREACH NLRI come 
 from __future__ import annotations
 
 import socket
+import struct
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -82,6 +83,18 @@ def parse_nlri(afi: int, data: bytes, addpath: bool = False) -> list[str]:
     return out
 
 
+_STRUCTS: dict[tuple[int, int], struct.Struct] = {}
+
+
+def _asn_struct(count: int, asn_len: int) -> struct.Struct:
+    """A compiled struct for ``count`` ASNs of ``asn_len`` bytes (few distinct, kept)."""
+    key = (count, asn_len)
+    found = _STRUCTS.get(key)
+    if found is None:
+        found = _STRUCTS[key] = struct.Struct(f">{count}{'I' if asn_len == 4 else 'H'}")
+    return found
+
+
 def _segments(data: bytes, asn_len: int) -> Segments:
     """AS path segments as (type, ASNs)."""
     out: Segments = []
@@ -92,8 +105,7 @@ def _segments(data: bytes, asn_len: int) -> Segments:
         if stop > end:
             raise ValueError("AS path segment runs past its attribute")
         body = data[pos + 2 : stop]
-        asns = [int.from_bytes(body[i : i + asn_len], "big") for i in range(0, len(body), asn_len)]
-        out.append((kind, asns))
+        out.append((kind, list(_asn_struct(count, asn_len).unpack(body))))
         pos = stop
     return out
 
@@ -235,8 +247,81 @@ def _finish(raw: _Raw, attrs: Attributes, asn_len: int) -> None:
     attrs.tail = f"{raw.local_pref}|{raw.med}|{raw.communities or ''}|{'AG' if raw.atomic else 'NAG'}|{agg}|"
 
 
-def decode_attributes(data: bytes, asn_len: int, addpath: bool = False) -> Attributes:
+_FAST_CODES: Final = frozenset({1, 2, 3, 4, 5, 8})
+
+
+def _path_of(
+    value: bytes, asn_len: int, paths: dict[tuple[bytes, int], tuple[str, int | None]]
+) -> tuple[str, int | None]:
+    """AS path text and origin AS of an AS_PATH value, remembered (paths repeat across routes)."""
+    key = (value, asn_len)
+    found = paths.get(key)
+    if found is None:
+        if len(paths) >= _CACHE_LIMIT:
+            paths.clear()
+        count = value[1] if len(value) > 1 else 0
+        if value[0] == _AS_SEQUENCE and len(value) == 2 + count * asn_len and count:
+            asns = _asn_struct(count, asn_len).unpack_from(value, 2)
+            found = (" ".join(map(str, asns)), asns[-1])
+        else:
+            segments = _segments(value, asn_len)
+            found = (_path_text(segments), _origin_as(segments))
+        paths[key] = found
+    return found
+
+
+def _fast(
+    data: bytes, asn_len: int, paths: dict[tuple[bytes, int], tuple[str, int | None]]
+) -> Attributes | None:
+    """The common case in one pass (ORIGIN, AS_PATH, NEXT_HOP, MED, LOCAL_PREF, COMMUNITIES only).
+
+    Returns None when the block holds anything else, for :func:`decode_attributes` to handle.
+    """
+    origin = local_pref = med = 0
+    as_path, origin_as, next_hop, communities = "", None, "0.0.0.0", ""
+    pos, end = 0, len(data)
+    while pos < end:
+        flags, code = data[pos], data[pos + 1]
+        if code not in _FAST_CODES:
+            return None
+        if flags & 0x10:
+            length = (data[pos + 2] << 8) | data[pos + 3]
+            pos += 4
+        else:
+            length = data[pos + 2]
+            pos += 3
+        stop = pos + length
+        if stop > end:
+            raise ValueError(f"attribute {code} runs past the attribute block")
+        if code == 2:
+            as_path, origin_as = _path_of(data[pos:stop], asn_len, paths)
+        elif code == 3:
+            next_hop = socket.inet_ntoa(data[pos:stop])
+        elif code == 1:
+            origin = data[pos]
+        elif code == 8:
+            communities = _communities(data[pos:stop])
+        elif code == 4:
+            med = int.from_bytes(data[pos:stop], "big")
+        else:
+            local_pref = int.from_bytes(data[pos:stop], "big")
+        pos = stop
+    tail = f"{local_pref}|{med}|{communities}|NAG||"
+    return Attributes(
+        as_path, origin_as, ORIGINS[origin] if origin < 3 else "INCOMPLETE", next_hop, None, tail
+    )
+
+
+def decode_attributes(
+    data: bytes,
+    asn_len: int,
+    addpath: bool = False,
+    paths: dict[tuple[bytes, int], tuple[str, int | None]] | None = None,
+) -> Attributes:
     """Decode a path-attribute block (RFC 4271 4.3); raises ValueError/IndexError when malformed."""
+    fast = _fast(data, asn_len, paths if paths is not None else {})
+    if fast is not None:
+        return fast
     raw = _Raw()
     attrs = Attributes()
     pos, end = 0, len(data)
@@ -261,6 +346,7 @@ class AttributeCache:
 
     def __init__(self) -> None:
         self._cache: dict[tuple[bytes, int, bool], Attributes] = {}
+        self._paths: dict[tuple[bytes, int], tuple[str, int | None]] = {}
 
     def get(self, data: bytes, asn_len: int, addpath: bool = False) -> Attributes:
         """The decoded attributes of ``data`` (decoded on first sight)."""
@@ -269,5 +355,5 @@ class AttributeCache:
         if found is None:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()
-            found = self._cache[key] = decode_attributes(data, asn_len, addpath)
+            found = self._cache[key] = decode_attributes(data, asn_len, addpath, self._paths)
         return found

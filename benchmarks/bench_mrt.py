@@ -1,0 +1,202 @@
+"""MRT decoding and BGP visibility speed, beside Debian's bgpdump on the same files, in one run.
+
+    python benchmarks/bench_mrt.py            # 2016 RIS updates + a generated RIB of 50k prefixes x 20 peers
+    python benchmarks/bench_mrt.py --full     # the generated RIB is 1M prefixes x 20 peers
+
+Prints one JSON object per line and figure: elements per second of `netvigil mrt dump` and of the
+visibility aggregation (decode + routing table + per-entity bins), `bgpdump -m > /dev/null` on the
+same file, the ratio of times (netvigil / bgpdump; wall clock and CPU), and each process's peak
+memory. Also the decoder comparison behind docs/design/mrt-decoder.md (mrtparse, pybgpkit-parser).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from gen_rib import generate
+from netvigil.pipeline.bgp import default_mapper, mrt_points
+from netvigil.sources.bgp_visibility import VisibilityAggregator, VisibilityConfig
+from netvigil.sources.mrt import ParseReport, bgpdump_line, read_elements
+
+
+def _optional(name: str) -> ModuleType | None:
+    """A decoder to compare with, if installed (they are in the dev extra)."""
+    try:
+        return __import__(name)
+    except ImportError:
+        return None
+
+
+pybgpkit_parser = _optional("pybgpkit_parser")
+mrtparse = _optional("mrtparse")
+
+ROOT = Path(__file__).resolve().parents[1]
+UPDATES = ROOT / "tests" / "fixtures" / "mrt" / "ris_updates.20160811.1600.gz"
+CLI = "from netvigil.cli.main import main; main()"
+
+
+def _hwm_mib(pid: int) -> float:
+    """The process's peak resident memory so far (VmHWM, reset by exec), or 0 once it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def run(argv: list[str]) -> dict[str, float]:
+    """Run a command with output to /dev/null; wall seconds, CPU seconds and peak memory of that child.
+
+    Peak memory is read from /proc while it runs (VmHWM counts from exec on; the rusage figure
+    would include this Python process, which the child starts as a copy of).
+    """
+    devnull = [(os.POSIX_SPAWN_OPEN, fd, os.devnull, os.O_WRONLY, 0) for fd in (1, 2)]
+    start = time.perf_counter()
+    pid = os.posix_spawn(argv[0], argv, os.environ, file_actions=devnull)
+    peak = 0.0
+    while True:
+        done, status, usage = os.wait4(pid, os.WNOHANG)
+        if done:
+            break
+        peak = max(peak, _hwm_mib(pid))
+        time.sleep(0.02)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"failed: {' '.join(argv)}")
+    return {"wall_s": wall, "cpu_s": usage.ru_utime + usage.ru_stime, "peak_mib": peak}
+
+
+def emit(**fields: Any) -> None:
+    print(json.dumps(fields), flush=True)
+
+
+def compare(
+    figure: str,
+    path: Path,
+    elements: int,
+    ours: dict[str, float],
+    ref: dict[str, float] | None,
+    startup: dict[str, float] | None = None,
+) -> None:
+    """One JSON line: our figures, bgpdump's, and the ratios (also without the CLI's start-up time)."""
+    out: dict[str, Any] = {
+        "figure": figure,
+        "file": path.name,
+        "elements": elements,
+        "netvigil_elements_per_s": round(elements / ours["wall_s"]),
+        "netvigil_wall_s": round(ours["wall_s"], 3),
+        "netvigil_cpu_s": round(ours["cpu_s"], 3),
+        "netvigil_peak_mib": round(ours["peak_mib"], 1),
+    }
+    if ref is not None:
+        out |= {
+            "bgpdump_elements_per_s": round(elements / ref["wall_s"]),
+            "bgpdump_wall_s": round(ref["wall_s"], 3),
+            "bgpdump_cpu_s": round(ref["cpu_s"], 3),
+            "bgpdump_peak_mib": round(ref["peak_mib"], 1),
+            "ratio_wall": round(ours["wall_s"] / ref["wall_s"], 2),
+            "ratio_cpu": round(ours["cpu_s"] / ref["cpu_s"], 2),
+            "ratio_peak_memory": round(ours["peak_mib"] / ref["peak_mib"], 2),
+        }
+        if startup is not None:
+            out["netvigil_startup_cpu_s"] = round(startup["cpu_s"], 3)
+            out["ratio_cpu_without_startup"] = round((ours["cpu_s"] - startup["cpu_s"]) / ref["cpu_s"], 2)
+    emit(**out)
+
+
+def count_elements(path: Path) -> int:
+    """Elements in a file, by our decoder (the tests pin it to bgpdump's count)."""
+    return sum(1 for _ in read_elements(path, ParseReport()))
+
+
+def visibility_child(path: str, full_feed: int) -> None:
+    """Child process: decode + aggregate a file (no store), print the points made."""
+    mapper = default_mapper()
+    agg = VisibilityAggregator(mapper.entities, "bench", VisibilityConfig(full_feed_v4=full_feed))
+    points = sum(len(c) for c in mrt_points(agg, read_elements(Path(path), ParseReport())))
+    print(points + len(agg.flush()))
+
+
+def decoders(path: Path) -> None:
+    """The decoder comparison: elements (or records) per second of each candidate, in-process."""
+    start = time.perf_counter()
+    n = sum(1 for e in read_elements(path, ParseReport()) if bgpdump_line(e))
+    emit(
+        figure="decoder",
+        decoder="netvigil (own, bgpdump lines)",
+        file=path.name,
+        elements=n,
+        elements_per_s=round(n / (time.perf_counter() - start)),
+    )
+    if pybgpkit_parser is not None:
+        start = time.perf_counter()
+        n = sum(1 for _ in pybgpkit_parser.Parser(str(path)))
+        emit(
+            figure="decoder",
+            decoder="pybgpkit-parser 0.3.0 (dicts)",
+            file=path.name,
+            elements=n,
+            elements_per_s=round(n / (time.perf_counter() - start)),
+        )
+    else:
+        emit(figure="decoder", decoder="pybgpkit-parser", skipped="not installed")
+    if mrtparse is not None:
+        start = time.perf_counter()
+        n = sum(1 for _ in mrtparse.Reader(str(path)))
+        emit(
+            figure="decoder",
+            decoder="mrtparse 2.2.0 (records, not elements)",
+            file=path.name,
+            records=n,
+            records_per_s=round(n / (time.perf_counter() - start)),
+        )
+    else:
+        emit(figure="decoder", decoder="mrtparse", skipped="not installed")
+
+
+def bench_file(path: Path, full_feed: int) -> None:
+    """Dump and visibility figures of one file, with bgpdump beside them."""
+    bgpdump = shutil.which("bgpdump")
+    elements = count_elements(path)
+    ref = run([bgpdump, "-m", str(path)]) if bgpdump else None
+    startup = run([sys.executable, "-c", CLI, "mrt", "--help"])
+    ours = run([sys.executable, "-c", CLI, "mrt", "dump", str(path)])
+    compare("mrt_dump", path, elements, ours, ref, startup)
+    ours = run([sys.executable, __file__, "--child-visibility", str(path), "--full-feed", str(full_feed)])
+    compare("visibility", path, elements, ours, ref)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--full", action="store_true", help="generated RIB of 1M prefixes x 20 peers")
+    parser.add_argument("--prefixes", type=int, help="generated RIB size (default 50k, --full 1M)")
+    parser.add_argument("--child-visibility", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--full-feed", type=int, default=400_000, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child_visibility:
+        visibility_child(str(args.child_visibility), args.full_feed)
+        return
+    prefixes = args.prefixes or (1_000_000 if args.full else 50_000)
+    decoders(UPDATES)
+    bench_file(UPDATES, full_feed=400_000)
+    with tempfile.TemporaryDirectory() as tmp:
+        rib = Path(tmp) / f"rib_{prefixes}x20.mrt.gz"
+        generate(rib, prefixes, 20)
+        bench_file(rib, full_feed=prefixes // 2)
+
+
+if __name__ == "__main__":
+    main()
