@@ -18,6 +18,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -128,41 +129,22 @@ def visibility_child(path: str, full_feed: int) -> None:
     print(points + len(agg.flush()))
 
 
+def _rate(decoder: str, path: Path, unit: str, items: Iterable[object]) -> None:
+    """Count what one decoder yields for a file and print the rate."""
+    start = time.perf_counter()
+    n = sum(1 for _ in items)
+    rate = round(n / (time.perf_counter() - start))
+    emit(**{"figure": "decoder", "decoder": decoder, "file": path.name, unit: n, f"{unit}_per_s": rate})
+
+
 def decoders(path: Path) -> None:
     """The decoder comparison: elements (or records) per second of each candidate, in-process."""
-    start = time.perf_counter()
-    n = sum(1 for e in read_elements(path, ParseReport()) if bgpdump_line(e))
-    emit(
-        figure="decoder",
-        decoder="netvigil (own, bgpdump lines)",
-        file=path.name,
-        elements=n,
-        elements_per_s=round(n / (time.perf_counter() - start)),
-    )
+    lines = (bgpdump_line(e) for e in read_elements(path, ParseReport()))
+    _rate("netvigil (own, bgpdump lines)", path, "elements", lines)
     if pybgpkit_parser is not None:
-        start = time.perf_counter()
-        n = sum(1 for _ in pybgpkit_parser.Parser(str(path)))
-        emit(
-            figure="decoder",
-            decoder="pybgpkit-parser 0.3.0 (dicts)",
-            file=path.name,
-            elements=n,
-            elements_per_s=round(n / (time.perf_counter() - start)),
-        )
-    else:
-        emit(figure="decoder", decoder="pybgpkit-parser", skipped="not installed")
+        _rate("pybgpkit-parser 0.3.0 (dicts)", path, "elements", pybgpkit_parser.Parser(str(path)))
     if mrtparse is not None:
-        start = time.perf_counter()
-        n = sum(1 for _ in mrtparse.Reader(str(path)))
-        emit(
-            figure="decoder",
-            decoder="mrtparse 2.2.0 (records, not elements)",
-            file=path.name,
-            records=n,
-            records_per_s=round(n / (time.perf_counter() - start)),
-        )
-    else:
-        emit(figure="decoder", decoder="mrtparse", skipped="not installed")
+        _rate("mrtparse 2.2.0 (records, not elements)", path, "records", mrtparse.Reader(str(path)))
 
 
 def bench_file(path: Path, full_feed: int) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -250,6 +251,23 @@ def _finish(raw: _Raw, attrs: Attributes, asn_len: int) -> None:
 _FAST_CODES: Final = frozenset({1, 2, 3, 4, 5, 8})
 
 
+def _walk(data: bytes) -> Iterator[tuple[int, int, int]]:
+    """(type code, value start, value end) of each attribute in a block (RFC 4271 4.3)."""
+    pos, end = 0, len(data)
+    while pos < end:
+        flags, code = data[pos], data[pos + 1]
+        if flags & 0x10:
+            length = (data[pos + 2] << 8) | data[pos + 3]
+            pos += 4
+        else:
+            length = data[pos + 2]
+            pos += 3
+        if pos + length > end:
+            raise ValueError(f"attribute {code} runs past the attribute block")
+        yield code, pos, pos + length
+        pos += length
+
+
 def _path_of(
     value: bytes, asn_len: int, paths: dict[tuple[bytes, int], tuple[str, int | None]]
 ) -> tuple[str, int | None]:
@@ -279,20 +297,9 @@ def _fast(
     """
     origin = local_pref = med = 0
     as_path, origin_as, next_hop, communities = "", None, "0.0.0.0", ""
-    pos, end = 0, len(data)
-    while pos < end:
-        flags, code = data[pos], data[pos + 1]
+    for code, pos, stop in _walk(data):
         if code not in _FAST_CODES:
             return None
-        if flags & 0x10:
-            length = (data[pos + 2] << 8) | data[pos + 3]
-            pos += 4
-        else:
-            length = data[pos + 2]
-            pos += 3
-        stop = pos + length
-        if stop > end:
-            raise ValueError(f"attribute {code} runs past the attribute block")
         if code == 2:
             as_path, origin_as = _path_of(data[pos:stop], asn_len, paths)
         elif code == 3:
@@ -305,7 +312,6 @@ def _fast(
             med = int.from_bytes(data[pos:stop], "big")
         else:
             local_pref = int.from_bytes(data[pos:stop], "big")
-        pos = stop
     tail = f"{local_pref}|{med}|{communities}|NAG||"
     return Attributes(
         as_path, origin_as, ORIGINS[origin] if origin < 3 else "INCOMPLETE", next_hop, None, tail
@@ -324,19 +330,8 @@ def decode_attributes(
         return fast
     raw = _Raw()
     attrs = Attributes()
-    pos, end = 0, len(data)
-    while pos < end:
-        flags, code = data[pos], data[pos + 1]
-        if flags & 0x10:
-            length = (data[pos + 2] << 8) | data[pos + 3]
-            pos += 4
-        else:
-            length = data[pos + 2]
-            pos += 3
-        if pos + length > end:
-            raise ValueError(f"attribute {code} runs past the attribute block")
-        _decode_one(raw, attrs, code, data[pos : pos + length], asn_len=asn_len, addpath=addpath)
-        pos += length
+    for code, start, stop in _walk(data):
+        _decode_one(raw, attrs, code, data[start:stop], asn_len=asn_len, addpath=addpath)
     _finish(raw, attrs, asn_len)
     return attrs
 
