@@ -38,8 +38,8 @@ import pycountry
 from netvigil.detect.baseline import percent_of_ordinary
 from netvigil.geo.entities import default_registry
 from netvigil.model.events import Event, Phase, iso, parse_iso
+from netvigil.pipeline.rollups import rebuild_rollups
 from netvigil.store import DuckDBStore
-from netvigil.store.serving import refresh_rollups
 
 BENCH_DIR = Path(os.environ.get("NETVIGIL_BENCH_DIR", "/tmp/netvigil-bench"))
 START = parse_iso("2021-06-01T00:00:00Z")
@@ -91,7 +91,7 @@ def build_store(path: Path, entities: list[str], days: int) -> None:
             FROM ents e, (SELECT unnest({list(SIGNALS)!r}) AS signal) s, range({bins}) t(r)"""
         )
         cur.unregister("ents")
-        refresh_rollups(store)
+        rebuild_rollups(store)
         national = Event(
             "kz-blackout",
             "country:KZ",
@@ -306,6 +306,7 @@ def main() -> None:
                 base, paths, options.connections, options.seconds, "off" if cache == 0 else f"{cache} s"
             )
             if cache == 0:
+                load_figure(base, paths, 1, options.seconds / 2, "off")
                 reference_figure(base, "country:KZ", ref)
                 chromium_figure(base)
         finally:

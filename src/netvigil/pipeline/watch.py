@@ -28,8 +28,9 @@ from netvigil.model.errors import InputError
 from netvigil.model.events import Event
 from netvigil.pipeline.analyse import run_detection
 from netvigil.pipeline.ingest import ingest_signal_file
+from netvigil.pipeline.rollups import ensure_rollups
 from netvigil.store.duckdb_store import DuckDBStore
-from netvigil.store.serving import ensure_rollups, get_state, set_state
+from netvigil.store.serving import get_state, set_state
 
 log = logging.getLogger("netvigil.watch")
 SIGNAL_SUFFIXES: Final = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zst", ".jsonl", ".jsonl.gz")

@@ -13,6 +13,7 @@ import uvicorn
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
 
+from netvigil.pipeline.rollups import ensure_rollups
 from netvigil.serve import api, feeds, web
 from netvigil.serve.errors import install_error_handlers
 from netvigil.serve.middleware import (
@@ -25,7 +26,6 @@ from netvigil.serve.middleware import (
 )
 from netvigil.serve.settings import Settings, load_settings
 from netvigil.store.duckdb_store import DuckDBStore, open_store
-from netvigil.store.serving import ensure_rollups
 
 API_VERSION = "1"
 

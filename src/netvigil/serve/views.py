@@ -1,9 +1,9 @@
 """What the API and the dashboard show, computed from the store (no HTTP here).
 
 Series come from :func:`netvigil.store.serving.series_views` (roll-ups, bounded points, many series
-in one query); "% of ordinary" is the detector's own seasonal baseline
-(:func:`netvigil.detect.baseline.baseline_matrix`), computed over the view plus ``baseline_days``
-of data before it, so the chart and the events agree.
+in one query). "% of ordinary" is the detector's own seasonal baseline: stored in the roll-ups for
+bins of an hour or more (:mod:`netvigil.pipeline.rollups`), computed on the fly over the view plus
+``baseline_days`` of data before it for finer bins, so the chart and the events agree.
 """
 
 from __future__ import annotations
@@ -15,15 +15,20 @@ from typing import Any, Final, Literal
 
 import numpy as np
 
-from netvigil.detect.baseline import baseline_matrix
-from netvigil.detect.config import DetectorConfig
-from netvigil.detect.grid import grid_covering, place
 from netvigil.geo.entities import EntityRegistry
 from netvigil.model.entities import parse_entity
 from netvigil.model.events import Event, iso
+from netvigil.pipeline.rollups import ordinary_levels
 from netvigil.store.base import EventFilter
 from netvigil.store.duckdb_store import DuckDBStore
-from netvigil.store.serving import SeriesView, series_views, signals_of, stored_entities, view_step
+from netvigil.store.serving import (
+    ROLLUP_STEPS,
+    SeriesView,
+    series_views,
+    signals_of,
+    stored_entities,
+    view_step,
+)
 
 Mode = Literal["raw", "percent"]
 DAY: Final = 86_400
@@ -44,30 +49,14 @@ def _number(value: float) -> float | None:
 
 
 def percent_views(views: list[SeriesView]) -> list[SeriesView]:
-    """Views (same bins) as % of ordinary, all scored at once by the detector's baseline.
-
-    The same method as :func:`netvigil.detect.baseline.percent_of_ordinary` (seasonal baseline,
-    history masking with each signal's thresholds), run once over a matrix of every series instead
-    of once per series, so a page with a hundred series costs one pass over its days.
-    """
+    """Views (same bins) as % of ordinary, all scored in one pass (see ``ordinary_levels``)."""
     if not views:
         return []
-    config = DetectorConfig()
-    first = min(int(v.times[0]) for v in views)
-    last = max(int(v.times[-1]) for v in views)
-    grid = grid_covering(views[0].step, first, last)
-    matrix = np.stack([place(grid, v.times, v.values) for v in views])
-    rules = [config.rule(v.signal) for v in views]
-    thresholds = (np.array([r.warning for r in rules]), np.array([r.critical for r in rules]))
-    base, _ = baseline_matrix(matrix, grid, thresholds, config)
-    flat = base.reshape(len(views), -1)
+    ordinary = ordinary_levels([(v.signal, v.times, v.values) for v in views], views[0].step)
     out: list[SeriesView] = []
-    for row, view in zip(flat, views, strict=True):
-        ordinary = row[grid.index(view.times)]
+    for view, level in zip(views, ordinary, strict=True):
         with np.errstate(invalid="ignore", divide="ignore"):
-            out.append(
-                replace(view, values=100.0 * view.values / ordinary, lows=100.0 * view.lows / ordinary)
-            )
+            out.append(replace(view, values=100.0 * view.values / level, lows=100.0 * view.lows / level))
     return out
 
 
@@ -76,6 +65,10 @@ def _viewed(
 ) -> list[SeriesView]:
     if mode == "raw":
         return series_views(store, entities, signals, window.since, window.until, window.max_points)
+    if view_step(window.since, window.until, window.max_points) >= ROLLUP_STEPS[0]:
+        return series_views(
+            store, entities, signals, window.since, window.until, window.max_points, percent=True
+        )
     span = window.until - window.since
     points = max(1, math.ceil(window.max_points * (span + lead_in) / max(span, 1)))
     views = series_views(store, entities, signals, window.since - lead_in, window.until, points)

@@ -17,8 +17,10 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+import duckdb
 import numpy as np
 import numpy.typing as npt
+import pandas as pd
 
 if TYPE_CHECKING:
     from netvigil.store.duckdb_store import DuckDBStore
@@ -44,7 +46,7 @@ def serving_tables() -> list[str]:
     return [
         "CREATE TABLE IF NOT EXISTS signal_rollups (entity VARCHAR NOT NULL, signal VARCHAR NOT NULL, "
         "step BIGINT NOT NULL, time BIGINT NOT NULL, value DOUBLE NOT NULL, low DOUBLE NOT NULL, "
-        "n BIGINT NOT NULL)",
+        "n BIGINT NOT NULL, percent DOUBLE)",
         "CREATE TABLE IF NOT EXISTS service_state (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
     ]
 
@@ -75,13 +77,13 @@ def refresh_rollups(store: DuckDBStore, since: int | None = None) -> None:
         where = " WHERE time >= ?" if start is not None else ""
         params = [start] if start is not None else []
         cur.execute(f"DELETE FROM signal_rollups{where}", params)
-        for step in ROLLUP_STEPS:
-            cur.execute(
-                "INSERT INTO signal_rollups SELECT entity, signal, ?, time // ? * ? AS bin, avg(value), "
-                f"min(value), count(*) FROM signals{where} GROUP BY entity, signal, bin "
-                "ORDER BY entity, signal, bin",
-                [step, step, step, *params],
-            )
+        cur.execute(
+            "INSERT INTO signal_rollups SELECT entity, signal, 3600, time // 3600 * 3600 AS bin, avg(value), "
+            f"min(value), count(*), NULL FROM signals{where} GROUP BY entity, signal, bin "
+            "ORDER BY entity, signal, bin",
+            params,
+        )
+        _derive_daily(cur, start)
         row = cur.execute("SELECT max(time) FROM signals").fetchone()
         newest = "" if row is None or row[0] is None else str(row[0])
         cur.execute("INSERT OR REPLACE INTO service_state VALUES ('latest_time', ?)", [newest])
@@ -92,12 +94,76 @@ def refresh_rollups(store: DuckDBStore, since: int | None = None) -> None:
         raise
 
 
-def ensure_rollups(store: DuckDBStore) -> bool:
-    """Rebuild the roll-ups if signals changed since they were built; returns True if it rebuilt."""
-    if get_state(store, "rollups_mark") == _signals_mark(store):
-        return False
-    refresh_rollups(store)
-    return True
+def _derive_daily(cur: duckdb.DuckDBPyConnection, start: int | None) -> None:
+    where = " AND time >= ?" if start is not None else ""
+    params = [start] if start is not None else []
+    cur.execute(f"DELETE FROM signal_rollups WHERE step = 86400{where}", params)
+    cur.execute(
+        "INSERT INTO signal_rollups SELECT entity, signal, 86400, time // 86400 * 86400 AS bin, "
+        "sum(value * n) / sum(n), min(low), sum(n), avg(percent) FROM signal_rollups "
+        f"WHERE step = 3600{where} GROUP BY entity, signal, bin ORDER BY entity, signal, bin",
+        params,
+    )
+
+
+def hourly_rows(store: DuckDBStore, entities: list[str], since: int | None) -> pd.DataFrame:
+    """The hourly roll-up of ``entities`` from ``since`` on, sorted by entity, signal and time."""
+    sql = (
+        "SELECT entity, signal, time, value, low, n FROM signal_rollups WHERE step = 3600 "
+        "AND entity IN (SELECT unnest(?)) AND time >= ? ORDER BY entity, signal, time"
+    )
+    return store.cursor().execute(sql, [entities, since if since is not None else -(2**62)]).df()
+
+
+def write_percent(store: DuckDBStore, scored: pd.DataFrame, since: int | None) -> None:
+    """Replace hourly rows of the frame's entities (entity, signal, time, value, low, n, percent).
+
+    Only rows at or after ``since`` are replaced; one transaction.
+    """
+    cur = store.cursor()
+    start = since if since is not None else -(2**62)
+    entities = sorted(set(scored["entity"]))
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        cur.execute(
+            "DELETE FROM signal_rollups WHERE step = 3600 AND entity IN (SELECT unnest(?)) AND time >= ?",
+            [entities, start],
+        )
+        cur.register("scored_frame", scored)
+        cur.execute(
+            "INSERT INTO signal_rollups SELECT entity, signal, 3600, time, value, low, n, percent "
+            "FROM scored_frame WHERE time >= ? ORDER BY entity, signal, time",
+            [start],
+        )
+        cur.unregister("scored_frame")
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+
+
+def derive_daily(store: DuckDBStore, since: int | None) -> None:
+    """Rebuild the daily roll-up (and its % of ordinary) from the hourly one, from ``since`` on."""
+    cur = store.cursor()
+    start = (since // 86_400) * 86_400 if since is not None else None
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        _derive_daily(cur, start)
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+
+
+def rollup_entities(store: DuckDBStore) -> list[str]:
+    """Every entity with an hourly roll-up."""
+    rows = store.cursor().execute("SELECT DISTINCT entity FROM signal_rollups WHERE step = 86400 ORDER BY 1")
+    return [str(r[0]) for r in rows.fetchall()]
+
+
+def rollups_fresh(store: DuckDBStore) -> bool:
+    """Whether the roll-ups were built from the signals as they are now."""
+    return get_state(store, "rollups_mark") == _signals_mark(store)
 
 
 def latest_time(store: DuckDBStore) -> int | None:
@@ -114,12 +180,15 @@ def nice_step(seconds: int) -> int:
     return math.ceil(seconds / 86_400) * 86_400
 
 
-def _tier_sql(step: int, raw_step: int) -> tuple[str, dict[str, object]]:
+def _tier_sql(step: int, raw_step: int, percent: bool) -> tuple[str, dict[str, object]]:
     tier = max((t for t in ROLLUP_STEPS if t <= step), default=None)
     keys = "entity IN (SELECT unnest($entities)) AND signal IN (SELECT unnest($signals))"
     if tier is not None:
+        columns = "sum(value * n) / sum(n), min(low)"
+        if percent:
+            columns = "sum(percent * n) / sum(n), min(low * percent / nullif(value, 0))"
         sql = (
-            "SELECT entity, signal, time // $step * $step AS bin, sum(value * n) / sum(n), min(low) "
+            f"SELECT entity, signal, time // $step * $step AS bin, {columns} "
             f"FROM signal_rollups WHERE step = $tier AND {keys} AND time >= $since AND time < $until "
             "GROUP BY entity, signal, bin ORDER BY entity, signal, bin"
         )
@@ -153,10 +222,17 @@ def series_views(
     until: int,
     max_points: int,
     raw_step: int = 300,
+    percent: bool = False,
 ) -> list[SeriesView]:
-    """Every stored (entity, signal) of the lists in ``[since, until)``, in one query, same bins for all."""
+    """Every stored (entity, signal) of the lists in ``[since, until)``, in one query, same bins for all.
+
+    With ``percent`` the values are the stored % of ordinary of the hourly roll-up (bins of an hour
+    or more only); see :mod:`netvigil.pipeline.rollups`.
+    """
     step = view_step(since, until, max_points, raw_step)
-    sql, params = _tier_sql(step, raw_step)
+    if percent and step < ROLLUP_STEPS[0]:
+        raise ValueError("stored % of ordinary exists only for bins of an hour or more")
+    sql, params = _tier_sql(step, raw_step, percent)
     params.update({"step": step, "entities": entities, "signals": signals, "since": since, "until": until})
     got = store.cursor().execute(sql, params).fetchnumpy()
     names = [f"{e}\x00{s}" for e, s in zip(got["entity"], got["signal"], strict=True)]
