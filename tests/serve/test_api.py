@@ -195,3 +195,27 @@ def test_openapi_is_published(client: TestClient) -> None:
     spec = client.get("/api/v1/openapi.json").json()
     assert "/api/v1/signals" in spec["paths"] and "/api/v1/measurements" in spec["paths"]
     assert "post" in spec["paths"]["/api/v1/measurements"]
+
+
+def test_long_views_read_the_stored_percent_of_ordinary(client: TestClient) -> None:
+    params = {
+        "entity": "country:KZ",
+        "mode": "percent",
+        "from": "2021-12-27T00:00:00Z",
+        "until": "2022-01-12T00:00:00Z",
+        "max_points": 100,
+    }
+    series = client.get("/api/v1/signals", params=params).json()["series"]
+    probe = next(s for s in series if s["signal"] == "probe")
+    assert probe["step"] >= 3600
+    points = dict(zip(probe["times"], probe["values"], strict=True))
+    blackout = [
+        v
+        for t, v in points.items()
+        if kzdata.BLACKOUT_START + 6 * 3600 <= t < kzdata.PARTIAL_START - 6 * 3600
+    ]
+    ordinary = [v for t, v in points.items() if t < kzdata.BLACKOUT_START - 86_400 and v is not None]
+    assert blackout and max(blackout) < 10
+    assert ordinary and min(ordinary) > 85 and max(ordinary) < 115
+    first_day = [v for t, v in points.items() if t < kzdata.START + 86_400]
+    assert all(v is None for v in first_day)

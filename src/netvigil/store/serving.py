@@ -238,8 +238,8 @@ def series_views(
     names = [f"{e}\x00{s}" for e, s in zip(got["entity"], got["signal"], strict=True)]
     columns = list(got)
     times = np.asarray(got[columns[2]], dtype=np.int64)
-    means = np.asarray(got[columns[3]], dtype=np.float64)
-    lows = np.asarray(got[columns[4]], dtype=np.float64)
+    means = np.ma.filled(np.ma.asarray(got[columns[3]], dtype=np.float64), np.nan)
+    lows = np.ma.filled(np.ma.asarray(got[columns[4]], dtype=np.float64), np.nan)
     views: list[SeriesView] = []
     start = 0
     for end in [*(i for i in range(1, len(names)) if names[i] != names[i - 1]), len(names)]:
