@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from netvigil.model.events import Event
 from netvigil.model.signals import SignalPoint
+from netvigil.store.annotations import annotation_tables as _annotations
 from netvigil.store.base import IngestRecord
 from netvigil.store.measurements import migration_statements as _measurements
 from netvigil.store.probing import migration_statements as _probing
@@ -41,4 +42,5 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "prober block state changes", _probing),
     Migration(4, "OONI-format measurements", _measurements),
     Migration(5, "service: API tokens, alert rules and deliveries, roll-ups, service state", _service),
+    Migration(6, "report: analyst cause annotations", _annotations),
 ]

@@ -1,0 +1,99 @@
+"""Charts of signals as % of ordinary, with the event's phases shaded; written as PNG and SVG.
+
+matplotlib's Agg and SVG back-ends draw without a display; SVG ids are salted with a fixed string
+so the same data give the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import matplotlib as mpl
+
+mpl.use("Agg")
+mpl.rcParams["svg.hashsalt"] = "netvigil"
+
+import matplotlib.dates as mdates  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import numpy.typing as npt  # noqa: E402
+
+from netvigil.model.events import Event  # noqa: E402
+
+PHASE_COLOURS = {"blackout": "#d62728", "cut again": "#d62728", "escalation": "#d62728"}
+RESTORED_COLOUR = "#ff9896"
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One plotted line: a label, Unix times and % of ordinary values."""
+
+    label: str
+    times: npt.NDArray[np.int64]
+    percent: npt.NDArray[np.float64]
+    style: str = "-"
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """A written chart: its title and the PNG and SVG paths."""
+
+    title: str
+    png: Path
+    svg: Path
+
+
+def _dates(times: npt.NDArray[np.int64]) -> list[datetime]:
+    return [datetime.fromtimestamp(int(t), UTC) for t in times]
+
+
+def _shade(axes: plt.Axes, event: Event, end: int) -> None:
+    phases = event.phases or ()
+    if not phases:
+        axes.axvspan(
+            _dates(np.array([event.start]))[0],
+            _dates(np.array([event.end or end]))[0],
+            color=PHASE_COLOURS["blackout"],
+            alpha=0.12,
+            lw=0,
+        )
+    for phase in phases:
+        colour = PHASE_COLOURS.get(phase.note, RESTORED_COLOUR)
+        span = _dates(np.array([phase.start, phase.end or event.end or end]))
+        axes.axvspan(span[0], span[1], color=colour, alpha=0.12, lw=0)
+
+
+def draw(title: str, lines: Sequence[Line], event: Event, path_stem: Path) -> Chart:
+    """Draw the lines over the event's phases and write ``<stem>.png`` and ``<stem>.svg``."""
+    fig, axes = plt.subplots(figsize=(10, 3.6), dpi=110)
+    end = max((int(line.times.max()) for line in lines if len(line.times)), default=event.start)
+    _shade(axes, event, end)
+    for line in lines:
+        axes.plot(_dates(line.times), np.clip(line.percent, 0, 150), line.style, lw=1.2, label=line.label)
+    axes.axhline(100, color="#888888", lw=0.8, ls=":")
+    axes.set_ylim(0, 150)
+    axes.set_ylabel("% of ordinary")
+    axes.set_title(title, fontsize=11, loc="left")
+    axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M", tz=UTC))
+    axes.grid(alpha=0.25)
+    if lines:
+        axes.legend(fontsize=7, loc="lower left", ncol=min(4, len(lines)), framealpha=0.85)
+    axes.text(
+        1.0,
+        -0.22,
+        "times UTC · shaded: event phases",
+        transform=axes.transAxes,
+        ha="right",
+        fontsize=7,
+        color="#555555",
+    )
+    fig.tight_layout()
+    png, svg = path_stem.with_suffix(".png"), path_stem.with_suffix(".svg")
+    path_stem.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(png, metadata={"Software": None})
+    fig.savefig(svg, metadata={"Date": None, "Creator": None})
+    plt.close(fig)
+    return Chart(title, png, svg)

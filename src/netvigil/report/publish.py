@@ -1,0 +1,61 @@
+"""Write a report in the format asked for, and the Kazakhstan demo report.
+
+Markdown and HTML are written directly; PDF and PNG go through the HTML page and headless
+Chromium. Charts land next to the report in ``charts/``. Files appear whole or not at all.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Final, Literal
+
+from netvigil.model.errors import InputError
+from netvigil.report.browser import print_pdf, screenshot
+from netvigil.report.document import Report, build_report
+from netvigil.report.render import html_page, markdown
+from netvigil.store.base import EventFilter
+from netvigil.store.duckdb_store import DuckDBStore
+
+ReportFormat = Literal["md", "html", "pdf", "png"]
+FORMATS: Final[tuple[ReportFormat, ...]] = ("md", "html", "pdf", "png")
+
+
+def _write_text(path: Path, text: str) -> Path:
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def write_report(report: Report, out: Path, fmt: ReportFormat) -> Path:
+    """Write ``report`` to ``out`` as md, html, pdf or png; returns the path written."""
+    if fmt not in FORMATS:
+        raise InputError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if fmt == "md":
+        return _write_text(out, markdown(report))
+    page = out if fmt == "html" else out.with_suffix(".html")
+    _write_text(page, html_page(report))
+    if fmt == "pdf":
+        return print_pdf(page, out)
+    if fmt == "png":
+        return screenshot(page, out)
+    return page
+
+
+def write_demo_report(store: DuckDBStore, out_dir: Path) -> Path:
+    """The Kazakhstan 2022 replay's report (HTML, PDF, Markdown, charts) of its national event.
+
+    Reads the events the replay stored; returns the HTML path.
+    """
+    events = store.read_events(EventFilter(entities=["country:KZ"], scopes=["national"], top_level_only=True))
+    if not events:
+        raise InputError("no national Kazakhstan event in the store; run the replay (netvigil demo) first")
+    event = min(events, key=lambda e: e.start)
+    folder = out_dir / "report"
+    report = build_report(store, event, folder, now=int(time.time()), synthetic=True)
+    write_report(report, folder / "kazakhstan-2022.md", "md")
+    page = write_report(report, folder / "kazakhstan-2022.html", "html")
+    print_pdf(page, folder / "kazakhstan-2022.pdf")
+    return page
