@@ -87,10 +87,21 @@ def _change_points(
 
 
 def _kept(
-    chunks: Iterable[list[SignalPoint]], keep: Callable[[str], bool] | None
+    chunks: Iterable[list[SignalPoint]], keep: Callable[[str], bool] | None, batch: int = 50_000
 ) -> Iterator[list[SignalPoint]]:
+    """The points of the entities ``keep`` accepts (all when None), in batches of ``batch`` or more.
+
+    Bins close every few minutes of input with a handful of points each; the store writes big
+    batches much faster than many small ones.
+    """
+    pending: list[SignalPoint] = []
     for chunk in chunks:
-        yield [p for p in chunk if keep(p.entity)] if keep else chunk
+        pending.extend(p for p in chunk if keep is None or keep(p.entity))
+        if len(pending) >= batch:
+            yield pending
+            pending = []
+    if pending:
+        yield pending
 
 
 def _digest(paths: Sequence[Path], config: VisibilityConfig, label: str) -> str:
