@@ -12,6 +12,7 @@ from netvigil.cli import ingest
 from netvigil.cli import mrt as mrt_cli
 from netvigil.cli import ooni as ooni_cli
 from netvigil.cli import reach as reach_cli
+from netvigil.cli import report as report_cli
 from netvigil.cli import scenario as scenario_cli
 from netvigil.cli import serve as serve_cli
 
@@ -42,6 +43,10 @@ app.command("serve")(serve_cli.serve_command)
 app.command("watch")(serve_cli.watch_command)
 app.add_typer(serve_cli.token_app, name="token")
 app.add_typer(serve_cli.alert_app, name="alert")
+app.command("report")(report_cli.report_command)
+app.add_typer(report_cli.event_app, name="event")
+app.command("cost")(report_cli.cost_command)
+app.command("export")(report_cli.export_command)
 
 
 def main() -> None:

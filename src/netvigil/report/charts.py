@@ -20,6 +20,7 @@ import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import numpy.typing as npt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 
 from netvigil.model.events import Event  # noqa: E402
 
@@ -46,11 +47,11 @@ class Chart:
     svg: Path
 
 
-def _dates(times: npt.NDArray[np.int64]) -> list[datetime]:
-    return [datetime.fromtimestamp(int(t), UTC) for t in times]
+def _dates(times: npt.NDArray[np.int64]) -> npt.NDArray[np.object_]:
+    return np.array([datetime.fromtimestamp(int(t), UTC) for t in times], dtype=object)
 
 
-def _shade(axes: plt.Axes, event: Event, end: int) -> None:
+def _shade(axes: Axes, event: Event, end: int) -> None:
     phases = event.phases or ()
     if not phases:
         axes.axvspan(
@@ -77,7 +78,8 @@ def draw(title: str, lines: Sequence[Line], event: Event, path_stem: Path) -> Ch
     axes.set_ylim(0, 150)
     axes.set_ylabel("% of ordinary")
     axes.set_title(title, fontsize=11, loc="left")
-    axes.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M", tz=UTC))
+    ticks = mdates.DateFormatter("%d %b\n%H:%M", tz=UTC)  # type: ignore[no-untyped-call]
+    axes.xaxis.set_major_formatter(ticks)
     axes.grid(alpha=0.25)
     if lines:
         axes.legend(fontsize=7, loc="lower left", ncol=min(4, len(lines)), framealpha=0.85)

@@ -97,8 +97,10 @@ def cost_lines(report: Report) -> list[str]:
         return ["No cost estimate: the event is not tied to a country with a GDP figure."]
     lines = [
         f"Estimated cost: {millions(cost.central)} (range {millions(cost.low)} – {millions(cost.high)}).",
-        f"GDP {cost.gdp_year} per day {millions(cost.gdp_per_day)} × internet users {cost.internet_users:.1%} "
-        f"× digital dependence {cost.dependence[1]:.0%} ({cost.dependence[0]:.0%}–{cost.dependence[2]:.0%}) "
+        f"GDP {cost.gdp_year} per day {millions(cost.gdp_per_day)} "
+        f"× internet users {cost.internet_users:.1%} "
+        f"× digital dependence {cost.dependence[1]:.0%} "
+        f"({cost.dependence[0]:.0%}–{cost.dependence[2]:.0%}) "
         f"× {cost.days:.2f} days × region share {cost.region_share[1]:.2f} × network share "
         f"{cost.network_share:.2f} × service weight {cost.service_weight:.2f} × depth {cost.depth:.2f}.",
         "Sources: World Bank GDP (current US$), ITU internet users via Our World in Data (CC BY 4.0).",
@@ -121,7 +123,8 @@ def markdown(report: Report) -> str:
         f"**{report.statement}**",
         "",
         f"Level: {report.event.level:.1f} % of ordinary · confidence "
-        f"{report.event.confidence:.2f} · signals: {', '.join(report.event.signals)} · event {report.event.id}",
+        f"{report.event.confidence:.2f} · signals: {', '.join(report.event.signals)} · "
+        f"event {report.event.id}",
         "",
     ]
     for title, head, rows in sections(report):
@@ -140,7 +143,8 @@ body{font-family:'DejaVu Sans',Arial,sans-serif;max-width:1000px;margin:24px aut
 h1{font-size:22px;margin-bottom:4px} h2{font-size:16px;border-bottom:1px solid #ddd;margin-top:22px}
 .statement{font-size:17px;font-weight:bold;background:#fdecea;border-left:5px solid #d62728;padding:10px}
 .synthetic{background:#fff3cd;padding:6px;font-weight:bold}
-table{border-collapse:collapse;width:100%;margin:6px 0} td,th{border:1px solid #ddd;padding:3px 6px;text-align:left}
+table{border-collapse:collapse;width:100%;margin:6px 0}
+td,th{border:1px solid #ddd;padding:3px 6px;text-align:left}
 th{background:#f4f4f4} img{max-width:100%} .meta{color:#555}
 @media print{h2{break-after:avoid} img,table{break-inside:avoid}}
 """
@@ -180,6 +184,7 @@ def html_page(report: Report) -> str:
     parts.append(f"<h2>Method</h2><p>{html.escape(METHOD)}</p>")
     parts.append(f'<p class="meta">Generated {utc_text(report.generated_at)} by netvigil.</p>')
     return (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(report.title)}</title>'
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{html.escape(report.title)}</title>"
         f"<style>{CSS}</style></head><body>{''.join(parts)}</body></html>\n"
     )
