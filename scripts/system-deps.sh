@@ -8,6 +8,7 @@ NEEDED=(
   "tc:iproute2"
   "chromium:chromium"
   "bgpdump:bgpdump"
+  "pdftoppm:poppler-utils"
 )
 missing=()
 for pair in "${NEEDED[@]}"; do
