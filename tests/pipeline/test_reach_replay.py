@@ -10,6 +10,7 @@ import numpy as np
 from netvigil.detect.services import detect_service_events
 from netvigil.pipeline.measurements import search_measurements
 from netvigil.pipeline.reach import replay_timeline
+from netvigil.sources.scenarios import kazakhstan
 from netvigil.store import DuckDBStore
 
 DAY = 86_400
@@ -52,7 +53,8 @@ def test_replay_imports_measurements_and_shows_the_block_not_the_blackout(tmp_pa
         again = replay_timeline(store, timeline, tmp_path / "work", seed=3)
         assert again == 0  # same ids: nothing new
         late = search_measurements(store, probe_asn=29355, since=BLACKOUT[0], until=BLACKOUT[1], limit=500)
-        assert late and all(r["upload_delay_s"] >= 3600 for r in late)
+        delays = [r["upload_delay_s"] for r in late]
+        assert delays and min(delays) > 60 and max(delays) >= 7 * 3600  # queued until the network was back
         series = {
             s.entity: (s.times, s.values)
             for s in store.read_series(signals=["reachability"])
@@ -66,3 +68,25 @@ def test_replay_imports_measurements_and_shows_the_block_not_the_blackout(tmp_pa
     events = detect_service_events(series, network_up, 3600)
     assert [(e.entity, e.kind) for e in events] == [("service:whatsapp@asn:29355", "service_blocking")]
     assert events[0].start == BLOCK[0] and events[0].end == BLOCK[1]
+
+
+def test_kazakhstan_messenger_restrictions_appear_as_service_events(tmp_path: Path) -> None:
+    timeline = kazakhstan.timeline()
+    with DuckDBStore(tmp_path / "kz.duckdb") as store:
+        assert replay_timeline(store, timeline, tmp_path / "work") > 20_000
+        series = {
+            s.entity: (s.times, s.values)
+            for s in store.read_series(signals=["reachability"])
+            if s.entity.startswith("service:")
+        }
+
+    def normal(scope: str, t: int) -> bool:
+        return timeline.connectivity(scope, t) > 0.8
+
+    events = {(e.entity, e.kind): e for e in detect_service_events(series, normal, 3600)}
+    restrictions_start = kazakhstan.utc(2, 12)
+    for service in ("telegram", "signal"):
+        event = events[(f"service:{service}@country:KZ", "service_blocking")]
+        assert event.start == restrictions_start and event.services == (service,)
+    assert ("service:whatsapp@country:KZ", "service_blocking") not in events  # Almaty only: partial
+    assert not any(e.entity.startswith("service:web") for e in events.values())

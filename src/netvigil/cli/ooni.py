@@ -11,7 +11,8 @@ from rich.table import Table
 
 from netvigil.cli.common import DbOption, console, echo_json_line, err_console, file_progress, handles_errors
 from netvigil.detect.ooni import verdict_json
-from netvigil.pipeline.ooni import DEFAULT_STEP, import_ooni_file
+from netvigil.pipeline.ooni import import_ooni_file
+from netvigil.pipeline.reachability import DEFAULT_STEP
 from netvigil.sources.ooni import BadLine, read_jsonl
 from netvigil.store import open_store
 

@@ -16,6 +16,7 @@ from typing import Any
 from netvigil.detect.ooni import classify
 from netvigil.model.events import iso
 from netvigil.model.measurements import MeasurementRow
+from netvigil.pipeline.reachability import refresh_reachability
 from netvigil.sources.ooni import envelope_problem, measurement_id, start_time
 from netvigil.store import measurements as table
 from netvigil.store.duckdb_store import DuckDBStore
@@ -83,9 +84,17 @@ def to_row(
 
 
 def submit_measurements(
-    store: DuckDBStore, items: Sequence[Any], received_at: int, *, source: str = "api"
+    store: DuckDBStore,
+    items: Sequence[Any],
+    received_at: int,
+    *,
+    source: str = "api",
+    refresh_signals: bool = True,
 ) -> SubmitResult:
-    """Store new OONI-format measurements; a bad item is rejected alone, the rest are stored."""
+    """Store new OONI-format measurements; a bad item is rejected alone, the rest are stored.
+
+    When any is new, the ``reachability`` signal of the hours they cover is recomputed.
+    """
     rows: list[MeasurementRow] = []
     errors: list[Rejection] = []
     for index, item in enumerate(items):
@@ -95,6 +104,9 @@ def submit_measurements(
             continue
         rows.append(to_row(item, received_at, source))
     written = table.insert_new(store, rows)
+    if written and refresh_signals:
+        times = [r.measurement_start_time for r in rows]
+        refresh_reachability(store, min(times), max(times) + 1)
     return SubmitResult(
         accepted=written,
         duplicates=len(rows) - written,

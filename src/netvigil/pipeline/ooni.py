@@ -6,36 +6,24 @@ malformed line is counted with its line number and skipped; the rest imports. Im
 again adds nothing (measurements are de-duplicated by id), so an interrupted import is simply run
 again.
 
-The signal: for each time bin, service and network, the share of tests that were ``ok`` among those
-that ran (``failure`` verdicts — broken measurements — are left out of both counts). Entities are
-``service:<name>@country:<CC>`` and ``service:<name>@asn:<N>`` (contract 3.1).
+The signals are computed by :mod:`netvigil.pipeline.reachability`.
 """
 
 from __future__ import annotations
 
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
 from netvigil.model.measurements import MeasurementRow
-from netvigil.model.signals import SignalPoint
 from netvigil.pipeline.measurements import to_row
+from netvigil.pipeline.reachability import DEFAULT_STEP, refresh_reachability
 from netvigil.sources.ooni import BadLine, Line, read_jsonl, received_time_of_uid
 from netvigil.store import measurements as table
 from netvigil.store.duckdb_store import DuckDBStore
 
-SERVICE_OF_TEST: Final[dict[str, str]] = {
-    "whatsapp": "whatsapp",
-    "telegram": "telegram",
-    "signal": "signal",
-    "facebook_messenger": "facebook_messenger",
-    "web_connectivity": "web",
-    "tor": "tor",
-}
-DEFAULT_STEP: Final = 3600
 BATCH: Final = 5000
 
 
@@ -99,36 +87,3 @@ def import_lines(
     if first is not None and last is not None:
         points = refresh_reachability(store, first, last + 1, step)
     return ImportResult(path, read, accepted, read - accepted, tuple(bad), points)
-
-
-def reachability_points(counts: Iterable[table.ReachabilityCount], min_tests: int = 1) -> list[SignalPoint]:
-    """Aggregate per-network counts to (service, country) and (service, ASN) shares.
-
-    Two signals per bin and entity: ``reachability`` (share of tests that were ok) and ``throttled``
-    (share of tests that saw throttling); bins with fewer than ``min_tests`` tests are left out.
-    """
-    sums: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
-    for c in counts:
-        service = SERVICE_OF_TEST.get(c.test_name)
-        if service is None:
-            continue
-        asn = c.probe_asn[2:] if c.probe_asn.upper().startswith("AS") else c.probe_asn
-        for scope in (f"country:{c.probe_cc}", f"asn:{asn}"):
-            acc = sums[(c.bin_start, f"service:{service}@{scope}")]
-            acc[0] += c.ok
-            acc[1] += c.total
-            acc[2] += c.throttled
-    points: list[SignalPoint] = []
-    for (t, entity), (ok, total, throttled) in sorted(sums.items()):
-        if total >= min_tests:
-            points.append(SignalPoint(t, entity, "reachability", ok / total, "ooni"))
-            points.append(SignalPoint(t, entity, "throttled", throttled / total, "ooni"))
-    return points
-
-
-def refresh_reachability(store: DuckDBStore, since: int, until: int, step: int = DEFAULT_STEP) -> int:
-    """Recompute the reachability signal for every bin overlapping ``[since, until)``; returns points."""
-    start = since - since % step
-    end = until if until % step == 0 else until + step - until % step
-    points = reachability_points(table.reachability_counts(store, start, end, step))
-    return store.write_signals(points) if points else 0

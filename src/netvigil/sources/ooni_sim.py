@@ -138,11 +138,32 @@ VERSION_OF: Final = {
 }
 
 
-def _received(timeline: Timeline, asn_entity: str, t: int) -> int:
-    received = t + 60
-    while received < timeline.end + 14 * 86_400 and timeline.connectivity(asn_entity, received) < 0.5:
-        received += 3600
-    return received
+@dataclass(frozen=True, slots=True)
+class _Hourly:
+    """The timeline sampled once per hour per network.
+
+    The Timeline protocol is scalar, so sampling it for every simulated test would dominate the run.
+    """
+
+    first_hour: int
+    connectivity: list[float]
+    service: dict[str, list[float]]
+    back_up: list[int]
+
+    @classmethod
+    def sample(cls, timeline: Timeline, entity: str, start: int, end: int) -> _Hourly:
+        hours = list(range(start - start % 3600, end, 3600))
+        connectivity = [timeline.connectivity(entity, h) for h in hours]
+        service = {s: [timeline.service(s, entity, h) for h in hours] for s in set(SERVICE_OF.values())}
+        back_up = [0] * len(hours)
+        upcoming = end + 86_400
+        for i in range(len(hours) - 1, -1, -1):
+            upcoming = hours[i] if connectivity[i] >= 0.5 else upcoming
+            back_up[i] = upcoming
+        return cls(hours[0], connectivity, service, back_up)
+
+    def index(self, t: int) -> int:
+        return min((t - self.first_hour) // 3600, len(self.connectivity) - 1)
 
 
 def envelope(test: str, cc: str, asn: int, t: int, received: int, rng: random.Random) -> dict[str, Any]:
@@ -160,7 +181,7 @@ def envelope(test: str, cc: str, asn: int, t: int, received: int, rng: random.Ra
         "measurement_start_time": ooni_time(t),
         "test_start_time": ooni_time(t),
         "data_format_version": "0.2.0",
-        "annotations": {"engine_version": "3.21.0", "platform": "linux"},
+        "annotations": {"engine_name": "netvigil", "engine_version": "0.1.0", "platform": "linux"},
         **SOFTWARE,
     }
 
@@ -178,17 +199,16 @@ def simulate(
     """OONI-format measurements of the four tests from each network, ``per_hour`` of each per hour."""
     rng = random.Random(seed)
     spacing = 3600 // per_hour
+    hourly = {asn: _Hourly.sample(timeline, f"asn:{asn}", start, end) for asn in asns}
     for t in range(start - start % spacing, end, spacing):
         for asn in asns:
-            entity = f"asn:{asn}"
-            connectivity = timeline.connectivity(entity, t)
+            sampled = hourly[asn]
             for test, service in SERVICE_OF.items():
                 at = t + rng.randrange(spacing)
-                out = _outcome(rng, timeline.service(service, entity, at), connectivity)
-                msm = envelope(test, country, asn, at, _received(timeline, entity, at), rng)
-                if test == "web_connectivity":
-                    msm["input"] = rng.choice(WEB_URLS)
-                else:
-                    msm["input"] = None
+                i = sampled.index(at)
+                out = _outcome(rng, sampled.service[service][i], sampled.connectivity[i])
+                received = max(at + 60, sampled.back_up[i] + rng.randrange(600))
+                msm = envelope(test, country, asn, at, received, rng)
+                msm["input"] = rng.choice(WEB_URLS) if test == "web_connectivity" else None
                 msm["test_keys"] = KEYS_OF[test](out)
                 yield msm

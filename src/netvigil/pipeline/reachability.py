@@ -1,0 +1,61 @@
+"""The ``reachability`` and ``throttled`` signals, recomputed from the stored measurements.
+
+For each time bin, service and network: the share of tests that were ``ok`` among those that ran
+(``failure`` verdicts — broken measurements — are left out of both counts), and the share that saw
+throttling. Entities are ``service:<name>@country:<CC>`` and ``service:<name>@asn:<N>`` (contract
+3.1). Recomputing a bin from the whole table makes it idempotent: importing or submitting the same
+measurements again, or late ones, gives the right shares.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Final
+
+from netvigil.model.signals import SignalPoint
+from netvigil.store import measurements as table
+from netvigil.store.duckdb_store import DuckDBStore
+
+SERVICE_OF_TEST: Final[dict[str, str]] = {
+    "whatsapp": "whatsapp",
+    "telegram": "telegram",
+    "signal": "signal",
+    "facebook_messenger": "facebook_messenger",
+    "web_connectivity": "web",
+    "tor": "tor",
+}
+DEFAULT_STEP: Final = 3600
+
+
+def reachability_points(counts: Iterable[table.ReachabilityCount], min_tests: int = 1) -> list[SignalPoint]:
+    """Aggregate per-network counts to (service, country) and (service, ASN) shares.
+
+    Two signals per bin and entity: ``reachability`` (share of tests that were ok) and ``throttled``
+    (share of tests that saw throttling); bins with fewer than ``min_tests`` tests are left out.
+    """
+    sums: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for c in counts:
+        service = SERVICE_OF_TEST.get(c.test_name)
+        if service is None:
+            continue
+        asn = c.probe_asn[2:] if c.probe_asn.upper().startswith("AS") else c.probe_asn
+        for scope in (f"country:{c.probe_cc}", f"asn:{asn}"):
+            acc = sums[(c.bin_start, f"service:{service}@{scope}")]
+            acc[0] += c.ok
+            acc[1] += c.total
+            acc[2] += c.throttled
+    points: list[SignalPoint] = []
+    for (t, entity), (ok, total, throttled) in sorted(sums.items()):
+        if total >= min_tests:
+            points.append(SignalPoint(t, entity, "reachability", ok / total, "ooni"))
+            points.append(SignalPoint(t, entity, "throttled", throttled / total, "ooni"))
+    return points
+
+
+def refresh_reachability(store: DuckDBStore, since: int, until: int, step: int = DEFAULT_STEP) -> int:
+    """Recompute the reachability signal for every bin overlapping ``[since, until)``; returns points."""
+    start = since - since % step
+    end = until if until % step == 0 else until + step - until % step
+    points = reachability_points(table.reachability_counts(store, start, end, step))
+    return store.write_signals(points) if points else 0
