@@ -57,22 +57,31 @@ def _article(noun: str) -> str:
     return "an" if noun[0] in "aeiou" else "a"
 
 
-def _subject(event: Event, place: Place, noun: str) -> tuple[str, str]:
-    """The disruption phrase and the 'X connectivity' phrase for the event's scope."""
+def _subject(event: Event, place: Place, noun: str, lead: str) -> tuple[str, str]:
+    """The disruption phrase and the 'X connectivity' phrase for the event's scope.
+
+    ``lead`` is ``"possible "`` for weak evidence, else empty.
+    """
     kinds = set(event.network_kinds)
     if event.scope == "national" and not kinds:
-        return f"a nation-scale internet {noun} in {place.name}", "national connectivity"
+        phrase = (
+            f"{lead}nation-scale internet blackout"
+            if noun == "blackout"
+            else f"{lead}nation-scale {noun} to internet connectivity"
+        )
+        return f"{_article(phrase)} {phrase} in {place.name}", "national connectivity"
+    phrase = f"{lead}{noun}"
     if event.scope == "regional":
-        return f"{_article(noun)} {noun} of internet service in {place.name}, {place.country}", (
+        return f"{_article(phrase)} {phrase} of internet service in {place.name}, {place.country}", (
             "regional connectivity"
         )
     if place.network_kind is not None:
         kind = place.network_kind
-        return f"{_article(noun)} {noun} on {place.name}, a {kind} network in {place.country}", (
+        return f"{_article(phrase)} {phrase} on {place.name}, a {kind} network in {place.country}", (
             "the network's connectivity"
         )
     label = " and ".join(sorted(kinds)) or "some"
-    return f"{_article(noun)} {noun} of {label} internet in {place.name}", f"{label} connectivity"
+    return f"{_article(phrase)} {phrase} of {label} internet in {place.name}", f"{label} connectivity"
 
 
 def _service_sentence(event: Event, place: Place, verb: str) -> str:
@@ -94,10 +103,8 @@ def headline(event: Event, place: Place) -> str:
     if event.scope == "service" or event.kind in ("service_blocking", "throttling"):
         body = _service_sentence(event, place, verb)
     else:
-        noun = severity(event)
-        if verb == "Preliminary data suggest":
-            noun = f"possible {noun}"
-        what, measure = _subject(event, place, noun)
+        lead = "possible " if verb == "Preliminary data suggest" else ""
+        what, measure = _subject(event, place, severity(event), lead)
         body = f"{verb} {what}; {measure} at {event.level:.1f} % of ordinary levels"
     return f"{body} ({when(event)})."
 
