@@ -39,4 +39,10 @@ def test_bad_config(tmp_path: Path) -> None:
 def test_tests_lists_the_registry() -> None:
     result = runner.invoke(app, ["reach", "tests"])
     assert result.exit_code == 0
-    assert result.output.split() == ["signal", "telegram", "web_connectivity", "whatsapp"]
+    assert result.output.split() == [
+        "facebook_messenger",
+        "signal",
+        "telegram",
+        "web_connectivity",
+        "whatsapp",
+    ]

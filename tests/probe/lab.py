@@ -39,6 +39,15 @@ SERVERS = {
     "control": "10.77.2.100",
     "observatory": "10.77.2.101",
 }
+FACEBOOK_HOSTS = (
+    "stun.fbsbx.com",
+    "b-api.facebook.com",
+    "b-graph.facebook.com",
+    "edge-mqtt.facebook.com",
+    "external.xx.fbcdn.net",
+    "scontent.xx.fbcdn.net",
+    "star.c10r.facebook.com",
+)
 ZONE = {
     "www.example.lab": SERVERS["www"],
     "blocked.example.lab": SERVERS["blocked"],
@@ -50,6 +59,7 @@ ZONE = {
     "web.telegram.org": SERVERS["telegram_web"],
     "textsecure-service.whispersystems.org": SERVERS["signal"],
     "storage.signal.org": SERVERS["signal"],
+    **dict.fromkeys(FACEBOOK_HOSTS, SERVERS["whatsapp"]),
 }
 TLS_NAMES = [n for n in ZONE if not n.startswith("*")] + ["*.whatsapp.net"]
 

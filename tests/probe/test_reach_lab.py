@@ -94,8 +94,8 @@ def test_web_connectivity_scenario(lab: Lab, scenario: Scenario) -> None:
 
 def test_messengers_all_fine(lab: Lab) -> None:
     lab.reset()
-    measurements = lab.probe("whatsapp,telegram,signal")
-    assert [m["test_name"] for m in measurements] == ["whatsapp", "telegram", "signal"]
+    measurements = lab.probe("whatsapp,telegram,signal,facebook_messenger")
+    assert [m["test_name"] for m in measurements] == ["whatsapp", "telegram", "signal", "facebook_messenger"]
     for measurement in measurements:
         got = classify(measurement)
         assert (got.verdict, got.failure) == ("ok", None), (measurement["test_name"], got)
@@ -130,3 +130,12 @@ def test_signal_mitm(lab: Lab) -> None:
     assert (got.verdict, got.blocking_type, got.failure) == ("anomaly", "tls", "ssl_unknown_authority"), (
         got.reason
     )
+
+
+def test_facebook_messenger_dns_blocked(lab: Lab) -> None:
+    lab.reset()
+    lab.set_rules({"dns": {"b-api.facebook.com": "nxdomain", "b-graph.facebook.com": "nxdomain"}})
+    (measurement,) = lab.probe("facebook")
+    assert measurement["test_keys"]["facebook_b_api_dns_consistent"] is False
+    got = classify(measurement)
+    assert (got.verdict, got.blocking_type, got.failure) == ("anomaly", "dns", "dns_nxdomain_error")

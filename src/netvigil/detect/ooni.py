@@ -335,7 +335,8 @@ def classify_facebook_messenger(msm: Mapping[str, Any]) -> Classification:
     if score > 0.5:
         kind = "dns" if any("dns" in k for k in bad + flags) else "tcp_ip"
         reason = "inconsistent or unreachable: " + ", ".join(bad + flags)
-        return _anomaly(kind, _first_tcp_failure(tk), reason)
+        failure = tk.get("failure") if isinstance(tk.get("failure"), str) else _first_tcp_failure(tk)
+        return _anomaly(kind, failure, reason)
     return _ok("Facebook endpoints consistent and reachable")
 
 

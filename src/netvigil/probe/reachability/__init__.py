@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
-from netvigil.probe.reachability import signal, telegram, web_connectivity, whatsapp
+from netvigil.probe.reachability import facebook_messenger, signal, telegram, web_connectivity, whatsapp
 from netvigil.probe.reachability.base import ProbeContext
 from netvigil.probe.reachability.netx import NetConfig
 
@@ -21,9 +21,10 @@ TESTS: Final[dict[str, Runner]] = {
     "whatsapp": whatsapp.run,
     "telegram": telegram.run,
     "signal": signal.run,
+    "facebook_messenger": facebook_messenger.run,
 }
 URL_TESTS: Final[dict[str, UrlRunner]] = {"web_connectivity": web_connectivity.run}
-ALIASES: Final[dict[str, str]] = {"web": "web_connectivity"}
+ALIASES: Final[dict[str, str]] = {"web": "web_connectivity", "facebook": "facebook_messenger"}
 
 
 def test_names() -> list[str]:
