@@ -143,3 +143,32 @@ def _split_on_escalation(
     if at - min(first_hit.values()) < margin or at - event.start < margin or end - at < margin:
         return [event]
     return list(split_event(event, at, config))
+
+
+def nest_services(events: Sequence[Event], country_of: Mapping[str, str | None], horizon: int) -> list[Event]:
+    """Put ``service:X@asn:N`` events under the overlapping ``service:X@country:CC`` event of N's country.
+
+    One blocked service in one country is then one top-level event with its networks as children.
+    """
+    by_key: dict[str, list[Event]] = {}
+    for event in events:
+        if "@country:" in event.entity:
+            by_key.setdefault(event.entity, []).append(event)
+    parent_of: dict[str, str] = {}
+    for event in events:
+        service, _, scope = event.entity.partition("@")
+        country = country_of.get(scope) if scope.startswith("asn:") else None
+        candidates = [c for c in by_key.get(f"{service}@{country}", []) if _overlap(c, event, horizon) > 0]
+        if candidates:
+            parent_of[event.id] = max(candidates, key=lambda c: _overlap(c, event, horizon)).id
+    nested: list[Event] = []
+    for event in events:
+        kids = sorted({e.entity for e in events if parent_of.get(e.id) == event.id})
+        nested.append(
+            replace(
+                event,
+                parent_event=parent_of.get(event.id, event.parent_event),
+                children=tuple(kids) or event.children,
+            )
+        )
+    return nested

@@ -14,9 +14,17 @@ from typing import Protocol
 class Timeline(Protocol):
     """Ground truth of a scenario, as fractions of ordinary (1.0 = normal, 0.03 = blackout)."""
 
-    start: int
-    end: int
-    step: int
+    @property
+    def start(self) -> int:
+        """First moment the scenario covers (Unix seconds)."""
+
+    @property
+    def end(self) -> int:
+        """End of the scenario (exclusive)."""
+
+    @property
+    def step(self) -> int:
+        """Bin length of the scenario's signals in seconds."""
 
     def entities(self) -> Sequence[str]:
         """Every entity the scenario models (country, regions, ASNs)."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 
 from netvigil.detect.config import DetectorConfig
 from netvigil.detect.engine import Detection, Series, detect
-from netvigil.detect.hierarchy import EntityInfo
+from netvigil.detect.grid import StepError, infer_step
+from netvigil.detect.hierarchy import EntityInfo, nest_services
+from netvigil.detect.services import detect_service_events
 from netvigil.geo.entities import default_registry
 from netvigil.model.entities import EntityParseError
 from netvigil.model.errors import UnknownEntityError
@@ -29,9 +32,53 @@ def entity_info(entities: Iterable[str]) -> dict[str, EntityInfo]:
     return info
 
 
-def _series(data: Iterable[SeriesData]) -> list[Series]:
+SERVICE_STEP = 3600
+
+
+def _network_series(data: Iterable[SeriesData]) -> list[Series]:
     network = (d for d in data if not d.entity.startswith("service:"))
     return [Series(d.entity, d.signal, d.times, d.values) for d in network]
+
+
+def network_up_from(events: Sequence[Event]) -> Callable[[str, int], bool]:
+    """``network_up(entity, time)``: False while a network event of that entity is going on."""
+    spans: dict[str, list[tuple[int, int | None]]] = {}
+    for event in events:
+        if event.scope != "service":
+            spans.setdefault(event.entity, []).append((event.start, event.end))
+
+    def network_up(entity: str, time: int) -> bool:
+        return not any(start <= time and (end is None or time < end) for start, end in spans.get(entity, ()))
+
+    return network_up
+
+
+def service_events(data: Sequence[SeriesData], network: Sequence[Event]) -> list[Event]:
+    """Service blocking and throttling from the ``reachability`` (and ``throttled``) signals."""
+    reach = {
+        d.entity: (d.times, d.values)
+        for d in data
+        if d.signal == "reachability" and d.entity.startswith("service:")
+    }
+    if not reach:
+        return []
+    throttled = {
+        d.entity: (d.times, d.values)
+        for d in data
+        if d.signal == "throttled" and d.entity.startswith("service:")
+    }
+    steps = []
+    for times, _ in reach.values():
+        try:
+            steps.append(infer_step(times))
+        except StepError:
+            continue
+    step = min(steps, default=SERVICE_STEP)
+    found = detect_service_events(reach, network_up_from(network), step, throttled=throttled)
+    scopes = {entity.partition("@")[2] for entity in reach}
+    country_of = {k: v.parent for k, v in entity_info(s for s in scopes if s.startswith("asn:")).items()}
+    horizon = max(int(times.max()) + step for times, _ in reach.values())
+    return nest_services(found, country_of, horizon)
 
 
 def detect_in_store(
@@ -41,9 +88,19 @@ def detect_in_store(
     until: int | None = None,
     config: DetectorConfig | None = None,
 ) -> Detection:
-    """Detect over the stored series (all, or those of ``entities``) without writing anything."""
-    series = _series(store.read_series(entities, None, since, until))
-    return detect(series, entity_info({s.entity for s in series}), config)
+    """Detect over the stored series (all, or those of ``entities``) without writing anything.
+
+    Network entities go through the detector; service entities (``service:…``) through the service
+    detector, which needs to know when their network was down.
+    """
+    data = list(store.read_series(entities, None, since, until))
+    series = _network_series(data)
+    found = detect(series, entity_info({s.entity for s in series}), config)
+    services = service_events(data, found.events)
+    if not services:
+        return found
+    events = sorted([*found.events, *services], key=lambda e: (e.start, e.entity))
+    return replace(found, events=events)
 
 
 def run_detection(

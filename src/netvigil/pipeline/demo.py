@@ -15,10 +15,14 @@ import numpy as np
 
 from netvigil.model.events import Event
 from netvigil.pipeline.analyse import run_detection
+from netvigil.pipeline.bgp import replay_timeline as bgp_replay
 from netvigil.pipeline.ingest import ProgressFactory, ingest_signal_file
+from netvigil.pipeline.probing import replay_timeline as probe_replay
+from netvigil.pipeline.reach import replay_timeline as reach_replay
 from netvigil.pipeline.scenarios import write_series
 from netvigil.sources.scenarios import kazakhstan
 from netvigil.sources.scenarios.generate import generate
+from netvigil.sources.scenarios.timeline import ScenarioTimeline
 from netvigil.store.duckdb_store import DuckDBStore
 
 SEED = 2022
@@ -30,7 +34,14 @@ STOP; times in UTC), for real operators (Kazakhtelecom AS9198, Kcell AS29355, Ka
 Tele2 AS48503) and regions (Almaty KZ-75, Astana KZ-71, Mangystau KZ-47), but no value here was
 measured. They exist to show what netvigil does with such signals.
 
-- kz-signals.csv.gz  traffic, active-probing and BGP signals (contract 3.2), 5-minute bins
+- kz-traffic.csv.gz  per-network traffic volumes (contract 3.2), 5-minute bins
+- bgp/               RIS Live messages for real prefixes of the KZ operators, from simulated
+                     full-feed peers (withdrawals and the update burst of 5 January), replayed
+                     through netvigil's RIS Live parser into the bgp / bgp_updates signals
+- ooni/              OONI-format measurements (WhatsApp, Telegram, Signal, web) from KZ networks,
+                     imported through netvigil's OONI importer into the reachability signal
+- (probe)            simulated KZ /24 blocks answering by the timeline, run through the same
+                     Trinocular inference the real prober uses, into the probe signal
 - netvigil.duckdb    the embedded store the replay was ingested into (unless --db named another)
 - events.jsonl       the events netvigil detected (contract 3.3)
 """
@@ -48,12 +59,11 @@ class DemoResult:
     signal_files: list[Path]
 
 
-def write_signals(out: Path) -> Path:
-    """Generate the synthetic KZ signals into ``out/kz-signals.csv.gz`` (same bytes every run)."""
-    path = out / "kz-signals.csv.gz"
-    timeline = kazakhstan.timeline()
-    series = generate(timeline, kazakhstan.SIZES, kazakhstan.STYLE, np.random.default_rng(SEED))
-    write_series(series, path)
+def write_traffic(out: Path, timeline: ScenarioTimeline) -> Path:
+    """Generate the synthetic KZ traffic signal into ``out/kz-traffic.csv.gz`` (same bytes every run)."""
+    path = out / "kz-traffic.csv.gz"
+    sizes = {entity: (0, 0, volume) for entity, (_, _, volume) in kazakhstan.SIZES.items()}
+    write_series(generate(timeline, sizes, kazakhstan.STYLE, np.random.default_rng(SEED)), path)
     return path
 
 
@@ -71,12 +81,19 @@ def run_demo(
     out.mkdir(parents=True, exist_ok=True)
     (out / "README.md").write_text(README, encoding="utf-8")
     db_path = db or out / "netvigil.duckdb"
-    say("writing synthetic Kazakhstan 2022 signals")
-    files = [write_signals(out)]
+    timeline = kazakhstan.timeline()
+    say("traffic: writing synthetic per-network volumes (contract 3.2 CSV)")
+    files = [write_traffic(out, timeline)]
     with DuckDBStore(db_path) as store:
         for path in files:
-            say(f"ingesting {path.name}")
+            say(f"traffic: ingesting {path.name}")
             ingest_signal_file(store, path, progress)
+        say("bgp: writing RIS Live messages for real KZ prefixes, replaying them through the parser")
+        bgp_replay(store, timeline, out / "bgp")
+        say("probe: simulated KZ /24 blocks through the Trinocular inference")
+        probe_replay(store, timeline, seed=SEED)
+        say("reachability: simulated OONI measurements through the importer")
+        reach_replay(store, timeline, out / "ooni", seed=SEED)
         say("detecting")
         events = run_detection(store)
     events_path = out / "events.jsonl"

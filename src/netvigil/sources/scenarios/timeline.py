@@ -70,6 +70,7 @@ class ScenarioTimeline:
     step: int
     impairments: tuple[Impairment, ...] = ()
     units: tuple[Unit, ...] = field(default=(), compare=False)
+    cache: dict[tuple[str, bool, str | None], Floats] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(
@@ -148,7 +149,15 @@ class ScenarioTimeline:
         return value / total
 
     def _at(self, entity: str, time: int, routing: bool, service: str | None) -> float:
-        return float(self.factors(entity, np.array([time], dtype=np.int64), routing, service)[0])
+        """One factor; on the timeline's grid it comes from a series computed once per question."""
+        if not self.start <= time < self.end:
+            return float(self.factors(entity, np.array([time], dtype=np.int64), routing, service)[0])
+        key = (entity, routing, service)
+        series = self.cache.get(key)
+        if series is None:
+            grid = np.arange(self.start, self.end, self.step, dtype=np.int64)
+            series = self.cache[key] = self.factors(entity, grid, routing, service)
+        return float(series[(time - self.start) // self.step])
 
     def connectivity(self, entity: str, time: int) -> float:
         """Share of ordinary end-user connectivity of ``entity`` at ``time``."""
