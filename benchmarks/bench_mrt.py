@@ -147,10 +147,10 @@ def decoders(path: Path) -> None:
         _rate("mrtparse 2.2.0 (records, not elements)", path, "records", mrtparse.Reader(str(path)))
 
 
-def bench_file(path: Path, full_feed: int) -> None:
+def bench_file(path: Path, full_feed: int, elements: int | None = None) -> None:
     """Dump and visibility figures of one file, with bgpdump beside them."""
     bgpdump = shutil.which("bgpdump")
-    elements = count_elements(path)
+    elements = elements or count_elements(path)
     ref = run([bgpdump, "-m", str(path)]) if bgpdump else None
     startup = run([sys.executable, "-c", CLI, "mrt", "--help"])
     ours = run([sys.executable, "-c", CLI, "mrt", "dump", str(path)])
@@ -176,8 +176,8 @@ def main() -> None:
     bench_file(UPDATES, full_feed=400_000)
     with tempfile.TemporaryDirectory() as tmp:
         rib = Path(tmp) / f"rib_{prefixes}x20.mrt.gz"
-        generate(rib, prefixes, 20)
-        bench_file(rib, full_feed=prefixes // 2)
+        elements = generate(rib, prefixes, 20)
+        bench_file(rib, full_feed=prefixes // 2, elements=elements)
 
 
 if __name__ == "__main__":
