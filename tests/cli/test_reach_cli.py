@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import threading
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from typing import Any
 
 from typer.testing import CliRunner
 
 from netvigil.cli.main import app
+from netvigil.probe.reachability.control import QuietHTTPServer
 
 runner = CliRunner()
 
@@ -46,3 +51,43 @@ def test_tests_lists_the_registry() -> None:
         "web_connectivity",
         "whatsapp",
     ]
+
+
+def test_service_mode_runs_rounds_and_uploads_every_measurement(tmp_path: Path) -> None:
+    received: list[dict[str, object]] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            body = b"<html><head><title>Site</title></head><body>ok</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def do_POST(self) -> None:
+            assert self.headers["Authorization"] == "Bearer s3cret"
+            received.extend(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return
+
+    server = QuietHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        urls = tmp_path / "urls.txt"
+        urls.write_text(f"{base}/\n")
+        config = tmp_path / "probe.json"
+        config.write_text(json.dumps({"allowed_networks": ["127.0.0.0/8"], "timeout": 2, "probe_cc": "KZ"}))
+        args = ["reach", "run", "--tests", "web", "--urls", str(urls), "--config", str(config)]
+        args += ["--queue", str(tmp_path / "q"), "--upload", base, "--token", "s3cret"]
+        result = runner.invoke(app, [*args, "--every", "0.2", "--runs", "3"])
+    finally:
+        server.shutdown()
+    assert result.exit_code == 0, result.output
+    assert len(received) == 3 and {m["probe_cc"] for m in received} == {"KZ"}
+    assert not list((tmp_path / "q").glob("*.json"))

@@ -144,6 +144,7 @@ def run(
         str | None, typer.Option(envvar="NETVIGIL_TOKEN", help="Bearer token for upload.")
     ] = None,
     every: Annotated[float | None, typer.Option(help="Run as a service: repeat every N seconds.")] = None,
+    runs: Annotated[int, typer.Option(help="With --every: stop after this many rounds (0: never).")] = 0,
     db: DbOption = None,
     store_local: Annotated[bool, typer.Option("--store", help="Also store measurements in --db.")] = False,
 ) -> None:
@@ -172,11 +173,13 @@ def run(
         raise InputError("--upload needs --queue DIR (measurements wait there until uploaded)")
     stop = threading.Event()
     uploader = _start_uploader(disk, upload, token, stop) if upload and every else None
+    rounds = 0
     try:
         while True:
             measurements = run_once(names, url_list, ctx)
             _emit(measurements, output, disk, db if store_local else None)
-            if every is None or stop.wait(every):
+            rounds += 1
+            if every is None or rounds == runs or stop.wait(every):
                 break
     except KeyboardInterrupt:
         pass
@@ -184,8 +187,12 @@ def run(
         stop.set()
         if uploader:
             uploader.join(timeout=5)
-    if upload and disk is not None and not every:
+    if upload and disk is not None:
         drain(disk, UploadConfig(upload, token), deadline=time.monotonic() + 60, on_event=_warn)
+        if len(disk):
+            _warn(
+                f"{len(disk)} measurement(s) stay queued in {queue}; netvigil reach upload sends them later"
+            )
 
 
 def _warn(message: str) -> None:
