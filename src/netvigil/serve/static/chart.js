@@ -32,12 +32,12 @@ export function drawChart(container, spec) {
   const yMax = spec.yMax || Math.max(1, ...all) * 1.1;
   const x = (t) => L + ((t - spec.t0) / Math.max(1, spec.t1 - spec.t0)) * (W - L - R);
   const y = (v) => T + (1 - Math.min(v, yMax) / yMax) * (H - T - B);
-  for (const shade of spec.shades || []) {
+  (spec.shades || []).forEach((shade, i) => {
     const a = x(Math.max(shade.start, spec.t0)), b = x(Math.min(shade.end ?? spec.t1, spec.t1));
-    if (b <= a) continue;
+    if (b <= a) return;
     el("rect", { x: a, y: T, width: b - a, height: H - T - B, fill: "#b3261e", "fill-opacity": 0.12, "data-event": shade.id || "" }, svg);
-    el("text", { x: a + 4, y: T + 14, fill: "#b3261e" }, svg).textContent = shade.label || "";
-  }
+    el("text", { x: a + 4, y: T + 14 + 14 * (i % 4), fill: "#b3261e" }, svg).textContent = shade.label || "";
+  });
   const raw = yMax / 5, mag = 10 ** Math.floor(Math.log10(raw));
   const yStep = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((m) => m >= raw);
   for (let v = 0; v <= yMax + 1e-9; v += yStep) {
