@@ -5,6 +5,8 @@ from __future__ import annotations
 import gzip
 import json
 import shutil
+import socket
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from netvigil.sources.mrt import ParseReport, bgpdump_line, read_elements
+from netvigil.sources.mrt.writer import attributes
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mrt"
 FILES = sorted(p.name for p in FIXTURES.iterdir() if p.is_file() and p.suffix in (".gz", ".bz2"))
@@ -91,3 +94,42 @@ def test_cli_dump_prints_bgpdump_lines(tmp_path: Path) -> None:
         check=True,
     )
     assert done.stdout.splitlines() == expected_lines(name)
+
+
+def _nlri(items: list[tuple[int, str]]) -> bytes:
+    """ADD-PATH NLRI (RFC 7911): path id, length, prefix bytes."""
+    out = b""
+    for path_id, prefix in items:
+        net, length = prefix.split("/")
+        out += struct.pack(">IB", path_id, int(length)) + socket.inet_aton(net)[: (int(length) + 7) // 8]
+    return out
+
+
+def addpath_record() -> bytes:
+    """A BGP4MP_MESSAGE_AS4_ADDPATH record (subtype 9) with one withdrawal and two announcements."""
+    attrs = attributes([65001, 3356, 9198], "192.0.2.1")
+    withdrawn = _nlri([(7, "10.1.2.0/24")])
+    update = struct.pack(">H", len(withdrawn)) + withdrawn + struct.pack(">H", len(attrs)) + attrs
+    update += _nlri([(1, "2.72.0.0/16"), (2, "2.72.5.0/24")])
+    message = b"\xff" * 16 + struct.pack(">HB", 19 + len(update), 2) + update
+    peers = socket.inet_aton("192.0.2.1") + socket.inet_aton("192.0.2.2")
+    body = struct.pack(">IIHH", 65001, 65000, 0, 1) + peers + message
+    return struct.pack(">IHHI", 1641379500, 16, 9, len(body)) + body
+
+
+# What Debian bgpdump 1.6.2 -m prints for addpath_record().
+ADDPATH_EXPECTED = [
+    "BGP4MP_AP|1641379500|W|192.0.2.1|65001|10.1.2.0/24|7",
+    "BGP4MP_AP|1641379500|A|192.0.2.1|65001|2.72.0.0/16|1|65001 3356 9198|IGP|192.0.2.1|0|0||NAG||",
+    "BGP4MP_AP|1641379500|A|192.0.2.1|65001|2.72.5.0/24|2|65001 3356 9198|IGP|192.0.2.1|0|0||NAG||",
+]
+
+
+def test_addpath_updates_print_their_path_ids(tmp_path: Path) -> None:
+    path = tmp_path / "addpath.mrt"
+    path.write_bytes(addpath_record())
+    ours, report = our_lines(path)
+    assert ours == ADDPATH_EXPECTED and report.damaged == 0
+    if BGPDUMP is not None:
+        live = subprocess.run([BGPDUMP, "-m", str(path)], capture_output=True, text=True, check=False)
+        assert live.stdout.splitlines() == ADDPATH_EXPECTED

@@ -36,8 +36,8 @@ class Attributes:
     next_hop: str = "0.0.0.0"
     mp_next_hop: str | None = None
     tail: str = ""
-    mp_announced: list[str] = field(default_factory=list)
-    mp_withdrawn: list[str] = field(default_factory=list)
+    mp_announced: list[tuple[str, int | None]] = field(default_factory=list)
+    mp_withdrawn: list[tuple[str, int | None]] = field(default_factory=list)
     mp_afi: int = 0
 
 
@@ -67,19 +67,27 @@ def prefix_text(afi: int, data: bytes, length: int) -> str:
     return socket.inet_ntoa(data.ljust(4, _ZERO)) + f"/{length}"
 
 
-def parse_nlri(afi: int, data: bytes, addpath: bool = False) -> list[str]:
-    """Decode a run of NLRI prefixes (``len`` byte then the prefix bytes, RFC 4271 4.3)."""
-    out: list[str] = []
+Nlri = list[tuple[str, int | None]]
+
+
+def parse_nlri(afi: int, data: bytes, addpath: bool = False) -> Nlri:
+    """Decode a run of NLRI prefixes (RFC 4271 4.3; RFC 7911 path ids first with ADD-PATH).
+
+    Returns (prefix text, path id or None) pairs.
+    """
+    out: Nlri = []
     pos, end = 0, len(data)
     limit = 128 if afi == 2 else 32
+    path_id = None
     while pos < end:
         if addpath:
+            path_id = int.from_bytes(data[pos : pos + 4], "big")
             pos += 4
         length = data[pos]
         size = (length + 7) >> 3
         if length > limit or pos + 1 + size > end:
             raise ValueError(f"bad NLRI prefix length {length}")
-        out.append(prefix_text(afi, data[pos + 1 : pos + 1 + size], length))
+        out.append((prefix_text(afi, data[pos + 1 : pos + 1 + size], length), path_id))
         pos += 1 + size
     return out
 

@@ -224,12 +224,16 @@ def _update(
     attrs = cache.get(body[pos + 2 : pos + 2 + alen], asn_len, addpath)
     announced = parse_nlri(1, body[pos + 2 + alen : end], addpath)
     name, time, usec, peer_ip, peer_as = who
-    out = [MrtElement(name, time, usec, "W", peer_ip, peer_as, p, EMPTY, "") for p in withdrawn]
-    out.extend(MrtElement(name, time, usec, "W", peer_ip, peer_as, p, EMPTY, "") for p in attrs.mp_withdrawn)
+    out = [MrtElement(name, time, usec, "W", peer_ip, peer_as, p, EMPTY, "", i) for p, i in withdrawn]
+    out.extend(
+        MrtElement(name, time, usec, "W", peer_ip, peer_as, p, EMPTY, "", i) for p, i in attrs.mp_withdrawn
+    )
     hop = attrs.next_hop
-    out.extend(MrtElement(name, time, usec, "A", peer_ip, peer_as, p, attrs, hop) for p in announced)
+    out.extend(MrtElement(name, time, usec, "A", peer_ip, peer_as, p, attrs, hop, i) for p, i in announced)
     hop = attrs.mp_next_hop or ""
-    out.extend(MrtElement(name, time, usec, "A", peer_ip, peer_as, p, attrs, hop) for p in attrs.mp_announced)
+    out.extend(
+        MrtElement(name, time, usec, "A", peer_ip, peer_as, p, attrs, hop, i) for p, i in attrs.mp_announced
+    )
     return out
 
 
