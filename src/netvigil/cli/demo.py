@@ -10,6 +10,7 @@ import typer
 from netvigil.cli.common import console, file_progress, handles_errors
 from netvigil.cli.render import events_table, phases_table, when
 from netvigil.pipeline.demo import national_event, run_demo
+from netvigil.serve.app import serve
 
 
 @handles_errors
@@ -23,11 +24,13 @@ def demo_command(
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Do not serve the dashboard at the end (for scripts).")
     ] = False,
+    host: Annotated[str, typer.Option("--host", help="Address to serve the dashboard on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to serve the dashboard on.")] = 8000,
 ) -> None:
     """Replay Kazakhstan, 2-11 January 2022 (synthetic, timed from the public record).
 
     Writes the signals, ingests them into the embedded DuckDB store, detects, prints the event
-    timeline and writes OUT/events.jsonl.
+    timeline, writes OUT/events.jsonl, then serves the dashboard on the store (--no-serve skips it).
     """
     with file_progress() as progress:
         result = run_demo(out, db, progress, step=lambda message: console.print(f"[dim]… {message}[/]"))
@@ -44,4 +47,7 @@ def demo_command(
             f"(signals: {', '.join(national.signals)}; confidence {national.confidence:.2f}); {restored}."
         )
     console.print(f"events: {result.events_path}   store: {result.db_path}")
-    del no_serve
+    if no_serve:
+        return
+    console.print(f"[bold]dashboard:[/] http://{host}:{port}/  (Ctrl-C to stop)")
+    serve(result.db_path, host, port)

@@ -259,7 +259,8 @@ def build_event(tracker: EntityTracker, span: list[Bin], end: int | None) -> Eve
     level = min((p.level for p, (band, _, _) in zip(phases, runs, strict=True) if band != 3), default=100.0)
     kind: EventKind = "blackout" if any(band == 0 for band, _, _ in runs) else "disruption"
     sev = np.array([b.severity for b in abnormal], dtype=np.float64)
-    mean_sev = np.nanmean(sev, axis=0) if len(sev) else np.zeros(len(tracker.signals))
+    counts = np.sum(~np.isnan(sev), axis=0) if len(sev) else np.zeros(len(tracker.signals))
+    mean_sev = np.nansum(sev, axis=0) / np.maximum(counts, 1) if len(sev) else np.zeros(len(tracker.signals))
     shown = tuple(s for s, m in zip(tracker.signals, mean_sev, strict=True) if m >= 0.25)
     relearned = any(b.relearning for b in span)
     if end is not None and relearned:

@@ -105,8 +105,13 @@ def generate(
     rng: np.random.Generator,
     glitches: Sequence[Glitch] = (),
     missing: float = 0.005,
+    collector_gap: float = 0.05,
 ) -> Iterator[SeriesOut]:
-    """Every series of the scenario: (probe blocks, bgp /24s, traffic size) per entity; 0 = no such signal."""
+    """Every series of the scenario: (probe blocks, bgp /24s, traffic size) per entity; 0 = no such signal.
+
+    Each series loses ``missing`` of its bins at random and, with probability ``collector_gap``, a
+    stretch of 2 to 6 hours (a collector that went away).
+    """
     times = np.arange(timeline.start, timeline.end, timeline.step, dtype=np.int64)
     for entity in timeline.entities():
         blocks, prefixes, volume = sizes[entity]
@@ -123,5 +128,8 @@ def generate(
                 if glitch.entity == entity and glitch.signal == signal:
                     inside = (times >= glitch.start) & (times < glitch.end)
                     values = np.where(inside, np.round(values * glitch.factor, 3), values)
-            dropped = np.where(rng.random(len(times)) < missing, np.nan, values)
-            yield SeriesOut(entity, signal, times, dropped)
+            lost = rng.random(len(times)) < missing
+            if rng.random() < collector_gap:
+                first = int(rng.integers(0, len(times)))
+                lost[first : first + int(rng.uniform(2, 6) * HOUR) // timeline.step] = True
+            yield SeriesOut(entity, signal, times, np.where(lost, np.nan, values))
