@@ -18,7 +18,12 @@ ALMATY: Final = "KZ-75"
 ASTANA: Final = "KZ-71"
 MANGYSTAU: Final = "KZ-47"
 REGIONS: Final = ((ALMATY, 0.22), (ASTANA, 0.14), (MANGYSTAU, 0.04))
-OPERATORS: Final = ((9198, "fixed", 0.25), (29355, "mobile", 0.30), (21299, "mixed", 0.25), (48503, "mobile", 0.20))
+OPERATORS: Final = (
+    (9198, "fixed", 0.25),
+    (29355, "mobile", 0.30),
+    (21299, "mixed", 0.25),
+    (48503, "mobile", 0.20),
+)
 MESSENGERS: Final = ("telegram", "signal")
 SIZES: Final[dict[str, tuple[int, int, float]]] = {
     "country:KZ": (6200, 8700, 1000.0),
@@ -38,7 +43,11 @@ STYLE: Final = Style(
     growth_per_year=0.1,
     noise=0.03,
     holidays=(
-        (int(datetime(2021, 12, 31, 18, tzinfo=UTC).timestamp()), int(datetime(2022, 1, 2, 18, tzinfo=UTC).timestamp()), 0.85),
+        (
+            int(datetime(2021, 12, 31, 18, tzinfo=UTC).timestamp()),
+            int(datetime(2022, 1, 2, 18, tzinfo=UTC).timestamp()),
+            0.85,
+        ),
     ),
 )
 

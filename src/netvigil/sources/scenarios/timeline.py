@@ -22,7 +22,9 @@ MIXED_MOBILE_SHARE = 0.6
 
 @dataclass(frozen=True, slots=True)
 class Impairment:
-    """One cut: ``target`` is ``country:CC``, ``region:CC-X``, ``asn:N``, ``kind:mobile``/``kind:fixed``, or
+    """One cut of connectivity to a target, for a time.
+
+    ``target`` is ``country:CC``, ``region:CC-X``, ``asn:N``, ``kind:mobile``/``kind:fixed``, or
     ``except:CC-A,CC-B`` (the whole country but those regions).
 
     ``depth`` is the connectivity that remains (0.03 = blackout), ``routing`` the share of routes still
