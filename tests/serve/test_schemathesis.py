@@ -15,11 +15,13 @@ from schemathesis.openapi import from_asgi
 from netvigil.serve.app import create_app
 from netvigil.serve.settings import load_settings
 from netvigil.store import DuckDBStore
+from netvigil.store.auth import create_token
 
 
 @pytest.fixture(scope="module")
 def fuzz_app(kz_store: DuckDBStore) -> FastAPI:
-    return create_app(kz_store, load_settings({"cache_seconds": "0", "rate_limit_per_minute": "0"}, env={}))
+    settings = {"cache_seconds": "0", "rate_limit_per_minute": "0", "write_rate_limit_per_minute": "0"}
+    return create_app(kz_store, load_settings(settings, env={}))
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +29,17 @@ def api_schema(fuzz_app: FastAPI) -> schemathesis.BaseSchema:
     return from_asgi("/api/v1/openapi.json", fuzz_app)
 
 
-def test_no_server_errors(api_schema: schemathesis.BaseSchema) -> None:
+@pytest.fixture(scope="module")
+def admin_header(kz_store: DuckDBStore) -> dict[str, str]:
+    _, token = create_token(kz_store, "fuzz", ["admin"])
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.parametrize("authenticated", [False, True], ids=["anonymous", "admin-token"])
+def test_no_server_errors(
+    api_schema: schemathesis.BaseSchema, admin_header: dict[str, str], authenticated: bool
+) -> None:
+    headers = admin_header if authenticated else {}
     operations = [result.ok() for result in api_schema.get_all_operations()]
     assert len(operations) >= 10
     for operation in operations:
@@ -41,6 +53,6 @@ def test_no_server_errors(api_schema: schemathesis.BaseSchema) -> None:
             database=None,
         )
         def run(case: schemathesis.Case) -> None:
-            case.call_and_validate(checks=[not_a_server_error])
+            case.call_and_validate(headers=headers, checks=[not_a_server_error])
 
         run()
