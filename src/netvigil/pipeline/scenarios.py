@@ -76,7 +76,9 @@ def write_scenario(scenario: Scenario, out: Path) -> Path:
         "rows": rows,
         "labels": [label_json(label) for label in scenario.labels],
     }
-    (folder / LABELS_FILE).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    partial = folder / (LABELS_FILE + ".part")
+    partial.write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    partial.replace(folder / LABELS_FILE)
     return folder
 
 
