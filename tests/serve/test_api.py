@@ -219,3 +219,18 @@ def test_long_views_read_the_stored_percent_of_ordinary(client: TestClient) -> N
     assert ordinary and min(ordinary) > 85 and max(ordinary) < 115
     first_day = [v for t, v in points.items() if t < kzdata.START + 86_400]
     assert all(v is None for v in first_day)
+
+
+def test_an_explicit_step_sets_the_bins(client: TestClient) -> None:
+    params = {
+        "entity": "country:KZ",
+        "signal": "probe",
+        "from": "2022-01-01T00:00:00Z",
+        "until": "2022-01-03T00:00:00Z",
+    }
+    hourly = client.get("/api/v1/signals", params={**params, "step": 3600}).json()["series"][0]
+    assert hourly["step"] == 3600 and len(hourly["times"]) == 48
+    odd = client.get("/api/v1/signals", params={**params, "step": 5000}).json()["series"][0]
+    assert odd["step"] == 7200
+    too_fine = client.get("/api/v1/signals", params={**params, "from": "2021-12-27T00:00:00Z", "step": 60})
+    assert too_fine.status_code == 422 and "larger step" in too_fine.json()["error"]["message"]

@@ -67,15 +67,22 @@ class WindowParams:
     since: int | None
     until: int | None
     max_points: int | None
+    step: int | None = None
 
 
 def window_params(
     since: Annotated[str | None, Query(alias="from", description="Start: ISO 8601 UTC or Unix s.")] = None,
     until: Annotated[str | None, Query(description="End (exclusive): ISO 8601 UTC or Unix s.")] = None,
     max_points: Annotated[int | None, Query(ge=2, le=100_000, description="Most points per series.")] = None,
+    step: Annotated[
+        int | None,
+        Query(
+            ge=60, le=30 * 86_400, description="Bin width in seconds (rounded up to one that divides a day)."
+        ),
+    ] = None,
 ) -> WindowParams:
     """Parse the range parameters shared by chart endpoints."""
-    return WindowParams(parse_time(since, "from"), parse_time(until, "until"), max_points)
+    return WindowParams(parse_time(since, "from"), parse_time(until, "until"), max_points, step)
 
 
 def resolve_window(store: DuckDBStore, settings: Settings, params: WindowParams) -> Window:
@@ -91,8 +98,11 @@ def resolve_window(store: DuckDBStore, settings: Settings, params: WindowParams)
     if until - since > 20 * 366 * DAY:
         raise ApiError(422, "the range may span at most 20 years")
     points = params.max_points or settings.integer("default_max_points")
+    if params.step is not None:
+        points = max(2, -(-(until - since) // params.step))
     if points > settings.integer("max_points_limit"):
-        raise ApiError(422, f"max_points may be at most {settings.integer('max_points_limit')}")
+        limit = settings.integer("max_points_limit")
+        raise ApiError(422, f"at most {limit} points per series; ask for a larger step or a shorter range")
     return Window(since, until, points)
 
 
