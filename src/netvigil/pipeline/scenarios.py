@@ -36,7 +36,7 @@ def write_series(series: Iterable[SeriesOut], path: Path) -> int:
         for s in series:
             keep = ~np.isnan(s.values)
             for t, v in zip(s.times[keep].tolist(), s.values[keep].tolist(), strict=True):
-                handle.write(f"{iso(t)},{s.entity},{s.signal},{v:g}\n")
+                handle.write(f"{iso(t)},{s.entity},{s.signal},{v:.10g}\n")
                 rows += 1
     tmp.replace(path)
     return rows
