@@ -1,5 +1,6 @@
 """Properties that must hold whatever the input: checked on generated series with hypothesis."""
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -11,7 +12,7 @@ from netvigil.detect.hierarchy import EntityInfo
 from netvigil.pipeline.scenarios import load_series, write_series
 from netvigil.sources.scenarios.generate import SeriesOut
 
-from .helpers import T0, cyclic, cut, series
+from .helpers import T0, cut, cyclic, series
 
 cuts = st.lists(
     st.tuples(st.floats(1.0, 6.5), st.floats(0.1, 30.0), st.floats(0.0, 1.2)), min_size=0, max_size=4
@@ -34,7 +35,7 @@ def test_events_are_well_formed(spec: list[tuple[float, float, float]], seed: in
         assert event.phases and event.phases[0].start == event.start
         for a, b in zip(event.phases, event.phases[1:], strict=False):
             assert a.end == b.start
-    for a, b in zip(events, events[1:], strict=False):
+    for a, b in itertools.pairwise(events):
         assert a.end is not None and a.end <= b.start
 
 
