@@ -48,7 +48,7 @@ def test_one_round_ingests_detects_and_hands_on(tmp_path: Path) -> None:
     (inbox / "half.csv.part").write_text("time,entity")
     seen: list[int] = []
     with DuckDBStore(tmp_path / "w.duckdb") as store:
-        watcher = Watcher(store, inbox, after_round=lambda events: seen.append(len(events)))
+        watcher = Watcher(store, inbox, after_round=lambda events, _: seen.append(len(events)))
         report = watcher.run_once()
         assert sorted(report.ingested) == sorted(f.name for f in files)
         assert report.failed == ["bad.csv"] and report.detected

@@ -81,13 +81,13 @@ def serve_command(
 
 
 def _after_round(store: DuckDBStore, policy: DeliveryPolicy, cache: ResponseCache | None) -> AfterRound:
-    def after(events: list[Event]) -> None:
+    def after(events: list[Event], detected: bool) -> None:
         if events:
             plan_alerts(store, events, policy)
         report = deliver_due(store, policy)
         if report.sent or report.dead:
             console.print(f"alerts: {report.sent} sent, {report.retried} to retry, {report.dead} dead")
-        if cache is not None and events:
+        if cache is not None and detected:
             cache.clear()
 
     return after

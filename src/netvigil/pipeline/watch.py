@@ -6,7 +6,8 @@ One round (:meth:`Watcher.run_once`):
    to ``done/`` after it is stored, or to ``failed/`` with a ``.error`` note if it is bad;
 2. if anything new was stored (or a previous run stopped before detecting), rebuild the roll-ups
    and run the detector over the store (:func:`netvigil.pipeline.analyse.run_detection`);
-3. call ``after_round`` with the events (the CLI plugs the alert dispatcher in here).
+3. call ``after_round`` with the events and whether detection ran (the CLI plugs the alert
+   dispatcher and the dashboard's cache in here).
 
 Stopping (SIGTERM via :meth:`Watcher.stop`) ends the loop between steps, never inside a
 transaction. What is still queued stays queued: unread files remain in the inbox, a pending
@@ -36,7 +37,7 @@ log = logging.getLogger("netvigil.watch")
 SIGNAL_SUFFIXES: Final = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zst", ".jsonl", ".jsonl.gz")
 PENDING: Final = "watch.pending_detection"
 Detector = Callable[[DuckDBStore], list[Event]]
-AfterRound = Callable[[list[Event]], None]
+AfterRound = Callable[[list[Event], bool], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +130,7 @@ class Watcher:
             set_state(self.store, PENDING, "0")
             detected = True
         if self.after_round is not None and not self.stopping:
-            self.after_round(events)
+            self.after_round(events, detected)
         return RoundReport(done, failed, detected, len(events))
 
     def run(self, on_round: Callable[[RoundReport], None] | None = None) -> None:
