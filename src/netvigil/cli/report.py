@@ -18,7 +18,7 @@ from netvigil.model.errors import InputError
 from netvigil.report.cost import TOP10VPN_KZ_2022, TOP10VPN_SOURCE, estimate, millions
 from netvigil.report.document import build_report, find_event
 from netvigil.report.exports import ioda_json, stop_csv
-from netvigil.report.publish import write_report
+from netvigil.report.publish import write_report, write_text
 from netvigil.report.taxonomy import CAUSES
 from netvigil.store import EventFilter, open_store
 from netvigil.store.annotations import Annotation, add_annotation, current_causes
@@ -170,7 +170,5 @@ def export_command(
     text = (
         stop_csv(events) if fmt is ExportFormat.stop else json.dumps(ioda_json(events, start, end), indent=1)
     )
-    tmp = out.with_name(out.name + ".part")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(out)
+    write_text(out, text)
     console.print(f"{len(events)} events → {out}", highlight=False)

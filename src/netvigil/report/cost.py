@@ -26,7 +26,7 @@ from importlib import resources
 from typing import Final
 
 from netvigil.geo.entities import default_registry
-from netvigil.model.entities import parse_entity
+from netvigil.model.entities import EntityId, parse_entity
 from netvigil.model.errors import ConfigError
 from netvigil.model.events import Event
 
@@ -127,6 +127,12 @@ def economy_for(country: str, year: int) -> Economy:
     return earlier[-1] if earlier else rows[0]
 
 
+def network_target(entity: str) -> EntityId:
+    """The network an entity is about: a scoped service's country or ASN, else the entity itself."""
+    eid = parse_entity(entity)
+    return eid.scope if eid.type == "service" and eid.scope is not None else eid
+
+
 def depth(event: Event, now: int) -> float:
     """Time-weighted share of connectivity lost (1 - level/100) across phases; the level if none."""
     spans = [(p.start, p.end or event.end or now, p.level) for p in event.phases]
@@ -140,8 +146,7 @@ def depth(event: Event, now: int) -> float:
 def network_share(event: Event) -> float:
     """Market share of what was cut: the operator, the affected operators, or the kind; 1 if all."""
     registry = default_registry()
-    eid = parse_entity(event.entity)
-    target = eid.scope if eid.type == "service" and eid.scope is not None else eid
+    target = network_target(event.entity)
     if target.type == "asn":
         op = registry.operator(int(target.code))
         return op.share if op and op.share else 0.1
@@ -155,8 +160,7 @@ def network_share(event: Event) -> float:
 
 def region_share(event: Event) -> tuple[float, float, float]:
     """(low, central, high) share of the country affected: all of it unless one region is cut."""
-    eid = parse_entity(event.entity)
-    target = eid.scope if eid.type == "service" and eid.scope is not None else eid
+    target = network_target(event.entity)
     if target.type != "region":
         return (1.0, 1.0, 1.0)
     count = max(1, sum(1 for _ in default_registry().regions(target.code[:2])))
@@ -175,8 +179,7 @@ def service_weight(event: Event) -> float:
 
 def country_of(entity: str) -> str | None:
     """The ISO country of an entity: from its text, or for an ASN from the operator table."""
-    eid = parse_entity(entity)
-    target = eid.scope if eid.type == "service" and eid.scope is not None else eid
+    target = network_target(entity)
     if target.type == "asn":
         op = default_registry().operator(int(target.code))
         return op.country if op else None

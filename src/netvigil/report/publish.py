@@ -21,7 +21,8 @@ ReportFormat = Literal["md", "html", "pdf", "png"]
 FORMATS: Final[tuple[ReportFormat, ...]] = ("md", "html", "pdf", "png")
 
 
-def _write_text(path: Path, text: str) -> Path:
+def write_text(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` whole or not at all (through a ``.part`` file)."""
     tmp = path.with_name(path.name + ".part")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)
@@ -34,9 +35,9 @@ def write_report(report: Report, out: Path, fmt: ReportFormat) -> Path:
         raise InputError(f"unknown report format {fmt!r}; expected one of {', '.join(FORMATS)}")
     out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "md":
-        return _write_text(out, markdown(report))
+        return write_text(out, markdown(report))
     page = out if fmt == "html" else out.with_suffix(".html")
-    _write_text(page, html_page(report))
+    write_text(page, html_page(report))
     if fmt == "pdf":
         return print_pdf(page, out)
     if fmt == "png":
