@@ -16,7 +16,7 @@ import uvicorn
 from netvigil.alert import DeliveryPolicy, deliver_due, plan_alerts
 from netvigil.cli.common import DbOption, console, echo_json_line, fail, handles_errors
 from netvigil.model.entities import EntityParseError, parse_entity
-from netvigil.model.events import Event, iso, parse_iso
+from netvigil.model.events import EVENT_KINDS, SCOPES, Event, iso, parse_iso
 from netvigil.pipeline.watch import AfterRound, RoundReport, Watcher
 from netvigil.serve.app import create_app
 from netvigil.serve.middleware import ResponseCache
@@ -226,6 +226,15 @@ def _entity(text: str | None) -> str | None:
         raise fail(str(exc)) from None
 
 
+def _time(text: str | None) -> int | None:
+    if text is None:
+        return None
+    try:
+        return parse_iso(text)
+    except ValueError as exc:
+        raise fail(f"--since: {exc}") from None
+
+
 @alert_app.command("add")
 @handles_errors
 def alert_add(
@@ -255,6 +264,10 @@ def alert_add(
     """
     if channel not in ("webhook", "email"):
         raise fail("--channel must be webhook or email")
+    if scope is not None and scope not in SCOPES:
+        raise fail(f"--scope must be one of {', '.join(SCOPES)}")
+    if kind is not None and kind not in EVENT_KINDS:
+        raise fail(f"--kind must be one of {', '.join(EVENT_KINDS)}")
     rule = alert_store.AlertRule(
         id=secrets.token_hex(6),
         name=name,
@@ -265,7 +278,7 @@ def alert_add(
         kind=kind,
         max_level=max_level,
         secret=secret or (secrets.token_urlsafe(24) if channel == "webhook" else None),
-        since=parse_iso(since) if since else None,
+        since=_time(since),
         created_at=int(time.time()),
     )
     with open_store(db) as store:
