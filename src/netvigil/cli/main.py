@@ -11,6 +11,7 @@ from netvigil.cli import entities as entities_cli
 from netvigil.cli import ingest
 from netvigil.cli import mrt as mrt_cli
 from netvigil.cli import ooni as ooni_cli
+from netvigil.cli import probe as probe_cli
 from netvigil.cli import reach as reach_cli
 from netvigil.cli import report as report_cli
 from netvigil.cli import scenario as scenario_cli
@@ -36,6 +37,7 @@ app.add_typer(scenario_cli.app, name="scenario")
 app.command("evaluate")(scenario_cli.evaluate_command)
 app.add_typer(entities_cli.app, name="entities")
 app.add_typer(mrt_cli.app, name="mrt")
+app.add_typer(probe_cli.app, name="probe")
 app.add_typer(ooni_cli.app, name="ooni")
 app.add_typer(reach_cli.app, name="reach")
 app.add_typer(control_cli.app, name="control")

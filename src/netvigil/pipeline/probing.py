@@ -25,11 +25,13 @@ from netvigil.model.errors import InputError, UnknownEntityError
 from netvigil.model.probing import BlockChange, BlockRound
 from netvigil.model.signals import SignalPoint
 from netvigil.model.timeline import Timeline
-from netvigil.probe.hitlist import HitlistBlock
+from netvigil.probe.hitlist import HitlistBlock, Network
+from netvigil.probe.icmp import IcmpTransport, SocketKind
+from netvigil.probe.scan import scan_blocks
 from netvigil.probe.transport import SimulatedTransport, Transport
 from netvigil.probe.trinocular import Prober, ProberConfig
 from netvigil.store.duckdb_store import DuckDBStore
-from netvigil.store.probing import write_block_changes
+from netvigil.store.probing import latest_states, write_block_changes
 
 SIGNAL: Final = "probe"
 REPLAY_STEP: Final = 300
@@ -155,9 +157,51 @@ async def probe_blocks(
     sinks: Sequence[RoundSink] = (),
 ) -> RoundWriter:
     """Probe hitlist blocks for ``rounds`` rounds, storing changes and signals; returns the writer."""
-    writer = RoundWriter(store, entities_of(blocks, entity), vantage)
+    writer = RoundWriter(store, entities_of(blocks, entity), vantage, previous=latest_states(store, vantage))
     await run_rounds(Prober(blocks, transport, config), rounds, [writer, *sinks])
     return writer
+
+
+async def probe_hitlist(
+    store: DuckDBStore,
+    blocks: Sequence[HitlistBlock],
+    config: ProberConfig,
+    *,
+    timeout: float,
+    rounds: int | None,
+    entity: str | None = None,
+    vantage: str = "local",
+    sinks: Sequence[RoundSink] = (),
+    kind: SocketKind | None = None,
+) -> RoundWriter:
+    """Probe hitlist blocks over real ICMP (raw socket as root, else datagram) and store the results."""
+    entities_of(blocks, entity)
+    transport = IcmpTransport(timeout=timeout, kind=kind)
+    transport.open(tuple(sorted({6 if ":" in b.block else 4 for b in blocks})))
+    try:
+        return await probe_blocks(
+            store, blocks, transport, config, rounds=rounds, entity=entity, vantage=vantage, sinks=sinks
+        )
+    finally:
+        transport.close()
+
+
+async def build_hitlist(
+    networks: Sequence[Network],
+    *,
+    rate: float,
+    passes: int,
+    timeout: float,
+    entity: str | None = None,
+    tick: Callable[[int], None] | None = None,
+) -> list[HitlistBlock]:
+    """Scan ``networks`` over real ICMP and return hitlist entries for the blocks that answered."""
+    transport = IcmpTransport(timeout=timeout)
+    transport.open(tuple(sorted({n.version for n in networks})))
+    try:
+        return await scan_blocks(networks, transport, rate=rate, passes=passes, entity=entity, tick=tick)
+    finally:
+        transport.close()
 
 
 # -- the scenario replay ------------------------------------------------------------------------

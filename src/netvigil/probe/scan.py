@@ -26,8 +26,11 @@ async def scan_blocks(
     """Probe every candidate address of ``networks`` ``passes`` times; the blocks that answered."""
     targets = [(i, address) for i, net in enumerate(networks) for address in scan_addresses(net)]
     answers: list[list[set[str]]] = [[set() for _ in range(passes)] for _ in networks]
+    addresses = [a for _, a in targets]
     for number in range(passes):
-        replied = await _one_pass([a for _, a in targets], transport, rate, tick)
+        offset = number * len(addresses)
+        progress = None if tick is None else (lambda sent, base=offset: tick(base + sent))
+        replied = await _one_pass(addresses, transport, rate, progress)
         for token in replied:
             index, address = targets[token]
             answers[index][number].add(address)
@@ -42,11 +45,13 @@ async def _one_pass(
     replied: set[int] = set()
     sent = finished = 0
     clock = transport.now()
-    while finished < len(addresses):
+    while True:
         for result in transport.drain():
             finished += 1
             if result.replied:
                 replied.add(result.token)
+        if finished >= len(addresses):
+            return replied
         due = min(len(addresses), int((transport.now() - clock) * rate) + 1)
         while sent < due and sent - finished < _MAX_IN_FLIGHT:
             transport.send(addresses[sent], sent)
@@ -55,4 +60,3 @@ async def _one_pass(
             tick(sent)
         wake = clock + sent / rate if sent < len(addresses) else float("inf")
         await transport.wait(wake)
-    return replied

@@ -57,3 +57,15 @@ def read_block_changes(
         params.append(since)
     rows = store.cursor().execute(sql + " ORDER BY time, block", params).fetchall()
     return [BlockChange(*row) for row in rows]
+
+
+def latest_states(store: DuckDBStore, vantage: str) -> dict[str, str]:
+    """The last stored state of every block seen from ``vantage`` (so a restart records no false change)."""
+    rows = (
+        store.cursor()
+        .execute(
+            f"SELECT block, arg_max(state, time) FROM {TABLE} WHERE vantage = ? GROUP BY block", [vantage]
+        )
+        .fetchall()
+    )
+    return {str(block): str(state) for block, state in rows}
