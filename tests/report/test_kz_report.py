@@ -177,3 +177,17 @@ def test_cli_annotate_report_cost_and_exports(kz_store: DuckDBStore, tmp_path: P
     assert ioda["type"] == "outages/events" and {d["datasource"] for d in entries} >= {"bgp", "ping-slash24"}
     assert entries[0]["location"] == "country/KZ" and entries[0]["duration"] > 5 * 86_400
     assert runner.invoke(app, ["report", "nope", "--db", db]).exit_code == 2
+
+
+def test_cli_png_report_is_a_picture_of_the_page(kz_store: DuckDBStore, tmp_path: Path) -> None:
+    event_id = national_id(kz_store)
+    db = kz_store.path
+    kz_store.close()
+    png = tmp_path / "kz.png"
+    done = runner.invoke(app, ["report", event_id, "-f", "png", "-o", str(png), "--db", db])
+    assert done.exit_code == 0, done.output
+    image = Image.open(png)
+    assert image.size == (1100, 2400)
+    pixels = np.asarray(image.convert("L"), dtype=np.float64)
+    assert pixels.std() > 5 and (pixels[:400] < 128).mean() > 0.003
+    assert (tmp_path / "kz.html").exists() and not list(tmp_path.glob("*.part*"))

@@ -1,7 +1,9 @@
 """Charts of signals as % of ordinary, with the event's phases shaded; written as PNG and SVG.
 
-matplotlib's Agg and SVG back-ends draw without a display; SVG ids are salted with a fixed string
-so the same data give the same bytes.
+A bare ``matplotlib.figure.Figure`` draws without a display or pyplot's global state; SVG ids are
+salted with a fixed string (in an rc context) so the same data give the same bytes. matplotlib is
+imported when the first chart is drawn, not with this module: it takes about a second, and every
+``netvigil`` command imports the CLI that can reach this module.
 """
 
 from __future__ import annotations
@@ -10,19 +12,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import matplotlib as mpl
+import numpy as np
+import numpy.typing as npt
 
-mpl.use("Agg")
-mpl.rcParams["svg.hashsalt"] = "netvigil"
+from netvigil.model.events import Event
 
-import matplotlib.dates as mdates  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import numpy.typing as npt  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-
-from netvigil.model.events import Event  # noqa: E402
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 PHASE_COLOURS = {"blackout": "#d62728", "cut again": "#d62728", "escalation": "#d62728"}
 RESTORED_COLOUR = "#ff9896"
@@ -69,7 +67,12 @@ def _shade(axes: Axes, event: Event, end: int) -> None:
 
 def draw(title: str, lines: Sequence[Line], event: Event, path_stem: Path) -> Chart:
     """Draw the lines over the event's phases and write ``<stem>.png`` and ``<stem>.svg``."""
-    fig, axes = plt.subplots(figsize=(10, 3.6), dpi=110)
+    import matplotlib as mpl  # noqa: PLC0415 - heavy, loaded on first chart (see module docstring)
+    from matplotlib import dates as mdates  # noqa: PLC0415
+    from matplotlib.figure import Figure  # noqa: PLC0415
+
+    fig = Figure(figsize=(10, 3.6), dpi=110)
+    axes = fig.add_subplot()
     end = max((int(line.times.max()) for line in lines if len(line.times)), default=event.start)
     _shade(axes, event, end)
     for line in lines:
@@ -95,7 +98,7 @@ def draw(title: str, lines: Sequence[Line], event: Event, path_stem: Path) -> Ch
     fig.tight_layout()
     png, svg = path_stem.with_suffix(".png"), path_stem.with_suffix(".svg")
     path_stem.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(png, metadata={"Software": None})
-    fig.savefig(svg, metadata={"Date": None, "Creator": None})
-    plt.close(fig)
+    with mpl.rc_context({"svg.hashsalt": "netvigil"}):
+        fig.savefig(png, metadata={"Software": None})
+        fig.savefig(svg, metadata={"Date": None, "Creator": None})
     return Chart(title, png, svg)
