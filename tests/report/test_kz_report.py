@@ -191,3 +191,22 @@ def test_cli_png_report_is_a_picture_of_the_page(kz_store: DuckDBStore, tmp_path
     pixels = np.asarray(image.convert("L"), dtype=np.float64)
     assert pixels.std() > 5 and (pixels[:400] < 128).mean() > 0.003
     assert (tmp_path / "kz.html").exists() and not list(tmp_path.glob("*.part*"))
+
+
+def test_cloudflare_annotations_and_a_store_never_annotated(kz_db: Path, tmp_path: Path) -> None:
+    db = tmp_path / "old.duckdb"
+    db.write_bytes(kz_db.read_bytes())
+    with DuckDBStore(db) as store:
+        store.cursor().execute("DROP TABLE annotations")  # as a store made before migration 6
+        store.cursor().execute("DELETE FROM schema_version WHERE version = 6")
+    out = tmp_path / "cf.json"
+    done = runner.invoke(
+        app, ["export", "-f", "cloudflare", "-o", str(out), "-e", "country:KZ", "--db", str(db)]
+    )
+    assert done.exit_code == 0, done.output
+    annotations = json.loads(out.read_text())["annotations"]
+    national = next(a for a in annotations if a["outage"]["outageType"] == "NATIONWIDE")
+    assert national["locations"] == ["KZ"] and national["outage"]["outageCause"] == "UNKNOWN"
+    assert national["startDate"].startswith("2022-01-05T10:") and 9198 in national["asns"]
+    mobile = next(a for a in annotations if a["outage"]["outageType"] == "NETWORK")
+    assert mobile["description"].startswith("mobile only")

@@ -17,7 +17,7 @@ from netvigil.cli.options import parse_entities, parse_time
 from netvigil.model.errors import InputError
 from netvigil.report.cost import TOP10VPN_KZ_2022, TOP10VPN_SOURCE, estimate, millions
 from netvigil.report.document import build_report, find_event
-from netvigil.report.exports import ioda_json, stop_csv
+from netvigil.report.exports import cloudflare_json, ioda_json, stop_csv
 from netvigil.report.publish import write_report, write_text
 from netvigil.report.taxonomy import CAUSES
 from netvigil.store import EventFilter, open_store
@@ -38,6 +38,7 @@ class ExportFormat(enum.StrEnum):
 
     stop = "stop"
     ioda = "ioda"
+    cloudflare = "cloudflare"
 
 
 event_app = typer.Typer(help="Work on one stored event (annotate its cause).", no_args_is_help=True)
@@ -144,7 +145,9 @@ def cost_command(
 
 @handles_errors
 def export_command(
-    fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="stop (CSV) or ioda (JSON).")],
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="stop (CSV), ioda or cloudflare (JSON).")
+    ],
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write.")],
     entity: Annotated[
         list[str] | None, typer.Option("--entity", "-e", help="Only this entity (repeatable).")
@@ -157,7 +160,7 @@ def export_command(
     ] = None,
     db: DbOption = None,
 ) -> None:
-    """Export stored events as Access Now STOP-compatible CSV or IODA-style outage events JSON.
+    """Export stored events: Access Now STOP CSV, IODA outage events or Cloudflare Radar annotations.
 
     Example: netvigil export --format stop --out events.csv --entity country:KZ
     """
@@ -167,8 +170,11 @@ def export_command(
         causes = current_causes(store, [e.id for e in events])
     events = [replace(e, cause=causes[e.id].cause) if e.id in causes else e for e in events]
     events.sort(key=lambda e: (e.start, e.entity, e.id))
-    text = (
-        stop_csv(events) if fmt is ExportFormat.stop else json.dumps(ioda_json(events, start, end), indent=1)
-    )
+    if fmt is ExportFormat.stop:
+        text = stop_csv(events)
+    elif fmt is ExportFormat.ioda:
+        text = json.dumps(ioda_json(events, start, end), indent=1)
+    else:
+        text = json.dumps(cloudflare_json(events), indent=1)
     write_text(out, text)
     console.print(f"{len(events)} events → {out}", highlight=False)

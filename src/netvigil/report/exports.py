@@ -246,3 +246,41 @@ def ioda_json(events: Sequence[Event], since: int | None = None, until: int | No
         "metadata": {"requestParameters": {"from": since, "until": until}, "producer": "netvigil"},
         "data": [entry for event in events for entry in ioda_entries(event)],
     }
+
+
+CLOUDFLARE_OUTAGE_TYPES: Final[dict[str, str]] = {
+    "national": "NATIONWIDE",
+    "regional": "REGIONAL",
+    "local": "REGIONAL",
+    "network": "NETWORK",
+}
+
+
+def cloudflare_annotation(event: Event) -> dict[str, Any]:
+    """The event in the shape of a Cloudflare Radar outage annotation (``/radar/annotations/outages``)."""
+    registry = default_registry()
+    country = country_of(event.entity)
+    asns = sorted({int(e[4:]) for e in (event.entity, *event.children) if e.startswith("asn:")})
+    kind = registry.get(event.entity).kind if event.entity.startswith("asn:") else None
+    scope = taxonomy_scope(event, kind)
+    return {
+        "id": event.id,
+        "dataSource": "NETVIGIL",
+        "eventType": "OUTAGE",
+        "startDate": iso(event.start),
+        "endDate": iso(event.end),
+        "locations": [country] if country else [],
+        "asns": asns,
+        "asnsDetails": [{"asn": str(a), "name": registry.name(f"asn:{a}")} for a in asns],
+        "scope": event.entity_name,
+        "outage": {
+            "outageCause": (event.cause or "unknown").upper(),
+            "outageType": "PLATFORM" if event.scope == "service" else CLOUDFLARE_OUTAGE_TYPES[scope],
+        },
+        "description": f"{outage_type(event)} {event.kind.replace('_', ' ')}, level {event.level:.1f} %",
+    }
+
+
+def cloudflare_json(events: Sequence[Event]) -> dict[str, Any]:
+    """Events as a Cloudflare Radar-style ``{"annotations": [...]}`` document."""
+    return {"annotations": [cloudflare_annotation(e) for e in events]}

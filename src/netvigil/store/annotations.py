@@ -47,9 +47,19 @@ def add_annotation(store: DuckDBStore, annotation: Annotation) -> Annotation:
     return annotation
 
 
+def _has_table(store: DuckDBStore) -> bool:
+    """False for a store opened read-only before migration 6 ever ran on it."""
+    row = (
+        store.cursor()
+        .execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'annotations'")
+        .fetchone()
+    )
+    return bool(row and row[0])
+
+
 def annotations_of(store: DuckDBStore, event_ids: Sequence[str]) -> list[Annotation]:
     """Every annotation of the given events, oldest first."""
-    if not event_ids:
+    if not event_ids or not _has_table(store):
         return []
     marks = ", ".join("?" for _ in event_ids)
     rows = (
