@@ -105,7 +105,7 @@ def cost_lines(report: Report) -> list[str]:
         f"{cost.network_share:.2f} × service weight {cost.service_weight:.2f} × depth {cost.depth:.2f}.",
         "Sources: World Bank GDP (current US$), ITU internet users via Our World in Data (CC BY 4.0).",
     ]
-    if cost.country == "KZ" and report.event.start // 31_557_600 == 52:
+    if cost.country == "KZ" and cost.gdp_year == 2022:
         lines.append(
             f"For comparison, {TOP10VPN_SOURCE}: this event's central estimate is "
             f"{cost.central / 410.7e6:.0%} of that figure, which also counts the mobile cuts of 4 January "
