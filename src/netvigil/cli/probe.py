@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Annotated, Final
 
@@ -23,6 +24,7 @@ from netvigil.probe.hitlist import (
     without_opted_out,
     write_hitlist,
 )
+from netvigil.probe.icmp import SocketKind
 from netvigil.probe.trinocular import DEFAULT_RATE, DEFAULT_ROUND_SECONDS, ProberConfig
 from netvigil.store import open_store
 
@@ -68,6 +70,9 @@ def run(
     ] = None,
     vantage: Annotated[str, typer.Option("--vantage", help="Name of this prober in the store.")] = "local",
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random probing order.")] = 0,
+    socket_kind: Annotated[
+        str, typer.Option("--socket", help="auto (raw if allowed, else dgram), raw or dgram.")
+    ] = "auto",
     db: DbOption = None,
 ) -> None:
     """Probe hitlist blocks in rounds and store block state changes and the `probe` signal.
@@ -81,6 +86,9 @@ def run(
     """
     if output not in FORMATS:
         raise InputError(f"--format {output!r}: expected one of {', '.join(FORMATS)}")
+    if socket_kind not in ("auto", "raw", "dgram"):
+        raise InputError(f"--socket {socket_kind!r}: expected auto, raw or dgram")
+    kind: SocketKind | None = None if socket_kind == "auto" else socket_kind  # type: ignore[assignment]
     entity_text = canonical_entity(entity)
     blocks = read_hitlist(hitlist)
     if block:
@@ -96,7 +104,7 @@ def run(
             asyncio.run(
                 probe_hitlist(
                     store, blocks, config, timeout=timeout, rounds=rounds, entity=entity_text,
-                    vantage=vantage, sinks=[sink],
+                    vantage=vantage, sinks=[sink], kind=kind,
                 )
             )  # fmt: skip
         except KeyboardInterrupt:
@@ -110,9 +118,10 @@ def canonical_entity(text: str | None) -> str | None:
 
 
 def echo_round(verdicts: list[BlockRound]) -> None:
-    """Print one JSON line per block of a round."""
+    """Print one JSON line per block of a round, flushed so a reader sees each round as it ends."""
     for verdict in verdicts:
         echo_json_line(verdict.to_json())
+    sys.stdout.flush()
 
 
 def summarise_round(verdicts: list[BlockRound]) -> None:

@@ -296,8 +296,8 @@ async def replay_blocks(
     entities: dict[str, tuple[str, ...]] = {b.entry.block: (b.asn, b.region, "country:KZ") for b in blocks}
     writer = RoundWriter(store, entities, "simulated", write_signals=False)
     rounds: list[tuple[int, Counter[str]]] = []
-    while transport.now() < timeline.end:
-        network.set_time(int(transport.now()))
+    while prober.next_start < timeline.end:
+        network.set_time(int(prober.next_start))
         verdicts = await prober.run_round()
         writer(verdicts)
         rounds.append((verdicts[0].time, blocks_up(verdicts, entities)))

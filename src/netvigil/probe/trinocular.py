@@ -166,10 +166,17 @@ class Prober:
         ]
         self.rounds_done = 0
         self.probes_sent = 0
+        self._next_start = float("-inf")
 
     async def run_round(self) -> list[BlockRound]:
-        """Probe every block until its verdict, pace to the rate cap, then wait out the round."""
+        """Wait for the round's start, then probe every block until its verdict under the rate cap.
+
+        Verdicts are returned as soon as every block is judged; the next call waits out the rest
+        of this round first, so rounds begin every ``round_seconds`` (or at once after an overrun).
+        """
+        await self._wait_until(self._next_start)
         start = self.transport.now()
+        self._next_start = start + self.config.round_seconds
         order = list(range(len(self.trackers)))
         self._rng.shuffle(order)
         for tracker in self.trackers:
@@ -182,12 +189,18 @@ class Prober:
             self._send_allowed(state)
             await self.transport.wait(self._next_wake(state))
         self.rounds_done += 1
-        verdicts = self._verdicts(int(start))
-        end = start + self.config.round_seconds
-        while self.transport.now() < end:
+        return self._verdicts(int(start))
+
+    @property
+    def next_start(self) -> float:
+        """When the next round will begin on the transport's clock (now, if no round ran yet)."""
+        return max(self._next_start, self.transport.now())
+
+    async def _wait_until(self, moment: float) -> None:
+        """Let time pass until ``moment``, discarding results that arrive meanwhile (late replies)."""
+        while self.transport.now() < moment:
             self.transport.drain()
-            await self.transport.wait(end)
-        return verdicts
+            await self.transport.wait(moment)
 
     def _burst(self) -> float:
         return max(1.0, self.config.rate / 100.0)
