@@ -150,7 +150,7 @@ def _affected(events: Sequence[Event]) -> tuple[Affected, ...]:
         out.append(
             Affected(
                 e.entity,
-                registry.name(e.entity) if not e.entity.startswith("service:") else e.entity_name,
+                registry.name(e.entity),
                 kind,
                 e.level,
                 utc_text(e.start),
