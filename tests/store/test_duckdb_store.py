@@ -39,6 +39,19 @@ def test_migrations_run_once_and_in_order(tmp_path: Path) -> None:
         assert [r[0] for r in rows] == sorted(m.version for m in MIGRATIONS)
 
 
+def test_a_migration_numbered_below_an_applied_one_still_runs(tmp_path: Path) -> None:
+    path = tmp_path / "gap.duckdb"
+    middle = sorted(m.version for m in MIGRATIONS)[1]
+    with DuckDBStore(path) as store:
+        store.cursor().execute("DELETE FROM schema_version WHERE version = ?", [middle])
+        assert store.schema_version() == max(m.version for m in MIGRATIONS)
+    with DuckDBStore(path) as again:
+        versions = [
+            r[0] for r in again.cursor().execute("SELECT version FROM schema_version ORDER BY 1").fetchall()
+        ]
+    assert versions == sorted(m.version for m in MIGRATIONS)
+
+
 def test_ingest_twice_changes_nothing(store: DuckDBStore, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "a.csv", 500)
     first = ingest_signal_file(store, path)

@@ -109,15 +109,19 @@ class DuckDBStore:
         return int(row[0]) if row and row[0] is not None else 0
 
     def migrate(self) -> int:
-        """Apply every pending migration, each in its own transaction; returns the new version."""
+        """Apply every migration not yet recorded, in order, each in its own transaction.
+
+        Applied versions are tracked one by one (not only the highest), so a store never misses a
+        migration that was numbered below one it already has.
+        """
         cur = self.cursor()
         cur.execute(
             "CREATE TABLE IF NOT EXISTS schema_version "
             "(version BIGINT PRIMARY KEY, name VARCHAR NOT NULL, applied_at BIGINT NOT NULL)"
         )
-        current = self.schema_version()
-        for migration in MIGRATIONS:
-            if migration.version <= current:
+        applied = {int(row[0]) for row in cur.execute("SELECT version FROM schema_version").fetchall()}
+        for migration in sorted(MIGRATIONS, key=lambda m: m.version):
+            if migration.version in applied:
                 continue
             cur.execute("BEGIN TRANSACTION")
             try:
