@@ -149,32 +149,18 @@ class DuckDBStore:
 
     def ingest_signals(self, chunks: Iterable[Sequence[SignalPoint]], record: IngestRecord) -> int:
         """Stage every chunk, then upsert and record the file in one transaction."""
-        with self._write_lock:
-            cur = self.cursor()
-            cur.execute("BEGIN TRANSACTION")
-            try:
-                cur.execute("CREATE TEMP TABLE IF NOT EXISTS staging AS SELECT * FROM signals LIMIT 0")
-                cur.execute("DELETE FROM staging")
-                for chunk in chunks:
-                    self._append(cur, "staging", chunk)
-                written = self._merge_staging(cur)
-                cur.execute(
-                    "INSERT OR REPLACE INTO ingests VALUES (?, ?, ?, ?, ?)",
-                    [record.sha256, record.path, record.kind, written, record.ingested_at],
-                )
-                cur.execute("DELETE FROM staging")
-                cur.execute("COMMIT")
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-        return written
+        return self._upsert(chunks, record)
 
     def write_signals(self, points: Sequence[SignalPoint]) -> int:
         """Upsert points (last write wins for the same entity, signal and time)."""
-        return self.ingest_many([points])
+        return self._upsert([points], None)
 
     def ingest_many(self, chunks: Iterable[Sequence[SignalPoint]]) -> int:
         """Upsert several chunks in one transaction, without a file record."""
+        return self._upsert(chunks, None)
+
+    def _upsert(self, chunks: Iterable[Sequence[SignalPoint]], record: IngestRecord | None) -> int:
+        """Stage chunks in a temp table, merge them into ``signals`` (and record the file) atomically."""
         with self._write_lock:
             cur = self.cursor()
             cur.execute("BEGIN TRANSACTION")
@@ -184,6 +170,11 @@ class DuckDBStore:
                 for chunk in chunks:
                     self._append(cur, "staging", chunk)
                 written = self._merge_staging(cur)
+                if record is not None:
+                    cur.execute(
+                        "INSERT OR REPLACE INTO ingests VALUES (?, ?, ?, ?, ?)",
+                        [record.sha256, record.path, record.kind, written, record.ingested_at],
+                    )
                 cur.execute("DELETE FROM staging")
                 cur.execute("COMMIT")
             except BaseException:
