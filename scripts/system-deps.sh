@@ -3,12 +3,13 @@
 # Each feature adds its packages to NEEDED as "command:package".
 set -euo pipefail
 NEEDED=(
+  "chromium:chromium"
   "nft:nftables"
   "ip:iproute2"
   "tc:iproute2"
-  "chromium:chromium"
   "bgpdump:bgpdump"
   "pdftoppm:poppler-utils"
+  "fping:fping"
 )
 missing=()
 for pair in "${NEEDED[@]}"; do
