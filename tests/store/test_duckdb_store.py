@@ -157,14 +157,17 @@ def test_second_process_waits_for_the_write_lock(tmp_path: Path) -> None:
     code = (
         "import time, sys\n"
         "from netvigil.store import DuckDBStore\n"
+        "print('trying', flush=True)\n"
         "t = time.monotonic()\n"
-        f"s = DuckDBStore({str(path)!r}, lock_timeout=20)\n"
-        "print(round(time.monotonic() - t, 1))\n"
+        f"s = DuckDBStore({str(path)!r}, lock_timeout=60)\n"
+        "print(round(time.monotonic() - t, 2), flush=True)\n"
     )
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "trying"
     time.sleep(1.5)
     holder.close()
-    out, _ = proc.communicate(timeout=60)
+    out, _ = proc.communicate(timeout=120)
     assert proc.returncode == 0 and float(out.strip()) >= 1.0
 
 
