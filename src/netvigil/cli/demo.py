@@ -10,7 +10,9 @@ import typer
 from netvigil.cli.common import console, file_progress, handles_errors
 from netvigil.cli.render import events_table, phases_table, when
 from netvigil.pipeline.demo import national_event, run_demo
+from netvigil.report.publish import write_demo_report
 from netvigil.serve.app import serve
+from netvigil.store import DuckDBStore
 
 
 @handles_errors
@@ -30,7 +32,8 @@ def demo_command(
     """Replay Kazakhstan, 2-11 January 2022 (synthetic, timed from the public record).
 
     Writes the signals, ingests them into the embedded DuckDB store, detects, prints the event
-    timeline, writes OUT/events.jsonl, then serves the dashboard on the store (--no-serve skips it).
+    timeline, writes OUT/events.jsonl and the incident report (OUT/report/), then serves the
+    dashboard on the store (--no-serve skips it).
     """
     with file_progress() as progress:
         result = run_demo(out, db, progress, step=lambda message: console.print(f"[dim]… {message}[/]"))
@@ -46,7 +49,11 @@ def demo_command(
             f"{when(national.start)} UTC; national connectivity at {national.level:.1f} % of ordinary levels "
             f"(signals: {', '.join(national.signals)}; confidence {national.confidence:.2f}); {restored}."
         )
+    console.print("[dim]… writing the incident report (HTML, PDF, charts)[/]")
+    with DuckDBStore(result.db_path) as store:
+        page = write_demo_report(store, out)
     console.print(f"events: {result.events_path}   store: {result.db_path}")
+    console.print(f"report: {page}  (and {page.with_suffix('.pdf').name}, charts/)")
     if no_serve:
         return
     console.print(f"[bold]dashboard:[/] http://{host}:{port}/  (Ctrl-C to stop)")
