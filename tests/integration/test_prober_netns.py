@@ -74,10 +74,14 @@ def write_hitlist(path: Path, blocks: list[str]) -> None:
     path.write_text("\n".join(rows) + "\n")
 
 
+Round = dict[str, dict[str, object]]
+
+
 class ProberProcess:
     """``netvigil probe run --format jsonl`` in a namespace, read round by round."""
 
     def __init__(self, ns: str, args: list[str]) -> None:
+        self.ns = ns
         self.proc = subprocess.Popen(
             ["ip", "netns", "exec", ns, NETVIGIL, "probe", "run", "--format", "jsonl", *args],
             stdout=subprocess.PIPE,
@@ -86,7 +90,7 @@ class ProberProcess:
         )
         self.blocks = 0
 
-    def next_round(self, size: int) -> dict[str, dict[str, object]]:
+    def next_round(self, size: int) -> Round:
         assert self.proc.stdout is not None
         lines = [self.proc.stdout.readline() for _ in range(size)]
         if not all(lines):
@@ -94,6 +98,20 @@ class ProberProcess:
         rows = [json.loads(line) for line in lines]
         assert len({r["round"] for r in rows}) == 1
         return {str(r["block"]): r for r in rows}
+
+    def drive(self, count: int, size: int, actions: dict[int, tuple[str, ...]]) -> list[Round]:
+        """Read ``count`` rounds of ``size`` blocks; after round N run ``actions[N]`` in the namespace."""
+        rounds = []
+        try:
+            for number in range(1, count + 1):
+                rounds.append(self.next_round(size))
+                if number in actions:
+                    in_ns(self.ns, *actions[number])
+            self.finish()
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+        return rounds
 
     def finish(self) -> None:
         try:
@@ -116,18 +134,9 @@ def test_nftables_drop_and_loss_on_loopback_blocks(make_ns: Callable[[str], str]
         ["--hitlist", str(hitlist), "--rate", "200", "--rounds", "8", "--round-seconds", "3",
          "--timeout", "0.15", "--db", str(db)],
     )  # fmt: skip
-    rounds = []
-    try:
-        for number in range(1, 9):
-            rounds.append(prober.next_round(3))
-            if number == 2:
-                in_ns(ns, "nft", "-f", str(rules))
-            if number == 5:
-                in_ns(ns, "nft", "delete", "table", "inet", "nvprobe")
-        prober.finish()
-    finally:
-        if prober.proc.poll() is None:
-            prober.proc.kill()
+    rounds = prober.drive(
+        8, 3, {2: ("nft", "-f", str(rules)), 5: ("nft", "delete", "table", "inet", "nvprobe")}
+    )
     states = {block: [r[block]["state"] for r in rounds] for block in (STEADY, DROP, LOSSY)}
     assert states[STEADY] == ["up"] * 8
     assert states[DROP][:2] == ["up", "up"]
@@ -172,17 +181,8 @@ def test_veth_route_removed_and_restored(make_ns: Callable[[str], str], tmp_path
         ["--hitlist", str(hitlist), "--rate", "200", "--rounds", "6", "--round-seconds", "2",
          "--timeout", "0.1", "--socket", "dgram", "--db", str(tmp_path / "probe.duckdb")],
     )  # fmt: skip
-    rounds = []
-    try:
-        for number in range(1, 7):
-            rounds.append(prober.next_round(2))
-            if number == 2:
-                in_ns(prober_ns, "ip", "route", "del", blocks[1])
-            if number == 4:
-                in_ns(prober_ns, "ip", "route", "add", blocks[1], "via", "10.97.0.2")
-        prober.finish()
-    finally:
-        if prober.proc.poll() is None:
-            prober.proc.kill()
+    rounds = prober.drive(
+        6, 2, {2: ("ip", "route", "del", blocks[1]), 4: ("ip", "route", "add", blocks[1], "via", "10.97.0.2")}
+    )
     assert [r[blocks[0]]["state"] for r in rounds] == ["up"] * 6
     assert [r[blocks[1]]["state"] for r in rounds] == ["up", "up", "down", "down", "up", "up"]

@@ -145,45 +145,35 @@ async def run_rounds(prober: Prober, rounds: int | None, sinks: Sequence[RoundSi
     return done
 
 
-async def probe_blocks(
-    store: DuckDBStore,
-    blocks: Sequence[HitlistBlock],
-    transport: Transport,
-    config: ProberConfig,
-    *,
-    rounds: int | None,
-    entity: str | None = None,
-    vantage: str = "local",
-    sinks: Sequence[RoundSink] = (),
-) -> RoundWriter:
-    """Probe hitlist blocks for ``rounds`` rounds, storing changes and signals; returns the writer."""
-    writer = RoundWriter(store, entities_of(blocks, entity), vantage, previous=latest_states(store, vantage))
-    await run_rounds(Prober(blocks, transport, config), rounds, [writer, *sinks])
-    return writer
-
-
 async def probe_hitlist(
     store: DuckDBStore,
     blocks: Sequence[HitlistBlock],
     config: ProberConfig,
     *,
-    timeout: float,
     rounds: int | None,
+    timeout: float = 3.0,
     entity: str | None = None,
     vantage: str = "local",
     sinks: Sequence[RoundSink] = (),
     kind: SocketKind | None = None,
+    transport: Transport | None = None,
 ) -> RoundWriter:
-    """Probe hitlist blocks over real ICMP (raw socket as root, else datagram) and store the results."""
-    entities_of(blocks, entity)
-    transport = IcmpTransport(timeout=timeout, kind=kind)
-    transport.open(tuple(sorted({6 if ":" in b.block else 4 for b in blocks})))
+    """Probe hitlist blocks for ``rounds`` rounds, storing changes and signals; returns the writer.
+
+    Without a ``transport`` this opens real ICMP sockets (raw as root, else datagram) for the
+    families the blocks need, and closes them afterwards.
+    """
+    writer = RoundWriter(store, entities_of(blocks, entity), vantage, previous=latest_states(store, vantage))
+    if transport is not None:
+        await run_rounds(Prober(blocks, transport, config), rounds, [writer, *sinks])
+        return writer
+    icmp = IcmpTransport(timeout=timeout, kind=kind)
+    icmp.open(tuple(sorted({6 if ":" in b.block else 4 for b in blocks})))
     try:
-        return await probe_blocks(
-            store, blocks, transport, config, rounds=rounds, entity=entity, vantage=vantage, sinks=sinks
-        )
+        await run_rounds(Prober(blocks, icmp, config), rounds, [writer, *sinks])
     finally:
-        transport.close()
+        icmp.close()
+    return writer
 
 
 async def build_hitlist(
