@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -186,3 +187,31 @@ def test_veth_route_removed_and_restored(make_ns: Callable[[str], str], tmp_path
     )
     assert [r[blocks[0]]["state"] for r in rounds] == ["up"] * 6
     assert [r[blocks[1]]["state"] for r in rounds] == ["up", "up", "down", "down", "up", "up"]
+
+
+@pytest.mark.skipif(shutil.which("setpriv") is None, reason="needs setpriv")
+def test_unprivileged_user_gets_the_sysctl_then_datagram_sockets(make_ns: Callable[[str], str]) -> None:
+    ns = make_ns("nvpu")
+    with tempfile.TemporaryDirectory() as folder:
+        shared = Path(folder)
+        shared.chmod(0o777)
+        run_unprivileged(ns, shared)
+
+
+def run_unprivileged(ns: str, shared: Path) -> None:
+    hitlist = shared / "hit.csv"
+    write_hitlist(hitlist, [STEADY])
+    hitlist.chmod(0o644)
+    command = [
+        "ip", "netns", "exec", ns, "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+        NETVIGIL, "probe", "run", "--hitlist", str(hitlist), "--rounds", "1", "--round-seconds", "0.1",
+        "--timeout", "0.2", "--format", "jsonl", "--db", str(shared / "probe.duckdb"),
+    ]  # fmt: skip
+    in_ns(ns, "sysctl", "-qw", "net.ipv4.ping_group_range=1 0")
+    refused = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert refused.returncode == 1
+    assert "ping_group_range" in refused.stderr.replace("\n", "")
+    in_ns(ns, "sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647")
+    allowed = subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+    assert allowed.returncode == 0, allowed.stderr
+    assert json.loads(allowed.stdout.splitlines()[0])["state"] == "up"
