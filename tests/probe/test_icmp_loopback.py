@@ -20,9 +20,10 @@ pytestmark = [
 async def collect(transport: IcmpTransport, count: int, limit: float = 5.0) -> list:  # type: ignore[type-arg]
     results: list = []  # type: ignore[type-arg]
     deadline = time.time() + limit
+    results += transport.drain()
     while len(results) < count and time.time() < deadline:
-        results += transport.drain()
         await transport.wait(deadline)
+        results += transport.drain()
     return results
 
 
