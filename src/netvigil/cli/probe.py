@@ -86,6 +86,8 @@ def run(
     """
     if output not in FORMATS:
         raise InputError(f"--format {output!r}: expected one of {', '.join(FORMATS)}")
+    if not timeout > 0:
+        raise InputError(f"--timeout {timeout}: expected a number of seconds above 0")
     if socket_kind not in ("auto", "raw", "dgram"):
         raise InputError(f"--socket {socket_kind!r}: expected auto, raw or dgram")
     kind: SocketKind | None = None if socket_kind == "auto" else socket_kind  # type: ignore[assignment]
