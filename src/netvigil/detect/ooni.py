@@ -1,6 +1,8 @@
 """One verdict per OONI measurement, following the rules of OONI's fastpath (ooni/backend).
 
-Pure functions over a parsed measurement (a ``dict``): no I/O. The verdict is what OONI Explorer
+Pure functions over a parsed measurement (any read-only ``Mapping``: a ``dict``, or the lazy
+document of :func:`netvigil.sources.ooni.parse_line`, of which only the keys read here are
+materialised): no I/O. The verdict is what OONI Explorer
 shows — ``confirmed`` (a known block page or blocking resolver answer), ``failure`` (the
 measurement itself is broken, fastpath's ``accuracy < 0.5``), ``anomaly`` (fastpath's
 ``blocking_general > 0.5``) or ``ok`` — plus the blocking type, the failure string and a short
@@ -60,14 +62,17 @@ def _anomaly(blocking: str | None, failure: str | None, reason: str) -> Classifi
     return Classification("anomaly", blocking, failure, reason)
 
 
-def _keys(msm: Mapping[str, Any]) -> dict[str, Any]:
+def _keys(msm: Mapping[str, Any]) -> Mapping[str, Any]:
     tk = msm.get("test_keys")
-    return tk if isinstance(tk, dict) else {}
+    return tk if isinstance(tk, Mapping) else {}
 
 
 def _unknown_failure(tk: Mapping[str, Any]) -> str | None:
-    for key, value in tk.items():
-        if key.endswith("_failure") and isinstance(value, str) and value.startswith("unknown_failure"):
+    for key in tk:  # keys first: values other than *_failure are never materialised
+        if not key.endswith("_failure"):
+            continue
+        value = tk[key]
+        if isinstance(value, str) and value.startswith("unknown_failure"):
             return value
     return None
 
@@ -104,7 +109,7 @@ def _web_failure(tk: Mapping[str, Any]) -> str | None:
 def classify_web_connectivity(msm: Mapping[str, Any]) -> Classification:
     """Fastpath's ``score_web_connectivity``: the probe's ``blocking`` key plus DNS fingerprints."""
     tk = msm.get("test_keys")
-    if not isinstance(tk, dict):
+    if not isinstance(tk, Mapping):
         return _failed("test_keys is missing")
     failure = _web_failure(tk)
     confirmed = sorted(set(_dns_answers(tk)) & DNS_BLOCKPAGE_ADDRESSES)
@@ -343,7 +348,7 @@ def classify_facebook_messenger(msm: Mapping[str, Any]) -> Classification:
 def classify_tor(msm: Mapping[str, Any]) -> Classification:
     """Fastpath's ``score_tor``: share of targets that failed, anomaly above half."""
     targets = _keys(msm).get("targets")
-    if not isinstance(targets, dict) or not targets:
+    if not isinstance(targets, Mapping) or not targets:
         return _failed("no Tor targets")
     blocked = success = 0
     first: str | None = None

@@ -59,27 +59,32 @@ def to_row(
     ``body`` is the raw JSON text to keep, ``True`` to serialise ``msm``, or ``False``/``None`` to keep
     only the envelope and verdict.
     """
-    verdict = classify(msm)
     if body is True:
         body = json.dumps(msm, separators=(",", ":"), ensure_ascii=False)
+    return MeasurementRow(*row_values(msm, received_at, source, body or None))
+
+
+def row_values(msm: Mapping[str, Any], received_at: int, source: str, body: str | None) -> tuple[Any, ...]:
+    """:func:`to_row` as a plain tuple in :class:`MeasurementRow`'s field order (the bulk importer's form)."""
+    verdict = classify(msm)
     inp = msm.get("input")
-    return MeasurementRow(
-        id=measurement_id(msm),
-        measurement_uid=msm.get("measurement_uid") or None,
-        report_id=str(msm["report_id"]),
-        test_name=str(msm["test_name"]),
-        test_version=str(msm.get("test_version") or ""),
-        probe_cc=str(msm["probe_cc"]),
-        probe_asn=str(msm["probe_asn"]),
-        input=inp if isinstance(inp, str) else None,
-        measurement_start_time=start_time(msm),
-        received_at=int(received_at),
-        verdict=verdict.verdict,
-        blocking_type=verdict.blocking_type,
-        failure=verdict.failure,
-        reason=verdict.reason,
-        source=source,
-        body=body or None,
+    return (
+        measurement_id(msm),
+        msm.get("measurement_uid") or None,
+        str(msm["report_id"]),
+        str(msm["test_name"]),
+        str(msm.get("test_version") or ""),
+        str(msm["probe_cc"]),
+        str(msm["probe_asn"]),
+        inp if isinstance(inp, str) else None,
+        start_time(msm),
+        int(received_at),
+        verdict.verdict,
+        verdict.blocking_type,
+        verdict.failure,
+        verdict.reason,
+        source,
+        body,
     )
 
 

@@ -12,19 +12,20 @@ The signals are computed by :mod:`netvigil.pipeline.reachability`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from netvigil.model.measurements import MeasurementRow
-from netvigil.pipeline.measurements import to_row
+from netvigil.pipeline.measurements import row_values
 from netvigil.pipeline.reachability import DEFAULT_STEP, refresh_reachability
 from netvigil.sources.ooni import BadLine, Line, read_jsonl, received_time_of_uid
 from netvigil.store import measurements as table
 from netvigil.store.duckdb_store import DuckDBStore
 
 BATCH: Final = 5000
+_START: Final = [f.name for f in fields(MeasurementRow)].index("measurement_start_time")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,12 +40,31 @@ class ImportResult:
     signal_points: int = 0
 
 
-def _rows(lines: Iterable[Line], now: int, keep_body: bool) -> Iterable[MeasurementRow]:
+def _rows(lines: Iterable[Line], now: int, keep_body: bool) -> Iterator[tuple[Any, ...]]:
     for line in lines:
         msm = line.measurement
         received = received_time_of_uid(msm.get("measurement_uid")) or now
         body = line.raw.decode("utf-8", errors="replace").strip() if keep_body else None
-        yield to_row(msm, received, "ooni-file", body)
+        yield row_values(msm, received, "ooni-file", body)
+
+
+def _batches(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
+    """``rows`` in lists of :data:`BATCH`, so only one batch is in memory at a time."""
+    batch: list[tuple[Any, ...]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _span(batch: list[tuple[Any, ...]], first: int | None, last: int | None) -> tuple[int, int]:
+    """The earliest and latest start time seen so far, this batch included."""
+    times = [row[_START] for row in batch]
+    low, high = min(times), max(times)
+    return (low if first is None else min(first, low)), (high if last is None else max(last, high))
 
 
 def import_ooni_file(
@@ -72,17 +92,12 @@ def import_lines(
 ) -> ImportResult:
     """Import parsed lines in batches (memory stays flat), then refresh the reachability signal."""
     read = accepted = 0
-    first, last = None, None
-    batch: list[MeasurementRow] = []
-    for row in _rows(lines, int(time.time()), keep_body):
-        read += 1
-        first = row.measurement_start_time if first is None else min(first, row.measurement_start_time)
-        last = row.measurement_start_time if last is None else max(last, row.measurement_start_time)
-        batch.append(row)
-        if len(batch) >= BATCH:
-            accepted += table.insert_new(store, batch)
-            batch.clear()
-    accepted += table.insert_new(store, batch)
+    first: int | None = None
+    last: int | None = None
+    for batch in _batches(_rows(lines, int(time.time()), keep_body)):
+        accepted += table.insert_values(store, batch)
+        read += len(batch)
+        first, last = _span(batch, first, last)
     points = 0
     if first is not None and last is not None:
         points = refresh_reachability(store, first, last + 1, step)

@@ -61,9 +61,17 @@ def _cursor(store: DuckDBStore) -> Iterator[duckdb.DuckDBPyConnection]:
 
 def insert_new(store: DuckDBStore, rows: Sequence[MeasurementRow]) -> int:
     """Insert rows whose id is not stored yet (nor repeated earlier in ``rows``); returns how many."""
-    if not rows:
+    return insert_values(store, [_as_tuple(r) for r in rows])
+
+
+def insert_values(store: DuckDBStore, values: Sequence[tuple[Any, ...]]) -> int:
+    """:func:`insert_new` for rows given as tuples in :class:`MeasurementRow`'s field order.
+
+    The bulk importer's path: no dataclass per row, one DataFrame and one ``INSERT`` per batch.
+    """
+    if not values:
         return 0
-    frame = pd.DataFrame([_as_tuple(r) for r in rows], columns=_COLUMNS)
+    frame = pd.DataFrame(values, columns=_COLUMNS)
     frame = frame.drop_duplicates(subset="id", keep="first")
     cols = ", ".join(f'"{c}"' for c in _COLUMNS)
     with store._write_lock, _cursor(store) as cur:
