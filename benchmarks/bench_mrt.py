@@ -24,7 +24,7 @@ from types import ModuleType
 from typing import Any
 
 from gen_rib import generate
-from netvigil.pipeline.bgp import default_mapper, mrt_points
+from netvigil.pipeline.bgp import default_mapper, mrt_points, paused_gc
 from netvigil.sources.bgp_visibility import VisibilityAggregator, VisibilityConfig
 from netvigil.sources.mrt import ParseReport, bgpdump_line, read_elements
 
@@ -125,7 +125,8 @@ def visibility_child(path: str, full_feed: int) -> None:
     """Child process: decode + aggregate a file (no store), print the points made."""
     mapper = default_mapper()
     agg = VisibilityAggregator(mapper.entities, "bench", VisibilityConfig(full_feed_v4=full_feed))
-    points = sum(len(c) for c in mrt_points(agg, read_elements(Path(path), ParseReport())))
+    with paused_gc():
+        points = sum(len(c) for c in mrt_points(agg, read_elements(Path(path), ParseReport())))
     print(points + len(agg.flush()))
 
 

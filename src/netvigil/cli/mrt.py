@@ -11,7 +11,13 @@ from typing import Annotated
 import typer
 
 from netvigil.cli.common import DbOption, console, err_console, fail, file_progress, handles_errors
-from netvigil.pipeline.bgp import BgpIngestResult, default_mapper, ingest_bgp_files, ingest_ris_live_stream
+from netvigil.pipeline.bgp import (
+    BgpIngestResult,
+    default_mapper,
+    ingest_bgp_files,
+    ingest_ris_live_stream,
+    paused_gc,
+)
 from netvigil.sources.bgp_visibility import VisibilityConfig
 from netvigil.sources.mrt import MrtElement, ParseReport, bgpdump_line, read_elements
 from netvigil.sources.ris_live import RIS_LIVE_URL, LiveOptions
@@ -71,7 +77,8 @@ def dump(
     """
     report = ParseReport()
     try:
-        _write_lines(read_elements(file, report, strict=strict))
+        with paused_gc():
+            _write_lines(read_elements(file, report, strict=strict))
     except BrokenPipeError:
         return
     report_damage(file, report)
