@@ -352,8 +352,8 @@ def classify_tor(msm: Mapping[str, Any]) -> Classification:
         return _failed("no Tor targets")
     blocked = success = 0
     first: str | None = None
-    for target in targets.values():
-        failure = (target or {}).get("failure", False)
+    for name in targets:  # not .values(): a lazy document's values() materialises everything
+        failure = (targets[name] or {}).get("failure", False)
         if failure is None:
             success += 1
         elif isinstance(failure, str) and failure:

@@ -16,7 +16,7 @@ import hashlib
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -52,7 +52,8 @@ def envelope_problem(msm: object) -> str | None:
         kind = "list" if isinstance(msm, simdjson.Array) else type(msm).__name__
         return f"expected a JSON object, got {kind}"
     for key in REQUIRED_TEXT:
-        if not isinstance(msm.get(key), str) or not msm[key]:
+        value = msm.get(key)
+        if not value or not isinstance(value, str):
             return f"{key} is missing or not a string"
     checks = (
         ("probe_cc", _CC, "two capital letters such as KZ"),
@@ -70,10 +71,14 @@ def envelope_problem(msm: object) -> str | None:
     return None
 
 
+_EPOCH: Final = datetime(1970, 1, 1)
+_SECOND: Final = timedelta(seconds=1)
+
+
 def start_time(msm: Mapping[str, Any]) -> int:
     """``measurement_start_time`` (UTC, OONI's ``YYYY-MM-DD HH:MM:SS``) as Unix seconds."""
-    text = str(msm["measurement_start_time"]).rstrip("Z").replace("T", " ")
-    return int(datetime.fromisoformat(text).replace(tzinfo=UTC).timestamp())
+    naive_utc = datetime.fromisoformat(str(msm["measurement_start_time"]).rstrip("Z"))
+    return (naive_utc - _EPOCH) // _SECOND
 
 
 def measurement_id(msm: Mapping[str, Any]) -> str:
@@ -81,8 +86,7 @@ def measurement_id(msm: Mapping[str, Any]) -> str:
     uid = msm.get("measurement_uid")
     if isinstance(uid, str) and uid:
         return uid
-    parts = (msm.get("report_id"), msm.get("input") or "", msm.get("measurement_start_time"))
-    key = "\x1f".join(str(p) for p in parts)
+    key = f"{msm.get('report_id')}\x1f{msm.get('input') or ''}\x1f{msm.get('measurement_start_time')}"
     return "nv" + hashlib.sha256(key.encode()).hexdigest()[:30]
 
 
