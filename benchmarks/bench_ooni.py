@@ -5,7 +5,7 @@ services: web_connectivity, whatsapp, telegram, signal, tor; 21 KB each on avera
 with fresh report ids, generated on the fly so the input never sits in memory. Figures, one JSON
 line each:
 
-* ``ooni_classify``: parse (orjson) + verdict per measurement, per second on one core;
+* ``ooni_classify``: parse (lazy simdjson document) + envelope check + verdict, per second on one core;
 * ``ooni_import``: parse + envelope check + verdict + batched insert into a DuckDB store (envelope
   and verdict kept, ``--no-body``) + reachability signal, per second on one core;
 * ``reference_json_loads``: the stdlib ``json.loads`` alone on the same lines in the same run —
