@@ -26,7 +26,7 @@ from typing import Any
 from gen_rib import generate
 from netvigil.pipeline.bgp import default_mapper, mrt_points, paused_gc
 from netvigil.sources.bgp_visibility import VisibilityAggregator, VisibilityConfig
-from netvigil.sources.mrt import ParseReport, bgpdump_line, read_elements
+from netvigil.sources.mrt import ParseReport, bgpdump_line, dump_text, read_elements, read_routes
 
 
 def _optional(name: str) -> ModuleType | None:
@@ -126,7 +126,7 @@ def visibility_child(path: str, full_feed: int) -> None:
     mapper = default_mapper()
     agg = VisibilityAggregator(mapper.entities, "bench", VisibilityConfig(full_feed_v4=full_feed))
     with paused_gc():
-        points = sum(len(c) for c in mrt_points(agg, read_elements(Path(path), ParseReport())))
+        points = sum(len(c) for c in mrt_points(agg, read_routes(Path(path), ParseReport())))
     print(points + len(agg.flush()))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,12 @@ from netaddr import IPSet
 from netvigil.geo.routing import PrefixMapper, slash24_equivalents
 from netvigil.model.errors import InputError
 from netvigil.model.signals import SignalPoint
+from netvigil.pipeline.bgp import mrt_points
 from netvigil.sources.bgp_visibility import VisibilityAggregator, VisibilityConfig
+from netvigil.sources.mrt import MrtElement, ParseReport, RibRoutes, read_elements, read_routes
 
 T0 = 1_641_168_000
+ROUTEVIEWS_RIB = "routeviews_rib.20140523.0600_first9073records.mrt.bz2"
 
 
 def mapper(prefix: str, origin: int | None) -> tuple[str, ...]:
@@ -123,3 +127,19 @@ def test_a_file_that_is_not_mmdb_is_named(tmp_path: Path) -> None:
     bad.write_bytes(b"not a database" * 10)
     with pytest.raises(InputError, match=r"city\.mmdb: not a MaxMind \.mmdb"):
         PrefixMapper({}, mmdb=bad)
+
+
+def test_rib_records_whole_give_the_points_of_element_by_element() -> None:
+    """read_routes (RIB entries read in C, a record at a time) changes no figure (real RouteViews RIB)."""
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "mrt" / ROUTEVIEWS_RIB
+
+    def points(reader: Callable[[Path, ParseReport], Iterable[MrtElement | RibRoutes]]) -> list[SignalPoint]:
+        agg = VisibilityAggregator(
+            lambda p, o: (f"asn:{o}",), "bgp:t:map=t", VisibilityConfig(full_feed_v4=10)
+        )
+        out = [p for chunk in mrt_points(agg, reader(path, ParseReport())) for p in chunk]
+        return out + agg.flush()
+
+    whole = points(read_routes)
+    assert len(whole) > 1000 and any(p.value > 0 for p in whole if p.signal == "bgp")
+    assert whole == points(read_elements)

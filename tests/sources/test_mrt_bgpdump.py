@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from netvigil.sources.mrt import ParseReport, bgpdump_line, read_elements
+from netvigil.sources.mrt import ParseReport, bgpdump_line, dump_text, read_elements
 from netvigil.sources.mrt.writer import attributes
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mrt"
@@ -30,9 +30,15 @@ def expected_lines(name: str) -> list[str]:
 
 
 def our_lines(path: Path) -> tuple[list[str], ParseReport]:
-    """Our bgpdump -m lines for a file, with the parse report."""
-    report = ParseReport()
-    return [bgpdump_line(e) for e in read_elements(path, report)], report
+    """Our bgpdump -m lines for a file (`mrt dump`'s path, RIB entries in C), with the parse report.
+
+    The element path (every entry decoded in Python) must give the same lines and report.
+    """
+    report, element_report = ParseReport(), ParseReport()
+    lines = b"".join(dump_text(path, report)).decode().splitlines()
+    assert lines == [bgpdump_line(e) for e in read_elements(path, element_report)]
+    assert report == element_report
+    return lines, report
 
 
 def make_cut(cut: dict[str, object], directory: Path) -> Path:

@@ -24,7 +24,7 @@ from netvigil.pipeline.bgp_replay import FULL_FEED as REPLAY_FULL_FEED
 from netvigil.pipeline.bgp_replay import KZ_OPERATORS, write_replay
 from netvigil.sources import ris_live
 from netvigil.sources.bgp_visibility import VisibilityAggregator, VisibilityConfig
-from netvigil.sources.mrt import MrtElement, ParseReport, read_elements
+from netvigil.sources.mrt import MrtElement, ParseReport, RibRoutes, read_routes
 from netvigil.sources.textfile import sha256_of
 from netvigil.store.base import IngestRecord, Store
 
@@ -69,21 +69,34 @@ def is_ris_live_file(path: Path) -> bool:
     return ".jsonl" in path.suffixes
 
 
-def mrt_points(agg: VisibilityAggregator, elements: Iterable[MrtElement]) -> Iterator[list[SignalPoint]]:
-    """Feed MRT elements to the aggregator; yield the points of each closed bin."""
-    for e in elements:
-        kind = e.kind
-        peer = f"{e.peer_ip}|{e.peer_as}"
-        if kind in {"A", "B"}:
-            out = agg.announce(e.time, peer, e.prefix, e.attrs.origin_as, rib=kind == "B")
-        elif kind == "W":
-            out = agg.withdraw(e.time, peer, e.prefix)
-        elif e.old_state == ESTABLISHED and e.new_state != ESTABLISHED:
-            out = agg.peer_down(e.time, peer)
+def mrt_points(
+    agg: VisibilityAggregator, routes: Iterable[MrtElement | RibRoutes]
+) -> Iterator[list[SignalPoint]]:
+    """Feed MRT routes (elements, or RIB records whole) to the aggregator; yield each closed bin."""
+    keys: tuple[list[tuple[str, int]], list[str]] | None = None
+    for r in routes:
+        if isinstance(r, RibRoutes):
+            if keys is None or keys[0] is not r.peers:
+                keys = r.peers, [f"{ip}|{asn}" for ip, asn in r.peers]
+            names = keys[1]
+            out = agg.announce_rib(r.time, r.prefix, [names[i] for i in r.indices], r.origins)
         else:
-            continue
+            out = _element_points(agg, r)
         if out:
             yield out
+
+
+def _element_points(agg: VisibilityAggregator, e: MrtElement) -> list[SignalPoint]:
+    """Feed one element; a state change other than a session drop changes nothing."""
+    kind = e.kind
+    peer = f"{e.peer_ip}|{e.peer_as}"
+    if kind in {"A", "B"}:
+        return agg.announce(e.time, peer, e.prefix, e.attrs.origin_as, rib=kind == "B")
+    if kind == "W":
+        return agg.withdraw(e.time, peer, e.prefix)
+    if e.old_state == ESTABLISHED and e.new_state != ESTABLISHED:
+        return agg.peer_down(e.time, peer)
+    return []
 
 
 def _change_points(
@@ -162,7 +175,7 @@ def ingest_bgp_files(
                     yield from _change_points(agg, ris_live.read_jsonl(path, tick))
                 else:
                     report = result.reports[str(path)] = ParseReport()
-                    yield from mrt_points(agg, read_elements(path, report, strict=strict, progress=tick))
+                    yield from mrt_points(agg, read_routes(path, report, strict=strict, progress=tick))
             yield agg.flush()
 
     record = IngestRecord(digest, " ".join(map(str, paths)), "bgp", 0, int(clock.time()))

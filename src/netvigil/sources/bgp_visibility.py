@@ -22,7 +22,7 @@ compared with its own past, so a constant overlap does not move it. Each point's
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,26 +105,22 @@ class VisibilityAggregator:
     ) -> list[SignalPoint]:
         """A peer routes ``prefix`` (originated by ``origin``); ``rib`` for snapshot entries."""
         out = self._advance(time)
-        pid = self.prefixes.ids.get(prefix)
-        if pid is None:
-            pid = self.prefixes.add(prefix)
-        if origin != self.prefixes.origin[pid] or not self.prefixes.entities[pid]:
-            self._set_origin(pid, origin)
-        state = self._peer(peer)
-        routes = state.routes
-        if len(routes) <= pid:
-            routes.extend(bytes(pid + 1 - len(routes) + 1024))
-        if not routes[pid]:
-            routes[pid] = 1
-            if self.prefixes.v6[pid]:
-                state.n6 += 1
-            else:
-                state.n4 += 1
-            if state.full:
-                self._count(pid, 1)
+        pid = self._prefix_id(prefix)
+        self._route(pid, self._peer(peer), origin)
         if not rib:
             for entity in self.prefixes.entities[pid]:
                 self.updates[entity] += 1
+        return out
+
+    def announce_rib(
+        self, time: int, prefix: str, peers: Sequence[str], origins: Sequence[int | None]
+    ) -> list[SignalPoint]:
+        """One prefix of a RIB snapshot: each of ``peers`` routes it, originated by ``origins``."""
+        out = self._advance(time)
+        pid = self._prefix_id(prefix)
+        state_of = self._peer
+        for peer, origin in zip(peers, origins, strict=True):
+            self._route(pid, state_of(peer), origin)
         return out
 
     def withdraw(self, time: int, peer: str, prefix: str) -> list[SignalPoint]:
@@ -160,6 +156,26 @@ class VisibilityAggregator:
         return points
 
     # -- state ---------------------------------------------------------------------------------
+
+    def _prefix_id(self, prefix: str) -> int:
+        pid = self.prefixes.ids.get(prefix)
+        return self.prefixes.add(prefix) if pid is None else pid
+
+    def _route(self, pid: int, state: _Peer, origin: int | None) -> None:
+        """Count the route of one peer to a prefix (no-op when the peer already routes it)."""
+        if origin != self.prefixes.origin[pid] or not self.prefixes.entities[pid]:
+            self._set_origin(pid, origin)
+        routes = state.routes
+        if len(routes) <= pid:
+            routes.extend(bytes(pid + 1 - len(routes) + 1024))
+        if not routes[pid]:
+            routes[pid] = 1
+            if self.prefixes.v6[pid]:
+                state.n6 += 1
+            else:
+                state.n4 += 1
+            if state.full:
+                self._count(pid, 1)
 
     def _peer(self, peer: str) -> _Peer:
         state = self.peers.get(peer)

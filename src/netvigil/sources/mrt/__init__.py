@@ -1,21 +1,33 @@
 """MRT archives (RouteViews, RIPE RIS): a streaming decoder and the ``bgpdump -m`` layout.
 
 Public names: :func:`read_elements`, :func:`iter_elements`, :class:`MrtElement`, :class:`ParseReport`,
-:class:`Damage`, :func:`bgpdump_line`. Decoding choices are explained in docs/design/mrt-decoder.md.
+:class:`Damage`, :func:`bgpdump_line`, :func:`dump_text`, :func:`read_routes`, :class:`RibRoutes`.
+Decoding choices are explained in docs/design/mrt-decoder.md.
 """
 
 from __future__ import annotations
 
 from netvigil.sources.mrt.attributes import Attributes
-from netvigil.sources.mrt.bgpdump import bgpdump_line
-from netvigil.sources.mrt.decoder import Damage, MrtElement, ParseReport, iter_elements, read_elements
+from netvigil.sources.mrt.bgpdump import bgpdump_line, dump_text
+from netvigil.sources.mrt.decoder import (
+    Damage,
+    MrtElement,
+    ParseReport,
+    RibRoutes,
+    iter_elements,
+    read_elements,
+    read_routes,
+)
 
 __all__ = [
     "Attributes",
     "Damage",
     "MrtElement",
     "ParseReport",
+    "RibRoutes",
     "bgpdump_line",
+    "dump_text",
     "iter_elements",
     "read_elements",
+    "read_routes",
 ]

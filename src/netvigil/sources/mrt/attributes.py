@@ -11,7 +11,7 @@ import socket
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, TypeVar
 
 ORIGINS: Final = ("IGP", "EGP", "INCOMPLETE")
 AS_TRANS: Final = 23456
@@ -24,6 +24,8 @@ _WELL_KNOWN_COMMUNITIES: Final = {
 }
 _CACHE_LIMIT: Final = 200_000
 _ZERO: Final = b"\0"
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(slots=True)
@@ -283,16 +285,13 @@ def _path_of(
     key = (value, asn_len)
     found = paths.get(key)
     if found is None:
-        if len(paths) >= _CACHE_LIMIT:
-            paths.clear()
         count = value[1] if len(value) > 1 else 0
-        if value[0] == _AS_SEQUENCE and len(value) == 2 + count * asn_len and count:
+        if count and value[0] == _AS_SEQUENCE and len(value) == 2 + count * asn_len:
             asns = _asn_struct(count, asn_len).unpack_from(value, 2)
-            found = (" ".join(map(str, asns)), asns[-1])
+            found = remember(paths, key, (" ".join(map(str, asns)), asns[-1]))
         else:
             segments = _segments(value, asn_len)
-            found = (_path_text(segments), _origin_as(segments))
-        paths[key] = found
+            found = remember(paths, key, (_path_text(segments), _origin_as(segments)))
     return found
 
 
@@ -344,19 +343,46 @@ def decode_attributes(
     return attrs
 
 
+def remember(cache: dict[K, V], key: K, value: V) -> V:
+    """Store ``value`` under ``key`` and return it; a full cache is emptied first (bounded memory)."""
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
+
+
+def rib_next_hop(attrs: Attributes) -> str:
+    """The next hop of a RIB entry: MP_REACH's when there is one (IPv6 routes), else NEXT_HOP."""
+    return attrs.mp_next_hop if attrs.mp_next_hop is not None else attrs.next_hop
+
+
 class AttributeCache:
-    """Decoded attributes by their bytes: RIB dumps repeat the same attribute block many times."""
+    """Decoded attributes by their bytes: RIB dumps repeat the same attribute block many times.
+
+    One table per way of reading a block (2- or 4-byte ASNs, ADD-PATH NLRI); ``rib`` is the table
+    of RIB entries (4-byte ASNs, no ADD-PATH NLRI) with ``rib_miss`` to fill it, for the C walk.
+    """
 
     def __init__(self) -> None:
-        self._cache: dict[tuple[bytes, int, bool], Attributes] = {}
+        self._tables: dict[tuple[int, bool], dict[bytes, Attributes]] = {}
         self._paths: dict[tuple[bytes, int], tuple[str, int | None]] = {}
+        self.rib = self._table(4, False)
+
+    def _table(self, asn_len: int, addpath: bool) -> dict[bytes, Attributes]:
+        return self._tables.setdefault((asn_len, addpath), {})
+
+    def decode(self, data: bytes, asn_len: int, addpath: bool = False) -> Attributes:
+        """Decode ``data`` without keeping the result (AS paths are still remembered)."""
+        return decode_attributes(data, asn_len, addpath, self._paths)
 
     def get(self, data: bytes, asn_len: int, addpath: bool = False) -> Attributes:
         """The decoded attributes of ``data`` (decoded on first sight)."""
-        key = (data, asn_len, addpath)
-        found = self._cache.get(key)
+        table = self._table(asn_len, addpath)
+        found = table.get(data)
         if found is None:
-            if len(self._cache) >= _CACHE_LIMIT:
-                self._cache.clear()
-            found = self._cache[key] = decode_attributes(data, asn_len, addpath, self._paths)
+            found = remember(table, data, self.decode(data, asn_len, addpath))
         return found
+
+    def rib_miss(self, data: bytes) -> Attributes:
+        """Decode a RIB entry's block seen for the first time and keep it in ``rib``."""
+        return remember(self.rib, data, self.decode(data, 4))

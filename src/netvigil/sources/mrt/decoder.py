@@ -16,10 +16,18 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Final, NamedTuple
+from typing import IO, Any, Final, NamedTuple, TypeVar
 
 from netvigil.model.errors import InputError
-from netvigil.sources.mrt.attributes import EMPTY, AttributeCache, Attributes, parse_nlri, prefix_text
+from netvigil.sources.mrt import _ribwalk
+from netvigil.sources.mrt.attributes import (
+    EMPTY,
+    AttributeCache,
+    Attributes,
+    parse_nlri,
+    prefix_text,
+    rib_next_hop,
+)
 from netvigil.sources.textfile import open_binary
 
 _HEADER: Final = struct.Struct(">IHHI")
@@ -29,6 +37,8 @@ TABLE_DUMP, TABLE_DUMP_V2, BGP4MP, BGP4MP_ET = 12, 13, 16, 17
 # Types RFC 6396 defines that carry no BGP routes: skipped quietly, counted.
 _OTHER_TYPES: Final = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 32, 33, 48, 49})
 _KEPT_DAMAGE: Final = 100
+T = TypeVar("T")
+Decoded = tuple[list[T], int] | None
 
 
 class MrtElement(NamedTuple):
@@ -110,11 +120,49 @@ def _peer_index(body: bytes, table: _PeerTable) -> None:
     table.peers = peers
 
 
-def _rib(
-    head: tuple[int, int, int], body: bytes, table: _PeerTable, cache: AttributeCache
-) -> list[MrtElement]:
-    """Decode one TABLE_DUMP_V2 RIB record (RFC 6396 4.3.2-4.3.4, RFC 8050)."""
-    time, sub, _ = head
+class RibRecord(NamedTuple):
+    """One TABLE_DUMP_V2 RIB record kept whole: its prefix and, per entry, peer index and attributes.
+
+    Consumers that handle a record at once (the visibility signal) skip making an element per entry.
+    """
+
+    name: str
+    time: int
+    prefix: str
+    peers: list[tuple[str, int]]
+    indices: list[int]
+    attrs: list[Attributes]
+    path_ids: list[int] | None
+
+    def elements(self) -> list[MrtElement]:
+        """The record as elements, one per entry."""
+        ids: list[int] | list[None] = self.path_ids or [None] * len(self.indices)
+        peers = self.peers
+        return [
+            MrtElement(self.name, self.time, -1, "B", *peers[i], self.prefix, a, rib_next_hop(a), path_id)
+            for i, a, path_id in zip(self.indices, self.attrs, ids, strict=True)
+        ]
+
+
+class RibRoutes(NamedTuple):
+    """One RIB record reduced to what routing visibility needs.
+
+    Its prefix and, per entry, the peer index and the origin AS (None when the path does not end
+    in an AS_SEQUENCE).
+    """
+
+    time: int
+    prefix: str
+    peers: list[tuple[str, int]]
+    indices: list[int]
+    origins: list[int | None]
+
+
+def rib_prefix(sub: int, body: bytes) -> tuple[str, int, bool]:
+    """A RIB record's prefix, the offset of its entry count, and whether entries carry path ids.
+
+    RFC 6396 4.3.2-4.3.4; RFC 8050 for the ADD-PATH subtypes.
+    """
     addpath = sub >= 8
     base = sub - 6 if addpath else sub
     if base == 6:
@@ -125,29 +173,7 @@ def _rib(
         pos = 4
     length = body[pos]
     size = (length + 7) >> 3
-    prefix = prefix_text(afi, body[pos + 1 : pos + 1 + size], length)
-    pos += 1 + size
-    count = int.from_bytes(body[pos : pos + 2], "big")
-    pos += 2
-    name = "TABLE_DUMP2_AP" if addpath else "TABLE_DUMP2"
-    peers = table.peers
-    out: list[MrtElement] = []
-    for _ in range(count):
-        index = (body[pos] << 8) | body[pos + 1]
-        path_id = None
-        if addpath:
-            path_id = int.from_bytes(body[pos + 6 : pos + 10], "big")
-            pos += 4
-        alen = (body[pos + 6] << 8) | body[pos + 7]
-        end = pos + 8 + alen
-        if end > len(body):
-            raise ValueError("RIB entry runs past its record")
-        attrs = cache.get(body[pos + 8 : end], 4)
-        pos = end
-        peer_ip, peer_as = peers[index]
-        hop = attrs.mp_next_hop if attrs.mp_next_hop is not None else attrs.next_hop
-        out.append(MrtElement(name, time, -1, "B", peer_ip, peer_as, prefix, attrs, hop, path_id))
-    return out
+    return prefix_text(afi, body[pos + 1 : pos + 1 + size], length), pos + 1 + size, addpath
 
 
 def _table_dump(head: tuple[int, int, int], body: bytes, cache: AttributeCache) -> list[MrtElement]:
@@ -165,8 +191,7 @@ def _table_dump(head: tuple[int, int, int], body: bytes, cache: AttributeCache) 
     if pos + 4 + alen > len(body):
         raise ValueError("attributes run past the record")
     attrs = cache.get(body[pos + 4 : pos + 4 + alen], 2)
-    hop = attrs.mp_next_hop if attrs.mp_next_hop is not None else attrs.next_hop
-    return [MrtElement("TABLE_DUMP", time, -1, "B", peer_ip, peer_as, prefix, attrs, hop)]
+    return [MrtElement("TABLE_DUMP", time, -1, "B", peer_ip, peer_as, prefix, attrs, rib_next_hop(attrs))]
 
 
 def _bgp4mp_name(et: bool, local: bool, addpath: bool) -> str:
@@ -244,13 +269,49 @@ class MrtDecoder:
         self.peers = _PeerTable()
         self.cache = AttributeCache()
 
+    @staticmethod
+    def is_rib(typ: int, sub: int) -> bool:
+        """Whether a record is a TABLE_DUMP_V2 RIB record (every subtype but the peer index)."""
+        return typ == TABLE_DUMP_V2 and sub != 1
+
+    def rib(self, time: int, sub: int, body: bytes) -> RibRecord:
+        """Decode a TABLE_DUMP_V2 RIB record; the entries are walked in C (``_ribwalk``)."""
+        prefix, pos, addpath = rib_prefix(sub, body)
+        cache = self.cache
+        indices, attrs, path_ids = _ribwalk.entries(body, pos, addpath, cache.rib, cache.rib_miss)
+        name = "TABLE_DUMP2_AP" if addpath else "TABLE_DUMP2"
+        return RibRecord(name, time, prefix, self.peers.peers, indices, attrs, path_ids)
+
+    def rib_routes(self, time: int, sub: int, body: bytes) -> RibRoutes:
+        """A RIB record's prefix, peers and origin ASes, read in C (``_ribwalk.origins``)."""
+        prefix, pos, addpath = rib_prefix(sub, body)
+        indices, origins, _ = _ribwalk.origins(body, pos, addpath, self._origin_as)
+        return RibRoutes(time, prefix, self.peers.peers, indices, origins)
+
+    def _origin_as(self, block: bytes) -> int | None:
+        """The origin AS of a RIB entry's block, by the Python decoder (blocks the C walk leaves)."""
+        return self.cache.get(block, 4).origin_as
+
+    def routes(self, typ: int, sub: int, time: int, body: bytes) -> Decoded[MrtElement | RibRoutes]:
+        """Like :meth:`elements`, but a RIB record comes whole, as :class:`RibRoutes`."""
+        if self.is_rib(typ, sub):
+            record = self.rib_routes(time, sub, body)
+            return [record], len(record.indices)
+        found = self.decode(typ, sub, time, body)
+        return None if found is None else ([*found], len(found))
+
+    def elements(self, typ: int, sub: int, time: int, body: bytes) -> Decoded[MrtElement]:
+        """:meth:`decode` with the element count, for :func:`iter_records`."""
+        found = self.decode(typ, sub, time, body)
+        return None if found is None else (found, len(found))
+
     def decode(self, typ: int, sub: int, time: int, body: bytes) -> list[MrtElement] | None:
         """Elements of one record; ``None`` for a type that carries no routes. Raises on damage."""
+        if self.is_rib(typ, sub):
+            return self.rib(time, sub, body).elements()
         if typ == TABLE_DUMP_V2:
-            if sub == 1:
-                _peer_index(body, self.peers)
-                return []
-            return _rib((time, sub, -1), body, self.peers, self.cache)
+            _peer_index(body, self.peers)
+            return []
         if typ == BGP4MP:
             return _bgp4mp((time, sub, -1), body, False, self.cache)
         if typ == BGP4MP_ET:
@@ -342,22 +403,23 @@ def _type_known(typ: int) -> bool:
     return typ in (TABLE_DUMP, TABLE_DUMP_V2, BGP4MP, BGP4MP_ET) or typ in _OTHER_TYPES
 
 
-def iter_elements(
+def iter_records(
     blocks_in: Iterator[bytes],
     report: ParseReport,
+    decode: Callable[[int, int, int, bytes], Decoded[T]],
     *,
     strict: bool = False,
     name: str = "<stream>",
     tick: Callable[[], None] | None = None,
     errors: list[str] | None = None,
-) -> Iterator[MrtElement]:
-    """Yield every element of an MRT byte stream given as blocks; damage goes to ``report``.
+) -> Iterator[list[T]]:
+    """Frame an MRT byte stream into records and yield what ``decode`` makes of each.
 
-    With ``strict`` the first damaged record raises InputError instead. ``errors`` collects what the
-    producer of the blocks found wrong (a broken compressed stream).
+    ``decode(type, subtype, time, body)`` returns (items, elements they hold), or None for a type
+    that carries no routes; damage it raises goes to ``report`` (or, with ``strict``, raises
+    InputError). ``errors`` collects what the producer of the blocks found wrong.
     """
     blocks = _Blocks(blocks_in, errors if errors is not None else [], tick)
-    decoder = MrtDecoder()
     index = 0
     while blocks.want(12):
         offset = blocks.base + blocks.pos
@@ -375,18 +437,35 @@ def iter_elements(
         body = blocks.buf[blocks.pos + 12 : blocks.pos + 12 + length]
         blocks.pos += 12 + length
         try:
-            elements = decoder.decode(typ, sub, time, body)
+            decoded = decode(typ, sub, time, body)
         except (ValueError, IndexError, struct.error, OSError) as exc:
             _damage(report, Damage(offset, index, f"type {typ}/{sub}: {exc}"), strict, name)
-            elements = []
-        if elements is None:
+            decoded = [], 0
+        if decoded is None:
             report.skipped_types[typ] = report.skipped_types.get(typ, 0) + 1
-            elements = []
+            decoded = [], 0
         index += 1
         report.records = index
-        report.elements += len(elements)
-        yield from elements
+        report.elements += decoded[1]
+        if decoded[1]:
+            yield decoded[0]
     _end_of_stream(blocks, report, index, strict, name)
+
+
+def iter_elements(
+    blocks_in: Iterator[bytes],
+    report: ParseReport,
+    *,
+    strict: bool = False,
+    name: str = "<stream>",
+    tick: Callable[[], None] | None = None,
+    errors: list[str] | None = None,
+) -> Iterator[MrtElement]:
+    """Yield every element of an MRT byte stream given as blocks; see :func:`iter_records`."""
+    decode = MrtDecoder().elements
+    records = iter_records(blocks_in, report, decode, strict=strict, name=name, tick=tick, errors=errors)
+    for elements in records:
+        yield from elements
 
 
 def _end_of_stream(blocks: _Blocks, report: ParseReport, index: int, strict: bool, name: str) -> None:
@@ -415,14 +494,15 @@ def _damage(report: ParseReport, damage: Damage, strict: bool, name: str) -> Non
         raise InputError(f"{damage} (--strict stops at the first damaged record)", path=name)
 
 
-def read_elements(
+def read_records(
     path: Path,
     report: ParseReport,
+    decode: Callable[[int, int, int, bytes], Decoded[T]],
     *,
     strict: bool = False,
     progress: Callable[[int], None] | None = None,
-) -> Iterator[MrtElement]:
-    """Elements of an MRT file (plain, .gz or .bz2 by suffix), streamed; see :func:`iter_elements`."""
+) -> Iterator[list[T]]:
+    """:func:`iter_records` over a file (plain, .gz or .bz2 by suffix), streamed."""
     _stream, raw = open_binary(path)  # checks the suffix against the content
     errors: list[str] = []
 
@@ -432,4 +512,30 @@ def read_elements(
 
     with raw:
         blocks = decompressed_blocks(raw, errors)
-        yield from iter_elements(blocks, report, strict=strict, name=str(path), tick=tick, errors=errors)
+        yield from iter_records(
+            blocks, report, decode, strict=strict, name=str(path), tick=tick, errors=errors
+        )
+
+
+def read_elements(
+    path: Path,
+    report: ParseReport,
+    *,
+    strict: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[MrtElement]:
+    """Elements of an MRT file (plain, .gz or .bz2 by suffix), streamed; see :func:`iter_records`."""
+    for elements in read_records(path, report, MrtDecoder().elements, strict=strict, progress=progress):
+        yield from elements
+
+
+def read_routes(
+    path: Path,
+    report: ParseReport,
+    *,
+    strict: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> Iterator[MrtElement | RibRoutes]:
+    """Like :func:`read_elements`, but each RIB record comes whole, as :class:`RibRoutes`."""
+    for routes in read_records(path, report, MrtDecoder().routes, strict=strict, progress=progress):
+        yield from routes
