@@ -18,14 +18,15 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from gen_rib import generate
-from netvigil.pipeline.bgp import default_mapper, mrt_points, paused_gc
+from netvigil.pipeline.bgp import default_mapper, mrt_points
 from netvigil.sources.bgp_visibility import VisibilityAggregator, VisibilityConfig
+from netvigil.sources.gc_pause import paused_gc
 from netvigil.sources.mrt import ParseReport, bgpdump_line, dump_text, read_elements, read_routes
 
 
@@ -130,22 +131,32 @@ def visibility_child(path: str, full_feed: int) -> None:
     print(points + len(agg.flush()))
 
 
-def _rate(decoder: str, path: Path, unit: str, items: Iterable[object]) -> None:
-    """Count what one decoder yields for a file and print the rate."""
+def _rate(decoder: str, path: Path, unit: str, count: Callable[[], int]) -> None:
+    """Time one decoder over a file (``count`` reads it and says how many units) and print the rate."""
     start = time.perf_counter()
-    n = sum(1 for _ in items)
+    n = count()
     rate = round(n / (time.perf_counter() - start))
     emit(**{"figure": "decoder", "decoder": decoder, "file": path.name, unit: n, f"{unit}_per_s": rate})
 
 
+def _dump_text(path: Path) -> int:
+    report = ParseReport()
+    for _ in dump_text(path, report):
+        pass
+    return report.elements
+
+
 def decoders(path: Path) -> None:
     """The decoder comparison: elements (or records) per second of each candidate, in-process."""
+    _rate("netvigil dump_text (bgpdump text; RIB entries in C)", path, "elements", lambda: _dump_text(path))
     lines = (bgpdump_line(e) for e in read_elements(path, ParseReport()))
-    _rate("netvigil (own, bgpdump lines)", path, "elements", lines)
+    _rate("netvigil elements + bgpdump_line (Python)", path, "elements", lambda: sum(1 for _ in lines))
     if pybgpkit_parser is not None:
-        _rate("pybgpkit-parser 0.3.0 (dicts)", path, "elements", pybgpkit_parser.Parser(str(path)))
+        parser = pybgpkit_parser.Parser(str(path))
+        _rate("pybgpkit-parser 0.3.0 (dicts)", path, "elements", lambda: sum(1 for _ in parser))
     if mrtparse is not None:
-        _rate("mrtparse 2.2.0 (records, not elements)", path, "records", mrtparse.Reader(str(path)))
+        reader = mrtparse.Reader(str(path))
+        _rate("mrtparse 2.2.0 (records, not elements)", path, "records", lambda: sum(1 for _ in reader))
 
 
 def bench_file(path: Path, full_feed: int, elements: int | None = None) -> None:
@@ -160,6 +171,14 @@ def bench_file(path: Path, full_feed: int, elements: int | None = None) -> None:
     startup = run([*child, os.devnull])  # imports and mapper set-up, no input
     ours = run([*child, str(path)])
     compare("visibility", path, elements, ours, ref, startup)
+
+
+def bench_rib_decoders(path: Path) -> None:
+    """The decoder comparison on a RIB (the generated one): where the C walk matters."""
+    _rate("netvigil dump_text (bgpdump text; RIB entries in C)", path, "elements", lambda: _dump_text(path))
+    if pybgpkit_parser is not None:
+        parser = pybgpkit_parser.Parser(str(path))
+        _rate("pybgpkit-parser 0.3.0 (dicts)", path, "elements", lambda: sum(1 for _ in parser))
 
 
 def main() -> None:
@@ -181,6 +200,7 @@ def main() -> None:
         rib = Path(tmp) / f"rib_{prefixes}x20.mrt.gz"
         elements = generate(rib, prefixes, 20)
         bench_file(rib, full_feed=prefixes // 2, elements=elements)
+        bench_rib_decoders(rib)
 
 
 if __name__ == "__main__":

@@ -127,12 +127,26 @@ def main() -> None:
         subprocess.run(["ip", "netns", "del", namespace], check=False)
     fping, ours = (json.loads(line) for line in done.stdout.splitlines()[-2:])
     n = args.targets
-    emit(benchmark="probe", figure="probes_per_second", targets=n, unit="probes/s",
-         netvigil=round(ours["rate"]), fping=round(fping["fping_rate"]),
-         ratio=round(ours["rate"] / fping["fping_rate"], 3), socket=ours["socket"], goal=">= 0.8")
-    emit(benchmark="probe", figure="cpu_per_1000_probes", targets=n, unit="CPU s",
-         netvigil=round(ours["cpu"], 4), fping=round(fping["fping_cpu"], 4),
-         ratio=round(ours["cpu"] / fping["fping_cpu"], 2))
+    emit(
+        benchmark="probe",
+        figure="probes_per_second",
+        targets=n,
+        unit="probes/s",
+        netvigil=round(ours["rate"]),
+        fping=round(fping["fping_rate"]),
+        ratio=round(ours["rate"] / fping["fping_rate"], 3),
+        socket=ours["socket"],
+        goal=">= 0.8",
+    )
+    emit(
+        benchmark="probe",
+        figure="cpu_per_1000_probes",
+        targets=n,
+        unit="CPU s",
+        netvigil=round(ours["cpu"], 4),
+        fping=round(fping["fping_cpu"], 4),
+        ratio=round(ours["cpu"] / fping["fping_cpu"], 2),
+    )
     emit(benchmark="probe", figure="mean_probes_per_block_per_round", targets=n,
          steady=round(ours["steady"], 3), outage_round=round(ours["outage_round"], 3),
          round_after_outage=round(ours["after"], 3), max_in_a_round=ours["max"], trinocular_budget=15,

@@ -80,6 +80,7 @@ def test_replay_writes_probe_signal_on_300s_bins(tmp_path) -> None:  # type: ign
 
 def test_replay_is_deterministic_for_a_seed() -> None:
     blocks = kz_blocks(random.Random(5), per_asn=20)
+
     def run() -> list[tuple[int, str, float]]:
         with DuckDBStore() as store:
             asyncio.run(replay_blocks(store, SmallTimeline(), blocks, seed=5))

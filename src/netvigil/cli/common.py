@@ -12,7 +12,6 @@ from typing import Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from netvigil.model.errors import InputError, NetvigilError
 
@@ -60,6 +59,14 @@ def handles_errors(func: Callable[P, R]) -> Callable[P, R]:
 @contextmanager
 def file_progress(enabled: bool = True) -> Iterator[Callable[[Path, int], Callable[[int], None]]]:
     """A rich progress bar per file, fed with bytes read; silent when stderr is not a terminal."""
+    from rich.progress import (  # noqa: PLC0415 - only file commands need it
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),

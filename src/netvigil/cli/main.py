@@ -1,21 +1,96 @@
-"""The ``netvigil`` entry point: one typer app with a sub-command per task."""
+"""The ``netvigil`` entry point: one typer app with a sub-command per task, each imported when used."""
 
 from __future__ import annotations
 
 import typer
 
-from netvigil.cli import control as control_cli
-from netvigil.cli import demo as demo_cli
-from netvigil.cli import detect as detect_cli
-from netvigil.cli import entities as entities_cli
-from netvigil.cli import ingest
-from netvigil.cli import mrt as mrt_cli
-from netvigil.cli import ooni as ooni_cli
-from netvigil.cli import probe as probe_cli
-from netvigil.cli import reach as reach_cli
-from netvigil.cli import report as report_cli
-from netvigil.cli import scenario as scenario_cli
-from netvigil.cli import serve as serve_cli
+from netvigil.cli.lazy import LazyCommand, LazyGroup
+
+COMMANDS: dict[str, LazyCommand] = {
+    "demo": LazyCommand(
+        "netvigil.cli.demo:demo_command",
+        "Replay Kazakhstan, 2-11 January 2022 (synthetic, timed from the public record).",
+    ),
+    "detect": LazyCommand(
+        "netvigil.cli.detect:detect_command", "Find disruptions and print them as events (contract 3.3)."
+    ),
+    "events": LazyCommand(
+        "netvigil.cli.detect:events_command", "List the events stored by earlier detection runs."
+    ),
+    "evaluate": LazyCommand(
+        "netvigil.cli.scenario:evaluate_command",
+        "Score the detector on labelled scenarios: precision, recall, start/end error and delay (in bins).",
+    ),
+    "serve": LazyCommand(
+        "netvigil.cli.serve:serve_command", "Serve the API, the Atom feed and the dashboard from a store."
+    ),
+    "watch": LazyCommand(
+        "netvigil.cli.serve:watch_command",
+        "Watch an inbox: ingest new signal files, detect, send alerts; repeat until SIGTERM or Ctrl-C.",
+    ),
+    "report": LazyCommand(
+        "netvigil.cli.report:report_command",
+        "Write an incident report: statement, charts, timeline, evidence, cost, method.",
+    ),
+    "cost": LazyCommand(
+        "netvigil.cli.report:cost_command",
+        "Estimate what an event cost (GDP x internet dependence x time x share affected), with a range.",
+    ),
+    "export": LazyCommand(
+        "netvigil.cli.report:export_command",
+        "Export stored events: Access Now STOP CSV, IODA outage events or Cloudflare Radar annotations.",
+    ),
+    "ingest": LazyCommand(
+        "netvigil.cli.ingest:app",
+        "Bring data into the store. Each file is checked whole, then written at once.",
+    ),
+    "scenario": LazyCommand(
+        "netvigil.cli.scenario:app",
+        "Synthetic, labelled scenarios for testing detectors (they say they are synthetic).",
+    ),
+    "entities": LazyCommand(
+        "netvigil.cli.entities:app",
+        "Countries (ISO 3166-1), regions (ISO 3166-2) and operators (ASNs) netvigil knows.",
+    ),
+    "mrt": LazyCommand(
+        "netvigil.cli.mrt:app",
+        "Read MRT archives (RouteViews, RIPE RIS): TABLE_DUMP, TABLE_DUMP_V2, BGP4MP(_ET).",
+    ),
+    "probe": LazyCommand(
+        "netvigil.cli.probe:app",
+        "Active probing of /24 (and /48) blocks with Trinocular's Bayesian inference.",
+    ),
+    "ooni": LazyCommand(
+        "netvigil.cli.ooni:app",
+        "OONI measurements (JSON lines, optionally .gz, as in OONI's S3 archive): import them or print one "
+        "verdict per measurement.",
+    ),
+    "reach": LazyCommand(
+        "netvigil.cli.reach:app",
+        "Service reachability tests that write OONI-format measurements: web_connectivity (alias web), "
+        "whatsapp, telegram, signal.",
+    ),
+    "control": LazyCommand(
+        "netvigil.cli.control:app",
+        "The control server: repeats DNS, TCP, TLS and HTTP for a URL from outside the censored network, "
+        "so web_connectivity can tell blocking from a site that is down for everyone. It answers OONI's "
+        "test-helper requests (POST / with JSON).",
+    ),
+    "token": LazyCommand(
+        "netvigil.cli.serve:token_app", "API tokens: made once, stored hashed, scoped (submit, admin)."
+    ),
+    "alert": LazyCommand(
+        "netvigil.cli.serve:alert_app", "Alert rules (webhook, e-mail) and their deliveries."
+    ),
+    "event": LazyCommand("netvigil.cli.report:event_app", "Work on one stored event (annotate its cause)."),
+}
+
+
+class NetvigilGroup(LazyGroup):
+    """The top-level group: every command in :data:`COMMANDS`, imported when used."""
+
+    lazy = COMMANDS
+
 
 app = typer.Typer(
     name="netvigil",
@@ -25,30 +100,16 @@ app = typer.Typer(
         "follows each to its restoration.\n\n"
         "Start with: netvigil demo   (the Kazakhstan 2022 replay)"
     ),
+    cls=NetvigilGroup,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-app.command("demo")(demo_cli.demo_command)
-app.add_typer(ingest.app, name="ingest")
-app.command("detect")(detect_cli.detect_command)
-app.command("events")(detect_cli.events_command)
-app.add_typer(scenario_cli.app, name="scenario")
-app.command("evaluate")(scenario_cli.evaluate_command)
-app.add_typer(entities_cli.app, name="entities")
-app.add_typer(mrt_cli.app, name="mrt")
-app.add_typer(probe_cli.app, name="probe")
-app.add_typer(ooni_cli.app, name="ooni")
-app.add_typer(reach_cli.app, name="reach")
-app.add_typer(control_cli.app, name="control")
-app.command("serve")(serve_cli.serve_command)
-app.command("watch")(serve_cli.watch_command)
-app.add_typer(serve_cli.token_app, name="token")
-app.add_typer(serve_cli.alert_app, name="alert")
-app.command("report")(report_cli.report_command)
-app.add_typer(report_cli.event_app, name="event")
-app.command("cost")(report_cli.cost_command)
-app.command("export")(report_cli.export_command)
+
+
+@app.callback()
+def _root() -> None:
+    """Make ``app`` a group; its commands come from :data:`COMMANDS`."""
 
 
 def main() -> None:

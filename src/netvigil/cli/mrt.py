@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from netvigil.cli.common import DbOption, console, err_console, fail, file_progress, handles_errors
-from netvigil.pipeline.bgp import (
-    BgpIngestResult,
-    default_mapper,
-    ingest_bgp_files,
-    ingest_ris_live_stream,
-    paused_gc,
-)
-from netvigil.sources.bgp_visibility import VisibilityConfig
-from netvigil.sources.mrt import MrtElement, ParseReport, bgpdump_line, read_elements
-from netvigil.sources.ris_live import RIS_LIVE_URL, LiveOptions
-from netvigil.store import open_store
+from netvigil.sources.gc_pause import paused_gc
+from netvigil.sources.mrt import ParseReport, dump_text
+from netvigil.sources.ris_live import RIS_LIVE_URL
+
+if TYPE_CHECKING:
+    from netvigil.pipeline.bgp import BgpIngestResult
 
 app = typer.Typer(help="Read MRT archives (RouteViews, RIPE RIS): TABLE_DUMP, TABLE_DUMP_V2, BGP4MP(_ET).")
 
-_BATCH = 4096
+_BATCH = 1 << 20
 
 
 def report_damage(path: Path, report: ParseReport) -> None:
@@ -42,20 +36,23 @@ def report_damage(path: Path, report: ParseReport) -> None:
         err_console.print(f"  {path}: {damage}", highlight=False, markup=False, soft_wrap=True)
 
 
-def _write_lines(elements: Iterator[MrtElement]) -> None:
-    """Write bgpdump lines in batches; what was decoded before an error is still written."""
-    write = sys.stdout.write
-    batch: list[str] = []
+def _write_text(chunks: Iterator[bytes]) -> None:
+    """Write the text in batches of about 1 MiB; what was decoded before an error is still written."""
+    sys.stdout.flush()
+    out = sys.stdout.buffer
+    batch: list[bytes] = []
+    size = 0
     try:
-        for element in elements:
-            batch.append(bgpdump_line(element))
-            if len(batch) >= _BATCH:
-                write("\n".join(batch) + "\n")
+        for chunk in chunks:
+            batch.append(chunk)
+            size += len(chunk)
+            if size >= _BATCH:
+                out.write(b"".join(batch))
                 batch.clear()
+                size = 0
     finally:
-        if batch:
-            write("\n".join(batch) + "\n")
-        sys.stdout.flush()
+        out.write(b"".join(batch))
+        out.flush()
 
 
 @app.command("dump")
@@ -78,7 +75,7 @@ def dump(
     report = ParseReport()
     try:
         with paused_gc():
-            _write_lines(read_elements(file, report, strict=strict))
+            _write_text(dump_text(file, report, strict=strict))
     except BrokenPipeError:
         return
     report_damage(file, report)
@@ -138,6 +135,10 @@ def ingest_mrt(
 
     Example: netvigil ingest mrt rib.20220105.0800.bz2 updates.20220105.0800.bz2 updates.20220105.0815.bz2
     """
+    from netvigil.pipeline.bgp import default_mapper, ingest_bgp_files  # noqa: PLC0415 - heavy, not for dump
+    from netvigil.sources.bgp_visibility import VisibilityConfig  # noqa: PLC0415
+    from netvigil.store import open_store  # noqa: PLC0415
+
     config = VisibilityConfig(step=step, full_feed_v4=full_feed, full_feed_v6=full_feed_v6)
     with open_store(db) as store, file_progress() as progress:
         result = ingest_bgp_files(
@@ -182,6 +183,13 @@ def ingest_ris_live(
 
     Example: netvigil ingest ris-live --live --host rrc00 --prefix 2.72.0.0/13 --seconds 600
     """
+    import asyncio  # noqa: PLC0415 - these are heavy and not needed by `mrt dump`
+
+    from netvigil.pipeline.bgp import default_mapper, ingest_bgp_files, ingest_ris_live_stream  # noqa: PLC0415
+    from netvigil.sources.bgp_visibility import VisibilityConfig  # noqa: PLC0415
+    from netvigil.sources.ris_live import LiveOptions  # noqa: PLC0415
+    from netvigil.store import open_store  # noqa: PLC0415
+
     config = VisibilityConfig(step=step, full_feed_v4=full_feed, full_feed_v6=full_feed_v6)
     mapper = default_mapper(mmdb, registry)
     if live == bool(files):

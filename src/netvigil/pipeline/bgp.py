@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import hashlib
 import time as clock
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,6 +23,7 @@ from netvigil.pipeline.bgp_replay import FULL_FEED as REPLAY_FULL_FEED
 from netvigil.pipeline.bgp_replay import KZ_OPERATORS, write_replay
 from netvigil.sources import ris_live
 from netvigil.sources.bgp_visibility import VisibilityAggregator, VisibilityConfig
+from netvigil.sources.gc_pause import paused_gc
 from netvigil.sources.mrt import MrtElement, ParseReport, RibRoutes, read_routes
 from netvigil.sources.textfile import sha256_of
 from netvigil.store.base import IngestRecord, Store
@@ -40,22 +40,6 @@ class BgpIngestResult:
     skipped: bool = False
     reports: dict[str, ParseReport] = field(default_factory=dict)
     source: str = ""
-
-
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while routes are replayed.
-
-    A routing table is millions of long-lived objects without reference cycles; the collector
-    kept rescanning them and took half the time (measured: 27 s vs 13 s CPU on 2 M RIB entries).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def default_mapper(mmdb: Path | None = None, registry: bool = True) -> PrefixMapper:

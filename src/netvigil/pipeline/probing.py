@@ -275,9 +275,7 @@ class TimelineNetwork:
         return self._up[index] and self._rng.random() < self.blocks[index].entry.availability
 
 
-async def replay_blocks(
-    store: DuckDBStore, timeline: Timeline, blocks: Sequence[SimBlock], seed: int
-) -> int:
+async def replay_blocks(store: DuckDBStore, timeline: Timeline, blocks: Sequence[SimBlock], seed: int) -> int:
     """Run the prober over simulated blocks through the timeline; returns signal points written."""
     network = TimelineNetwork(timeline, blocks, seed)
     transport = SimulatedTransport(network.answers, start=float(timeline.start))

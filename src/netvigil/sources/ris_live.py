@@ -10,15 +10,11 @@ reconnects with exponential backoff when the connection drops, and subscribes ag
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
-
-from websockets.asyncio.client import connect
-from websockets.exceptions import WebSocketException
 
 from netvigil.model.errors import InputError
 from netvigil.sources.textfile import open_text
@@ -112,6 +108,11 @@ async def live_messages(
     After a drop it waits ``backoff_first`` seconds, doubling up to ``backoff_max``; a connection
     that delivered messages resets the wait. ``max_reconnects`` bounds the attempts (None: no bound).
     """
+    import asyncio  # noqa: PLC0415 - only the live client needs these; `netvigil mrt dump` starts faster
+
+    from websockets.asyncio.client import connect  # noqa: PLC0415
+    from websockets.exceptions import WebSocketException  # noqa: PLC0415
+
     delay = options.backoff_first
     attempts = 0
     while True:
