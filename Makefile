@@ -9,7 +9,7 @@ DEMO_ARGS ?=
 
 .PHONY: demo test lint typecheck unit setup system-deps bench docs-check clean
 
-$(STAMP): pyproject.toml src/netvigil/sources/mrt/_ribwalk.c
+$(STAMP): pyproject.toml src/netvigil/sources/mrt/_fastpath.c
 	@command -v $(PY) >/dev/null || { echo "need $(PY) (Python 3.11)"; exit 1; }
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip

@@ -24,7 +24,7 @@ from netvigil.pipeline.bgp_replay import KZ_OPERATORS, write_replay
 from netvigil.sources import ris_live
 from netvigil.sources.bgp_visibility import VisibilityAggregator, VisibilityConfig
 from netvigil.sources.gc_pause import paused_gc
-from netvigil.sources.mrt import MrtElement, ParseReport, RibRoutes, read_routes
+from netvigil.sources.mrt import MrtElement, ParseReport, RibRoutes, UpdateRoutes, read_routes
 from netvigil.sources.textfile import sha256_of
 from netvigil.store.base import IngestRecord, Store
 
@@ -54,9 +54,9 @@ def is_ris_live_file(path: Path) -> bool:
 
 
 def mrt_points(
-    agg: VisibilityAggregator, routes: Iterable[MrtElement | RibRoutes]
+    agg: VisibilityAggregator, routes: Iterable[MrtElement | RibRoutes | UpdateRoutes]
 ) -> Iterator[list[SignalPoint]]:
-    """Feed MRT routes (elements, or RIB records whole) to the aggregator; yield each closed bin."""
+    """Feed MRT routes (elements, RIB records or UPDATEs whole) to the aggregator; yield each closed bin."""
     keys: tuple[list[tuple[str, int]], list[str]] | None = None
     for r in routes:
         if isinstance(r, RibRoutes):
@@ -64,10 +64,23 @@ def mrt_points(
                 keys = r.peers, [f"{ip}|{asn}" for ip, asn in r.peers]
             names = keys[1]
             out = agg.announce_rib(r.time, r.prefix, [names[i] for i in r.indices], r.origins)
+        elif isinstance(r, UpdateRoutes):
+            out = _update_points(agg, r)
         else:
             out = _element_points(agg, r)
         if out:
             yield out
+
+
+def _update_points(agg: VisibilityAggregator, u: UpdateRoutes) -> list[SignalPoint]:
+    """Feed one UPDATE: its withdrawals, then its announcements (the order of its elements)."""
+    peer = f"{u.peer_ip}|{u.peer_as}"
+    out: list[SignalPoint] = []
+    for prefix in u.withdrawn:
+        out.extend(agg.withdraw(u.time, peer, prefix))
+    for prefix in u.announced:
+        out.extend(agg.announce(u.time, peer, prefix, u.origin))
+    return out
 
 
 def _element_points(agg: VisibilityAggregator, e: MrtElement) -> list[SignalPoint]:

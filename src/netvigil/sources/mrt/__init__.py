@@ -1,7 +1,8 @@
 """MRT archives (RouteViews, RIPE RIS): a streaming decoder and the ``bgpdump -m`` layout.
 
 Public names: :func:`read_elements`, :func:`iter_elements`, :class:`MrtElement`, :class:`ParseReport`,
-:class:`Damage`, :func:`bgpdump_line`, :func:`dump_text`, :func:`read_routes`, :class:`RibRoutes`.
+:class:`Damage`, :func:`bgpdump_line`, :func:`dump_text`, :func:`read_routes`, :class:`RibRoutes`,
+:class:`UpdateRoutes`.
 Decoding choices are explained in docs/design/mrt-decoder.md.
 """
 
@@ -14,6 +15,7 @@ from netvigil.sources.mrt.decoder import (
     MrtElement,
     ParseReport,
     RibRoutes,
+    UpdateRoutes,
     iter_elements,
     read_elements,
     read_routes,
@@ -25,6 +27,7 @@ __all__ = [
     "MrtElement",
     "ParseReport",
     "RibRoutes",
+    "UpdateRoutes",
     "bgpdump_line",
     "dump_text",
     "iter_elements",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from netvigil.sources.mrt import _ribwalk
+from netvigil.sources.mrt import _fastpath
 from netvigil.sources.mrt.attributes import Attributes, rib_next_hop
 from netvigil.sources.mrt.decoder import (
     Decoded,
@@ -22,15 +22,15 @@ def _route_text(attrs: Attributes, next_hop: str) -> str:
     return f"|{attrs.as_path}|{attrs.origin}|{next_hop}|{attrs.tail}"
 
 
-def _head(e: MrtElement) -> str:
-    """The fields every line starts with: type, time, kind, peer address and AS."""
-    time = f"{e.time}.{e.usec:06d}" if e.usec >= 0 else str(e.time)
-    return f"{e.type}|{time}|{e.kind}|{e.peer_ip}|{e.peer_as}|"
+def _head(name: str, time: int, usec: int, kind: str, peer_ip: str, peer_as: int) -> str:
+    """The fields every line starts with: type, time (with microseconds for _ET), kind, peer."""
+    stamp = f"{time}.{usec:06d}" if usec >= 0 else str(time)
+    return f"{name}|{stamp}|{kind}|{peer_ip}|{peer_as}|"
 
 
 def bgpdump_line(e: MrtElement) -> str:
     """One element as ``bgpdump -m`` prints it (without the newline)."""
-    head = _head(e)
+    head = _head(e.type, e.time, e.usec, e.kind, e.peer_ip, e.peer_as)
     if e.kind == "STATE":
         return f"{head}{e.old_state}|{e.new_state}"
     prefix = e.prefix if e.path_id is None else f"{e.prefix}|{e.path_id}"
@@ -42,8 +42,8 @@ def bgpdump_line(e: MrtElement) -> str:
 class DumpDecoder:
     """Records to ``bgpdump -m`` text.
 
-    RIB entries are read and printed in C (``_ribwalk``), which hands the attribute blocks it does
-    not read to the Python decoder.
+    RIB entries and BGP UPDATEs are read and printed in C (``_fastpath``); what it does not read
+    (unusual attributes, damage) goes to the Python decoder.
     """
 
     def __init__(self) -> None:
@@ -55,8 +55,15 @@ class DumpDecoder:
         if self.decoder.is_rib(typ, sub):
             prefix, pos, addpath = rib_prefix(sub, body)
             heads = self.heads("TABLE_DUMP2_AP" if addpath else "TABLE_DUMP2", time)
-            text, count = _ribwalk.lines(body, pos, addpath, heads, prefix.encode(), self._route_text)
+            text, count = _fastpath.lines(body, pos, addpath, heads, prefix.encode(), self._route_text)
             return [text], count
+        message = self.decoder.message(typ, sub, time, body)
+        if message is not None:
+            h, data = message
+            heads = [_head(h.name, h.time, h.usec, kind, h.peer_ip, h.peer_as).encode() for kind in "WA"]
+            fast = _fastpath.update_lines(data, h.pos, h.asn_len, h.addpath, *heads)
+            if fast is not None:
+                return [fast[0]], fast[1]
         elements = self.decoder.decode(typ, sub, time, body)
         if elements is None:
             return None

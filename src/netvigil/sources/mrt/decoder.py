@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import IO, Any, Final, NamedTuple, TypeVar
 
 from netvigil.model.errors import InputError
-from netvigil.sources.mrt import _ribwalk
+from netvigil.sources.mrt import _fastpath
 from netvigil.sources.mrt.attributes import (
     EMPTY,
     AttributeCache,
@@ -37,6 +37,7 @@ TABLE_DUMP, TABLE_DUMP_V2, BGP4MP, BGP4MP_ET = 12, 13, 16, 17
 # Types RFC 6396 defines that carry no BGP routes: skipped quietly, counted.
 _OTHER_TYPES: Final = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 32, 33, 48, 49})
 _KEPT_DAMAGE: Final = 100
+_MESSAGE_SUBTYPES: Final = frozenset({1, 4, 6, 7, 8, 9, 10, 11})  # BGP4MP(_ET) carrying a BGP message
 T = TypeVar("T")
 Decoded = tuple[list[T], int] | None
 
@@ -158,6 +159,21 @@ class RibRoutes(NamedTuple):
     origins: list[int | None]
 
 
+class UpdateRoutes(NamedTuple):
+    """One BGP UPDATE reduced to what routing visibility needs.
+
+    Who sent it, the prefixes it withdraws and announces (MP_REACH / MP_UNREACH included), and the
+    origin AS of its path.
+    """
+
+    time: int
+    peer_ip: str
+    peer_as: int
+    withdrawn: list[str]
+    announced: list[str]
+    origin: int | None
+
+
 def rib_prefix(sub: int, body: bytes) -> tuple[str, int, bool]:
     """A RIB record's prefix, the offset of its entry count, and whether entries carry path ids.
 
@@ -199,8 +215,22 @@ def _bgp4mp_name(et: bool, local: bool, addpath: bool) -> str:
     return "BGP4MP" + ("_ET" if et else "") + ("_LOCAL" if local else "") + ("_AP" if addpath else "")
 
 
-def _bgp4mp(head: tuple[int, int, int], body: bytes, et: bool, cache: AttributeCache) -> list[MrtElement]:
-    """Decode a BGP4MP / BGP4MP_ET record: a state change or a BGP UPDATE (RFC 6396 4.4)."""
+class Bgp4mpHeader(NamedTuple):
+    """What comes before the BGP message of a BGP4MP / BGP4MP_ET record (RFC 6396 4.4)."""
+
+    name: str
+    time: int
+    usec: int
+    sub: int
+    peer_ip: str
+    peer_as: int
+    asn_len: int
+    addpath: bool
+    pos: int  # where the BGP message (or the state change) starts in the body
+
+
+def _bgp4mp_header(head: tuple[int, int, int], body: bytes, et: bool) -> Bgp4mpHeader:
+    """Peer, ASN width and kind of a BGP4MP / BGP4MP_ET record (its body without the ET microseconds)."""
     time, sub, usec = head
     asn_len = 4 if sub in (4, 5, 7, 9, 11) else 2
     afi = int.from_bytes(body[2 * asn_len + 2 : 2 * asn_len + 4], "big")
@@ -209,28 +239,26 @@ def _bgp4mp(head: tuple[int, int, int], body: bytes, et: bool, cache: AttributeC
     pos = 2 * asn_len + 4
     peer_as = int.from_bytes(body[0:asn_len], "big")
     peer_ip = _ip(body[pos : pos + width], v6)
-    pos += 2 * width
     name = _bgp4mp_name(et, sub in (6, 7, 10, 11), sub >= 8)
-    if sub in (0, 5):
-        old, new = struct.unpack_from(">HH", body, pos)
-        return [MrtElement(name, time, usec, "STATE", peer_ip, peer_as, "", EMPTY, "", None, old, new)]
-    if sub not in (1, 4, 6, 7, 8, 9, 10, 11):
+    return Bgp4mpHeader(name, time, usec, sub, peer_ip, peer_as, asn_len, sub >= 8, pos + 2 * width)
+
+
+def _bgp4mp(head: tuple[int, int, int], body: bytes, et: bool, cache: AttributeCache) -> list[MrtElement]:
+    """Decode a BGP4MP / BGP4MP_ET record: a state change or a BGP UPDATE (RFC 6396 4.4)."""
+    h = _bgp4mp_header(head, body, et)
+    if h.sub in (0, 5):
+        old, new = struct.unpack_from(">HH", body, h.pos)
+        return [
+            MrtElement(h.name, h.time, h.usec, "STATE", h.peer_ip, h.peer_as, "", EMPTY, "", None, old, new)
+        ]
+    if h.sub not in _MESSAGE_SUBTYPES:
         return []
-    return _update(
-        body, pos, (name, time, usec, peer_ip, peer_as), asn_len=asn_len, addpath=sub >= 8, cache=cache
-    )
+    return _update(body, h, cache)
 
 
-def _update(
-    body: bytes,
-    pos: int,
-    who: tuple[str, int, int, str, int],
-    *,
-    asn_len: int,
-    addpath: bool,
-    cache: AttributeCache,
-) -> list[MrtElement]:
+def _update(body: bytes, h: Bgp4mpHeader, cache: AttributeCache) -> list[MrtElement]:
     """Elements of one BGP message: withdrawals first, then announcements, as bgpdump lists them."""
+    pos, asn_len, addpath = h.pos, h.asn_len, h.addpath
     if len(body) < pos + 19:
         raise ValueError("BGP message shorter than its header")
     msg_len = int.from_bytes(body[pos + 16 : pos + 18], "big")
@@ -248,7 +276,7 @@ def _update(
         raise ValueError("path attributes run past the BGP message")
     attrs = cache.get(body[pos + 2 : pos + 2 + alen], asn_len, addpath)
     announced = parse_nlri(1, body[pos + 2 + alen : end], addpath)
-    name, time, usec, peer_ip, peer_as = who
+    name, time, usec, peer_ip, peer_as = h.name, h.time, h.usec, h.peer_ip, h.peer_as
     out = [MrtElement(name, time, usec, "W", peer_ip, peer_as, p, EMPTY, "", i) for p, i in withdrawn]
     out.extend(
         MrtElement(name, time, usec, "W", peer_ip, peer_as, p, EMPTY, "", i) for p, i in attrs.mp_withdrawn
@@ -275,28 +303,50 @@ class MrtDecoder:
         return typ == TABLE_DUMP_V2 and sub != 1
 
     def rib(self, time: int, sub: int, body: bytes) -> RibRecord:
-        """Decode a TABLE_DUMP_V2 RIB record; the entries are walked in C (``_ribwalk``)."""
+        """Decode a TABLE_DUMP_V2 RIB record; the entries are walked in C (``_fastpath``)."""
         prefix, pos, addpath = rib_prefix(sub, body)
         cache = self.cache
-        indices, attrs, path_ids = _ribwalk.entries(body, pos, addpath, cache.rib, cache.rib_miss)
+        indices, attrs, path_ids = _fastpath.entries(body, pos, addpath, cache.rib, cache.rib_miss)
         name = "TABLE_DUMP2_AP" if addpath else "TABLE_DUMP2"
         return RibRecord(name, time, prefix, self.peers.peers, indices, attrs, path_ids)
 
     def rib_routes(self, time: int, sub: int, body: bytes) -> RibRoutes:
-        """A RIB record's prefix, peers and origin ASes, read in C (``_ribwalk.origins``)."""
+        """A RIB record's prefix, peers and origin ASes, read in C (``_fastpath.origins``)."""
         prefix, pos, addpath = rib_prefix(sub, body)
-        indices, origins, _ = _ribwalk.origins(body, pos, addpath, self._origin_as)
+        indices, origins, _ = _fastpath.origins(body, pos, addpath, self._origin_as)
         return RibRoutes(time, prefix, self.peers.peers, indices, origins)
 
     def _origin_as(self, block: bytes) -> int | None:
         """The origin AS of a RIB entry's block, by the Python decoder (blocks the C walk leaves)."""
         return self.cache.get(block, 4).origin_as
 
-    def routes(self, typ: int, sub: int, time: int, body: bytes) -> Decoded[MrtElement | RibRoutes]:
-        """Like :meth:`elements`, but a RIB record comes whole, as :class:`RibRoutes`."""
+    @staticmethod
+    def message(typ: int, sub: int, time: int, body: bytes) -> tuple[Bgp4mpHeader, bytes] | None:
+        """Header and body of a BGP4MP / BGP4MP_ET record that carries a BGP message, else None."""
+        if typ not in (BGP4MP, BGP4MP_ET) or sub not in _MESSAGE_SUBTYPES:
+            return None
+        if typ == BGP4MP:
+            return _bgp4mp_header((time, sub, -1), body, False), body
+        usec = int.from_bytes(body[0:4], "big")
+        return _bgp4mp_header((time, sub, usec), body[4:], True), body[4:]
+
+    def routes(
+        self, typ: int, sub: int, time: int, body: bytes
+    ) -> Decoded[MrtElement | RibRoutes | UpdateRoutes]:
+        """Like :meth:`elements`, but whole records where the C fast path reads them.
+
+        A RIB record comes as :class:`RibRoutes`, a BGP UPDATE as :class:`UpdateRoutes`.
+        """
         if self.is_rib(typ, sub):
             record = self.rib_routes(time, sub, body)
             return [record], len(record.indices)
+        message = self.message(typ, sub, time, body)
+        if message is not None:
+            h, data = message
+            fast = _fastpath.update_routes(data, h.pos, h.asn_len, h.addpath)
+            if fast is not None:
+                update = UpdateRoutes(h.time, h.peer_ip, h.peer_as, *fast)
+                return [update], len(update.withdrawn) + len(update.announced)
         found = self.decode(typ, sub, time, body)
         return None if found is None else ([*found], len(found))
 
@@ -535,7 +585,7 @@ def read_routes(
     *,
     strict: bool = False,
     progress: Callable[[int], None] | None = None,
-) -> Iterator[MrtElement | RibRoutes]:
-    """Like :func:`read_elements`, but each RIB record comes whole, as :class:`RibRoutes`."""
+) -> Iterator[MrtElement | RibRoutes | UpdateRoutes]:
+    """Like :func:`read_elements`, but RIB records and UPDATEs come whole (:meth:`MrtDecoder.routes`)."""
     for routes in read_records(path, report, MrtDecoder().routes, strict=strict, progress=progress):
         yield from routes

@@ -1,7 +1,8 @@
-"""The C walk over RIB entries (``_ribwalk``) against the Python decoder, the reference.
+"""The C fast path (``_fastpath``) against the Python decoder, the reference.
 
-Whatever attribute block a RIB entry holds — well formed, unusual or damaged — the C text and
-origin AS must equal what the Python decoder makes of it, or fail the same way.
+Whatever a RIB entry or a BGP UPDATE holds — well formed, unusual or damaged — the C text,
+prefixes and origin AS must equal what the Python decoder makes of it, or the C side must leave
+the record to Python (which then fails the same way it always did).
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from netvigil.sources.mrt import ParseReport, _ribwalk, bgpdump_line, dump_text, read_elements
+from netvigil.sources.mrt import MrtElement, ParseReport, _fastpath, bgpdump_line, dump_text, read_elements
 from netvigil.sources.mrt.attributes import decode_attributes, rib_next_hop
+from netvigil.sources.mrt.decoder import BGP4MP, Decoded, MrtDecoder, read_records
 
 BGPDUMP = shutil.which("bgpdump")
 HEADS = [b"H0|", b"H1|"]
@@ -105,7 +107,7 @@ def test_c_text_and_origin_equal_the_python_decoder(block: bytes) -> None:
     body = b"\0" + entry(block)
     want = reference(python_text, block)
     try:
-        text, count = _ribwalk.lines(struct.pack(">H", 1) + entry(block), 0, False, HEADS, b"P", python_text)
+        text, count = _fastpath.lines(struct.pack(">H", 1) + entry(block), 0, False, HEADS, b"P", python_text)
         got: object = text
     except (ValueError, IndexError, OSError, struct.error) as exc:
         got, count = type(exc), 1
@@ -113,7 +115,7 @@ def test_c_text_and_origin_equal_the_python_decoder(block: bytes) -> None:
     assert count == 1
     want_origin = reference(python_origin, block)
     try:
-        _, origins, _ = _ribwalk.origins(struct.pack(">H", 1) + entry(block), 0, False, python_origin)
+        _, origins, _ = _fastpath.origins(struct.pack(">H", 1) + entry(block), 0, False, python_origin)
         got_origin: object = origins[0]
     except (ValueError, IndexError, OSError, struct.error) as exc:
         got_origin = type(exc)
@@ -144,7 +146,7 @@ def test_the_common_blocks_are_read_in_c() -> None:
         raise AssertionError("handed to Python")
 
     for b in (block, v6):
-        text, _ = _ribwalk.lines(struct.pack(">H", 1) + entry(b), 0, False, HEADS, b"P", refuse)
+        text, _ = _fastpath.lines(struct.pack(">H", 1) + entry(b), 0, False, HEADS, b"P", refuse)
         assert text == b"H0|P" + python_text(b)
     assert text == b"H0|P|6939|INCOMPLETE|2001:db8::1|0|0||NAG||\n"
 
@@ -153,13 +155,13 @@ def test_walk_errors_are_damage() -> None:
     """Entries past the record or a peer missing from the table are reported, not guessed."""
     good = entry(attribute(1, b"\0"))
     with pytest.raises(ValueError, match="runs past its record"):
-        _ribwalk.lines(struct.pack(">H", 2) + good, 0, False, HEADS, b"P", python_text)
+        _fastpath.lines(struct.pack(">H", 2) + good, 0, False, HEADS, b"P", python_text)
     with pytest.raises(ValueError, match="runs past its record"):
-        _ribwalk.origins(struct.pack(">H", 1) + good[:-1], 0, False, python_origin)
+        _fastpath.origins(struct.pack(">H", 1) + good[:-1], 0, False, python_origin)
     with pytest.raises(IndexError, match="peer index 5"):
-        _ribwalk.lines(struct.pack(">H", 1) + entry(b"", index=5), 0, False, HEADS, b"P", python_text)
+        _fastpath.lines(struct.pack(">H", 1) + entry(b"", index=5), 0, False, HEADS, b"P", python_text)
     with pytest.raises(ValueError, match="entry count"):
-        _ribwalk.lines(b"\0", 0, False, HEADS, b"P", python_text)
+        _fastpath.lines(b"\0", 0, False, HEADS, b"P", python_text)
 
 
 def addpath_rib_file(path: Path) -> Path:
@@ -192,3 +194,132 @@ def test_addpath_rib_lines_carry_path_ids(tmp_path: Path) -> None:
     if BGPDUMP is not None:
         live = subprocess.run([BGPDUMP, "-m", str(path)], capture_output=True, text=True, check=False)
         assert live.stdout.splitlines() == text
+
+
+# -- BGP UPDATE messages (BGP4MP) ------------------------------------------------------------
+
+PEER = ("192.0.2.9", 64999)
+
+
+def nlri(afi: int, addpath: bool) -> st.SearchStrategy[bytes]:
+    """A run of NLRI prefixes (with path ids under ADD-PATH), or now and then any bytes."""
+    limit = 128 if afi == 2 else 32
+    one = st.integers(0, limit).flatmap(
+        lambda n: st.binary(min_size=(n + 7) // 8, max_size=(n + 7) // 8).map(lambda b: bytes([n]) + b)
+    )
+    if addpath:
+        one = st.tuples(st.integers(0, 2**32 - 1), one).map(lambda t: struct.pack(">I", t[0]) + t[1])
+    good = st.lists(one, max_size=4).map(b"".join)
+    return st.one_of(good, good, good, st.binary(max_size=9))
+
+
+def mp_reach(addpath: bool) -> st.SearchStrategy[bytes]:
+    """MP_REACH_NLRI, full form: AFI, SAFI, next hop, reserved byte, NLRI (sometimes AFI 3)."""
+    return st.tuples(st.sampled_from([1, 2, 2, 3]), st.sampled_from([0, 4, 16, 32])).flatmap(
+        lambda t: st.tuples(st.binary(min_size=t[1], max_size=t[1]), nlri(t[0], addpath)).map(
+            lambda h: struct.pack(">HBB", t[0], 1, len(h[0])) + h[0] + b"\0" + h[1]
+        )
+    )
+
+
+def mp_unreach(addpath: bool) -> st.SearchStrategy[bytes]:
+    return st.sampled_from([1, 2, 2, 5]).flatmap(
+        lambda afi: nlri(afi, addpath).map(lambda n: struct.pack(">HB", afi, 1) + n)
+    )
+
+
+def segment2(kind: int, asns: list[int]) -> bytes:
+    return struct.pack(f">BB{len(asns)}H", kind, len(asns), *asns)
+
+
+paths2 = st.lists(
+    st.tuples(
+        st.sampled_from([1, 2, 2, 2, 3, 4]),
+        st.lists(st.sampled_from([1, 174, 3356, 23456, 65535]), max_size=5),
+    ),
+    max_size=3,
+).map(lambda segs: b"".join(segment2(k, a) for k, a in segs))
+
+
+def update_attributes(asn_len: int, addpath: bool) -> st.SearchStrategy[bytes]:
+    """Attribute blocks of an UPDATE: RIB-like ones plus MP_REACH / MP_UNREACH and AS4 attributes."""
+    own = dict(values)
+    own[2] = st.one_of(paths2 if asn_len == 2 else paths, st.binary(max_size=8))
+    own[14] = st.one_of(mp_reach(addpath), values[14])
+    own[15] = st.one_of(mp_unreach(addpath), st.binary(max_size=4))
+    own[18] = st.one_of(st.binary(min_size=8, max_size=8), st.binary(max_size=9))
+    item = st.sampled_from(sorted(own)).flatmap(
+        lambda code: st.tuples(st.just(code), own[code], st.booleans())
+    )
+    return st.lists(item, max_size=7).map(lambda items: b"".join(attribute(*i) for i in items))
+
+
+def update_message(asn_len: int, addpath: bool) -> st.SearchStrategy[bytes]:
+    """A BGP UPDATE message (marker, length, type 2, withdrawn, attributes, NLRI), sometimes spoilt."""
+    parts = st.tuples(nlri(1, addpath), update_attributes(asn_len, addpath), nlri(1, addpath))
+
+    def message(p: tuple[bytes, bytes, bytes]) -> bytes:
+        body = struct.pack(">H", len(p[0])) + p[0] + struct.pack(">H", len(p[1])) + p[1] + p[2]
+        return b"\xff" * 16 + struct.pack(">HB", 19 + len(body), 2) + body
+
+    good = parts.map(message)
+    spoilt = st.tuples(good, st.integers(0, 60), st.binary(min_size=1, max_size=2)).map(
+        lambda t: t[0][: t[1]] + t[2] + t[0][t[1] + len(t[2]) :]
+    )
+    cut = good.flatmap(lambda m: st.integers(0, len(m)).map(lambda n: m[:n]))
+    return st.one_of(good, good, good, spoilt, cut)
+
+
+def bgp4mp_body(asn_len: int, message: bytes) -> bytes:
+    """BGP4MP_MESSAGE(_AS4): peer AS, local AS, interface, AFI 1, peer and local address, message."""
+    fmt = ">HHHH" if asn_len == 2 else ">IIHH"
+    ip = socket.inet_aton(PEER[0])
+    return struct.pack(fmt, PEER[1], 65000, 0, 1) + ip + socket.inet_aton("192.0.2.1") + message
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_c_updates_equal_the_python_decoder(data: st.DataObject) -> None:
+    asn_len = data.draw(st.sampled_from([2, 4]))
+    addpath = data.draw(st.booleans())
+    sub = {(2, False): 1, (4, False): 4, (2, True): 8, (4, True): 9}[asn_len, addpath]
+    body = bgp4mp_body(asn_len, data.draw(update_message(asn_len, addpath)))
+    pos = 2 * asn_len + 4 + 8
+    name = "BGP4MP_AP" if addpath else "BGP4MP"
+    heads = [f"{name}|1641379500|{k}|{PEER[0]}|{PEER[1]}|".encode() for k in "WA"]
+    try:
+        elements: list[MrtElement] | type[BaseException] = (
+            MrtDecoder().decode(BGP4MP, sub, 1641379500, body) or []
+        )
+    except (ValueError, IndexError, OSError, struct.error) as exc:
+        elements = type(exc)
+    lines = _fastpath.update_lines(body, pos, asn_len, addpath, *heads)
+    routes = _fastpath.update_routes(body, pos, asn_len, addpath)
+    assert (lines is None) == (routes is None)
+    if lines is None or routes is None:
+        return
+    assert not isinstance(elements, type), "C read a record the Python decoder rejects"
+    assert lines == ("".join(bgpdump_line(e) + "\n" for e in elements).encode(), len(elements))
+    withdrawn, announced, origin = routes
+    assert withdrawn == [e.prefix for e in elements if e.kind == "W"]
+    assert announced == [e.prefix for e in elements if e.kind == "A"]
+    assert all(origin == e.attrs.origin_as for e in elements if e.kind == "A")
+
+
+def test_the_common_updates_are_read_in_c() -> None:
+    """UPDATEs of real archives are read in C, not left to Python (else the speed is gone)."""
+    path = Path(__file__).resolve().parents[1] / "fixtures" / "mrt" / "ris_updates.20160811.1600.gz"
+    decoder, read, left = MrtDecoder(), 0, 0
+
+    def count(typ: int, sub: int, time: int, body: bytes) -> Decoded[MrtElement]:
+        nonlocal read, left
+        message = decoder.message(typ, sub, time, body)
+        if message is not None:
+            h, data = message
+            found = _fastpath.update_routes(data, h.pos, h.asn_len, h.addpath)
+            read, left = read + (found is not None), left + (found is None)
+        return decoder.elements(typ, sub, time, body)
+
+    for _ in read_records(path, ParseReport(), count):
+        pass
+    assert read == 17384 and left == 0

@@ -1,4 +1,4 @@
-"""Types of the C walk over TABLE_DUMP_V2 RIB entries (_ribwalk.c)."""
+"""Types of the MRT decoder's C fast path (_fastpath.c)."""
 
 from collections.abc import Callable
 from typing import TypeVar
@@ -14,3 +14,9 @@ def origins(
 def lines(
     body: bytes, pos: int, addpath: bool, heads: list[bytes], prefix: bytes, miss: Callable[[bytes], bytes], /
 ) -> tuple[bytes, int]: ...
+def update_lines(
+    body: bytes, pos: int, asn_len: int, addpath: bool, head_w: bytes, head_a: bytes, /
+) -> tuple[bytes, int] | None: ...
+def update_routes(
+    body: bytes, pos: int, asn_len: int, addpath: bool, /
+) -> tuple[list[str], list[str], int | None] | None: ...
