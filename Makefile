@@ -11,6 +11,7 @@ DEMO_ARGS ?=
 
 $(STAMP): pyproject.toml src/netvigil/sources/mrt/_fastpath.c
 	@command -v $(PY) >/dev/null || { echo "need $(PY) (Python 3.11)"; exit 1; }
+	@PY=$(PY) bash scripts/system-deps.sh build
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev]'

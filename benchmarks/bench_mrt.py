@@ -3,6 +3,9 @@
     python benchmarks/bench_mrt.py            # 2016 RIS updates + a generated RIB of 50k prefixes x 20 peers
     python benchmarks/bench_mrt.py --full     # the generated RIB is 1M prefixes x 20 peers
 
+Files: the 2016 RIS UPDATES file (5 minutes, 41,234 elements); the same file 12 times in one
+(.x12: an hour's worth in one process, as `netvigil ingest mrt` takes many files); the RIB.
+
 Prints one JSON object per line and figure: elements per second of `netvigil mrt dump` and of the
 visibility aggregation (decode + routing table + per-entity bins), `bgpdump -m > /dev/null` on the
 same file, the ratio of times (netvigil / bgpdump; wall clock and CPU), and each process's peak
@@ -151,7 +154,7 @@ def _dump_text(path: Path) -> int:
 
 def decoders(path: Path) -> None:
     """The decoder comparison: elements (or records) per second of each candidate, in-process."""
-    _rate("netvigil dump_text (bgpdump text; RIB entries in C)", path, "elements", lambda: _dump_text(path))
+    _rate("netvigil dump_text (bgpdump text; C fast path)", path, "elements", lambda: _dump_text(path))
     lines = (bgpdump_line(e) for e in read_elements(path, ParseReport()))
     _rate("netvigil elements + bgpdump_line (Python)", path, "elements", lambda: sum(1 for _ in lines))
     if (pybgpkit_parser := _optional("pybgpkit_parser")) is not None:
@@ -178,7 +181,7 @@ def bench_file(path: Path, full_feed: int, elements: int | None = None) -> None:
 
 def bench_rib_decoders(path: Path) -> None:
     """The decoder comparison on a RIB (the generated one): where the C walk matters."""
-    _rate("netvigil dump_text (bgpdump text; RIB entries in C)", path, "elements", lambda: _dump_text(path))
+    _rate("netvigil dump_text (bgpdump text; C fast path)", path, "elements", lambda: _dump_text(path))
     if (pybgpkit_parser := _optional("pybgpkit_parser")) is not None:
         parser = pybgpkit_parser.Parser(str(path))
         _rate("pybgpkit-parser 0.3.0 (dicts)", path, "elements", lambda: sum(1 for _ in parser))
@@ -200,6 +203,9 @@ def main() -> None:
     decoders(UPDATES)
     bench_file(UPDATES, full_feed=400_000)
     with tempfile.TemporaryDirectory() as tmp:
+        hour = Path(tmp) / "ris_updates.20160811.1600.x12.gz"
+        hour.write_bytes(UPDATES.read_bytes() * 12)  # gzip members one after the other
+        bench_file(hour, full_feed=400_000)
         rib = Path(tmp) / f"rib_{prefixes}x20.mrt.gz"
         elements = generate(rib, prefixes, 20)
         bench_file(rib, full_feed=prefixes // 2, elements=elements)
