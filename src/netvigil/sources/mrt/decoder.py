@@ -229,6 +229,13 @@ class Bgp4mpHeader(NamedTuple):
     pos: int  # where the BGP message (or the state change) starts in the body
 
 
+def _unwrap_bgp4mp(typ: int, time: int, sub: int, body: bytes) -> tuple[tuple[int, int, int], bytes, bool]:
+    """(time, subtype, microseconds), the BGP4MP body, whether ET: BGP4MP_ET puts microseconds first."""
+    if typ == BGP4MP_ET:
+        return (time, sub, int.from_bytes(body[0:4], "big")), body[4:], True
+    return (time, sub, -1), body, False
+
+
 def _bgp4mp_header(head: tuple[int, int, int], body: bytes, et: bool) -> Bgp4mpHeader:
     """Peer, ASN width and kind of a BGP4MP / BGP4MP_ET record (its body without the ET microseconds)."""
     time, sub, usec = head
@@ -325,10 +332,8 @@ class MrtDecoder:
         """Header and body of a BGP4MP / BGP4MP_ET record that carries a BGP message, else None."""
         if typ not in (BGP4MP, BGP4MP_ET) or sub not in _MESSAGE_SUBTYPES:
             return None
-        if typ == BGP4MP:
-            return _bgp4mp_header((time, sub, -1), body, False), body
-        usec = int.from_bytes(body[0:4], "big")
-        return _bgp4mp_header((time, sub, usec), body[4:], True), body[4:]
+        head, inner, et = _unwrap_bgp4mp(typ, time, sub, body)
+        return _bgp4mp_header(head, inner, et), inner
 
     def routes(
         self, typ: int, sub: int, time: int, body: bytes
@@ -362,11 +367,8 @@ class MrtDecoder:
         if typ == TABLE_DUMP_V2:
             _peer_index(body, self.peers)
             return []
-        if typ == BGP4MP:
-            return _bgp4mp((time, sub, -1), body, False, self.cache)
-        if typ == BGP4MP_ET:
-            usec = int.from_bytes(body[0:4], "big")
-            return _bgp4mp((time, sub, usec), body[4:], True, self.cache)
+        if typ in (BGP4MP, BGP4MP_ET):
+            return _bgp4mp(*_unwrap_bgp4mp(typ, time, sub, body), self.cache)
         if typ == TABLE_DUMP:
             return _table_dump((time, sub, -1), body, self.cache)
         return None
