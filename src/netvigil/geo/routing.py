@@ -28,7 +28,6 @@ class PrefixMapper:
     ) -> None:
         self.as_country = as_country
         self._registry: Any = None
-        self._registry6: Any = None
         self._use_registry = registry
         self._mmdb: Any = None
         parts = ["operators"]
@@ -56,15 +55,16 @@ class PrefixMapper:
         return tuple(out)
 
     def _registry_country(self, prefix: str) -> str | None:
-        """Country the offline registry data gives for the prefix's first address."""
+        """Country the offline registry data gives for the prefix's first address.
+
+        One table for both families: geoip2fast's IPv6 file holds the IPv4 networks too, and its
+        tables are module globals, so a second instance would silently replace the first one's.
+        It loads on first use (a tenth of a second), not at import.
+        """
         address = prefix.split("/", 1)[0]
-        v6 = ":" in address
-        # The registry tables load on first use (a quarter of a second), not at import.
-        if v6 and self._registry6 is None:
-            self._registry6 = GeoIP2Fast(geoip2fast_data_file="geoip2fast-ipv6.dat.gz", verbose=False)
-        elif not v6 and self._registry is None:
-            self._registry = GeoIP2Fast(verbose=False)
-        found = (self._registry6 if v6 else self._registry).lookup(address)
+        if self._registry is None:
+            self._registry = GeoIP2Fast(geoip2fast_data_file="geoip2fast-ipv6.dat.gz", verbose=False)
+        found = self._registry.lookup(address)
         code = str(getattr(found, "country_code", "") or "")
         return code if len(code) == 2 and code.isalpha() else None
 
