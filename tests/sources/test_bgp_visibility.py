@@ -122,6 +122,19 @@ def test_mapping_operators_registry_and_mmdb(tmp_path: Path) -> None:
     assert PrefixMapper({}, registry=False).entities("8.8.8.0/24", 15169) == ("asn:15169",)
 
 
+def test_registry_answers_do_not_depend_on_which_family_came_first() -> None:
+    """One registry table for IPv4 and IPv6 (geoip2fast keeps its tables in module globals).
+
+    Andorra Telecom's 46.172.224.0/19 is in geoip2fast's IPv6 file but not its IPv4-only file; with
+    a table per family the answer changed once an IPv6 prefix had been mapped.
+    """
+    first_v4 = PrefixMapper({}, registry=True)
+    assert first_v4.entities("46.172.242.0/24", 6752) == ("asn:6752", "country:AD")
+    first_v6 = PrefixMapper({}, registry=True)
+    assert first_v6.entities("2a02:2168::/32", None) == ("country:RU",)
+    assert first_v6.entities("46.172.242.0/24", 6752) == ("asn:6752", "country:AD")
+
+
 def test_a_file_that_is_not_mmdb_is_named(tmp_path: Path) -> None:
     bad = tmp_path / "city.mmdb"
     bad.write_bytes(b"not a database" * 10)
