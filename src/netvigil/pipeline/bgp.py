@@ -18,8 +18,6 @@ from netvigil.geo.entities import default_registry
 from netvigil.geo.routing import PrefixMapper
 from netvigil.model.signals import SignalPoint
 from netvigil.model.timeline import Timeline
-from netvigil.pipeline.bgp_replay import FULL_FEED as REPLAY_FULL_FEED
-from netvigil.pipeline.bgp_replay import KZ_OPERATORS, write_replay
 from netvigil.sources import ris_live
 from netvigil.sources.bgp_visibility import VisibilityAggregator, VisibilityConfig
 from netvigil.sources.gc_pause import paused_gc
@@ -225,9 +223,11 @@ def replay_timeline(store: Store, timeline: Timeline, workdir: Path) -> int:
     decoder, the RIS Live parser and the visibility aggregation into ``bgp`` / ``bgp_updates`` of
     ``asn:*`` (the KZ operators) and ``country:KZ``. Returns the points written.
     """
-    files = write_replay(timeline, workdir)
-    keep = {f"asn:{asn}" for asn in KZ_OPERATORS} | {"country:KZ"}
-    config = VisibilityConfig(step=timeline.step, full_feed_v4=REPLAY_FULL_FEED)
+    from netvigil.pipeline import bgp_replay  # noqa: PLC0415 - the demo's writer; file ingest starts faster
+
+    files = bgp_replay.write_replay(timeline, workdir)
+    keep = {f"asn:{asn}" for asn in bgp_replay.KZ_OPERATORS} | {"country:KZ"}
+    config = VisibilityConfig(step=timeline.step, full_feed_v4=bgp_replay.FULL_FEED)
     result = ingest_bgp_files(
         store,
         [files.rib, files.updates],
