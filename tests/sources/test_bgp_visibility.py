@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
+import random
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pytest
+from geoip2fast import GeoIP2Fast
 from mmdb_writer import MMDBWriter
 from netaddr import IPSet
 
+from netvigil.geo.registry import DATA_FILE, CountryTable
 from netvigil.geo.routing import PrefixMapper, slash24_equivalents
 from netvigil.model.errors import InputError
 from netvigil.model.signals import SignalPoint
@@ -156,3 +160,25 @@ def test_rib_records_whole_give_the_points_of_element_by_element() -> None:
     whole = points(read_routes)
     assert len(whole) > 1000 and any(p.value > 0 for p in whole if p.signal == "bgp")
     assert whole == points(read_elements)
+
+
+def test_registry_table_answers_as_geoip2fast_does(tmp_path: Path) -> None:
+    """The cached arrays give geoip2fast's own answers: random addresses and network edges."""
+    geoip = GeoIP2Fast(geoip2fast_data_file=DATA_FILE, verbose=False)
+    built = CountryTable.load(tmp_path)
+    cached = CountryTable.load(tmp_path)  # read back from the .npz
+    assert list(tmp_path.glob("*.npz")) and cached.codes == built.codes
+    rng = random.Random(7)
+    addresses = [ipaddress.IPv4Address(rng.getrandbits(32)) for _ in range(4000)]
+    addresses += [
+        ipaddress.IPv6Address((0x2000 + rng.getrandbits(12)) << 112 | rng.getrandbits(112))
+        for _ in range(4000)
+    ]
+    for i in rng.sample(range(len(built.high)), 2000):
+        first = (int(built.high[i]) << 64) | int(built.low[i])
+        for ip in (first, first - 1, first + 1):
+            addresses.append(ipaddress.ip_address(ip) if ip < 1 << 32 else ipaddress.IPv6Address(ip))
+    for address in addresses:
+        code = str(geoip.lookup(str(address)).country_code)
+        want = code if len(code) == 2 and code.isalpha() else None
+        assert cached.country(int(address)) == want, address

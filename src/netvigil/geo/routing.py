@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import maxminddb
-from geoip2fast import GeoIP2Fast
 
+from netvigil.geo.registry import CountryTable
 from netvigil.model.errors import InputError
 
 
@@ -27,7 +27,7 @@ class PrefixMapper:
         self, as_country: dict[int, str], *, registry: bool = True, mmdb: Path | None = None
     ) -> None:
         self.as_country = as_country
-        self._registry: Any = None
+        self._registry: CountryTable | None = None
         self._use_registry = registry
         self._mmdb: Any = None
         parts = ["operators"]
@@ -57,16 +57,12 @@ class PrefixMapper:
     def _registry_country(self, prefix: str) -> str | None:
         """Country the offline registry data gives for the prefix's first address.
 
-        One table for both families: geoip2fast's IPv6 file holds the IPv4 networks too, and its
-        tables are module globals, so a second instance would silently replace the first one's.
-        It loads on first use (a tenth of a second), not at import.
+        One table for both families (geoip2fast's IPv6 file holds the IPv4 networks too), loaded
+        on first use from the cache :mod:`netvigil.geo.registry` keeps, not at import.
         """
-        address = prefix.split("/", 1)[0]
         if self._registry is None:
-            self._registry = GeoIP2Fast(geoip2fast_data_file="geoip2fast-ipv6.dat.gz", verbose=False)
-        found = self._registry.lookup(address)
-        code = str(getattr(found, "country_code", "") or "")
-        return code if len(code) == 2 and code.isalpha() else None
+            self._registry = CountryTable.load()
+        return self._registry.country(int(ipaddress.ip_address(prefix.split("/", 1)[0])))
 
     def _region(self, prefix: str) -> str | None:
         """ISO 3166-2 code of the prefix's first address in the user's .mmdb, if it has one."""
