@@ -10,8 +10,10 @@ two on random and boundary addresses). The IPv6 data file is used: it holds the 
 
 from __future__ import annotations
 
+import bisect
 import importlib.util
 import os
+import socket
 import tempfile
 from pathlib import Path
 from typing import Final
@@ -47,6 +49,7 @@ class CountryTable:
     ) -> None:
         self.high, self.low, self.netlen, self.country_index = high, low, netlen, country_index
         self.codes = codes
+        self._low: list[int] | None = None
 
     @classmethod
     def load(cls, directory: Path | None = None) -> CountryTable:
@@ -94,9 +97,14 @@ class CountryTable:
         except OSError:
             return
 
-    def country(self, ip: int) -> str | None:
-        """ISO 3166-1 alpha-2 code of the network holding ``ip`` (an address as an integer), if any."""
-        i = self._index(ip)
+    def country(self, address: str) -> str | None:
+        """ISO 3166-1 alpha-2 code of the network holding ``address`` (IPv4 or IPv6 text), if any."""
+        if ":" in address:
+            ip = int.from_bytes(socket.inet_pton(socket.AF_INET6, address), "big")
+            i = self._index(ip)
+        else:
+            ip = int.from_bytes(socket.inet_aton(address), "big")
+            i = bisect.bisect_right(self._low_firsts(), ip) - 1
         if i < 0:
             return None
         first = (int(self.high[i]) << 64) | int(self.low[i])
@@ -106,6 +114,12 @@ class CountryTable:
             return None
         code = self.codes[index]
         return code if len(code) == 2 and code.isalpha() else None
+
+    def _low_firsts(self) -> list[int]:
+        """First addresses below 2**64 (every IPv4 network) as a list: bisect on it takes 1 µs."""
+        if self._low is None:
+            self._low = self.low[: int(np.searchsorted(self.high, np.uint64(0), side="right"))].tolist()
+        return self._low
 
     def _index(self, ip: int) -> int:
         """The last network whose first address is at or below ``ip`` (-1 when none is)."""

@@ -62,7 +62,7 @@ class PrefixMapper:
         """
         if self._registry is None:
             self._registry = CountryTable.load()
-        return self._registry.country(int(ipaddress.ip_address(prefix.split("/", 1)[0])))
+        return self._registry.country(prefix.split("/", 1)[0])
 
     def _region(self, prefix: str) -> str | None:
         """ISO 3166-2 code of the prefix's first address in the user's .mmdb, if it has one."""
