@@ -195,6 +195,9 @@ def main() -> None:
     parser.add_argument("--child-visibility", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--full-feed", type=int, default=400_000, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    os.environ.setdefault(
+        "OPENBLAS_NUM_THREADS", "1"
+    )  # as `netvigil` sets it (cli/main.py), for the children
     if args.child_visibility:
         visibility_child(str(args.child_visibility), args.full_feed)
         return
