@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import csv
 import functools
+import importlib
 import io
 from collections.abc import Iterator
 from importlib import resources
-
-import pycountry
+from types import ModuleType
 
 from netvigil.model.entities import (
     NETWORK_KINDS,
@@ -72,10 +72,10 @@ class EntityRegistry:
 
     def _lookup(self, eid: EntityId) -> Entity | None:
         if eid.type == "country":
-            country = pycountry.countries.get(alpha_2=eid.code)
+            country = _pycountry().countries.get(alpha_2=eid.code)
             return Entity(eid, _country_name(country)) if country else None
         if eid.type == "region":
-            sub = pycountry.subdivisions.get(code=eid.code)  # type: ignore[no-untyped-call]
+            sub = _pycountry().subdivisions.get(code=eid.code)
             if sub is None:
                 return None
             parent = EntityId("country", eid.code[:2])
@@ -98,7 +98,7 @@ class EntityRegistry:
 
     def regions(self, country: str) -> Iterator[Entity]:
         """The ISO 3166-2 subdivisions of a country."""
-        subs = pycountry.subdivisions.get(country_code=country)  # type: ignore[no-untyped-call]
+        subs = _pycountry().subdivisions.get(country_code=country)
         for sub in sorted(subs or [], key=lambda s: s.code):
             yield Entity(EntityId("region", sub.code), str(sub.name), EntityId("country", country))
 
@@ -114,19 +114,25 @@ class EntityRegistry:
         """Countries, regions and operators whose name or code contains ``text``."""
         needle = text.strip().lower()
         hits: list[Entity] = []
-        for country in pycountry.countries:
+        for country in _pycountry().countries:
             eid = EntityId("country", country.alpha_2)
             if needle in country.alpha_2.lower() or needle in _country_name(country).lower():
                 hits.append(Entity(eid, _country_name(country)))
         for op in self.operators.values():
             if needle in op.name.lower() or needle in f"as{op.asn}":
                 hits.append(self.get(EntityId("asn", str(op.asn))))
-        for sub in pycountry.subdivisions:
+        for sub in _pycountry().subdivisions:
             if needle in sub.name.lower() or needle == sub.code.lower():
                 hits.append(
                     Entity(EntityId("region", sub.code), str(sub.name), EntityId("country", sub.country_code))
                 )
         return hits[:limit]
+
+
+@functools.cache
+def _pycountry() -> ModuleType:
+    """The ISO 3166 databases of pycountry, imported on first use (not by code that only maps routes)."""
+    return importlib.import_module("pycountry")
 
 
 def _country_name(country: object) -> str:
