@@ -105,57 +105,6 @@ lookup(PyObject *cache, PyObject *miss, const Entry *e)
     return value;
 }
 
-static PyObject *
-entries(PyObject *Py_UNUSED(self), PyObject *args)
-{
-    Py_buffer body;
-    Py_ssize_t pos, count;
-    int addpath;
-    PyObject *cache, *miss;
-    if (!PyArg_ParseTuple(args, "y*npO!O", &body, &pos, &addpath, &PyDict_Type, &cache, &miss)) {
-        return NULL;
-    }
-    Walk w;
-    PyObject *indices = NULL, *values = NULL, *path_ids = NULL, *result = NULL;
-    if (walk_start(&w, &body, pos, addpath, &count) < 0) {
-        goto done;
-    }
-    indices = PyList_New(count);
-    values = PyList_New(count);
-    path_ids = addpath ? PyList_New(count) : Py_NewRef(Py_None);
-    if (indices == NULL || values == NULL || path_ids == NULL) {
-        goto done;
-    }
-    for (Py_ssize_t i = 0; i < count; i++) {
-        Entry e;
-        if (walk_next(&w, &e) < 0) {
-            goto done;
-        }
-        PyObject *index = PyLong_FromUnsignedLong(e.index);
-        PyObject *value = index ? lookup(cache, miss, &e) : NULL;
-        if (value == NULL) {
-            Py_XDECREF(index);
-            goto done;
-        }
-        PyList_SET_ITEM(indices, i, index);
-        PyList_SET_ITEM(values, i, value);
-        if (addpath) {
-            PyObject *path_id = PyLong_FromUnsignedLong(e.path_id);
-            if (path_id == NULL) {
-                goto done;
-            }
-            PyList_SET_ITEM(path_ids, i, path_id);
-        }
-    }
-    result = PyTuple_Pack(3, indices, values, path_ids);
-done:
-    Py_XDECREF(indices);
-    Py_XDECREF(values);
-    Py_XDECREF(path_ids);
-    PyBuffer_Release(&body);
-    return result;
-}
-
 typedef struct {
     char *data;
     Py_ssize_t len;
@@ -531,20 +480,33 @@ ask_python(PyObject *miss, const Entry *e)
     return value;
 }
 
+/* What one RIB entry stands for in the lists ``entries`` / ``origins`` return: a new reference,
+   or NULL with an exception set. */
+typedef PyObject *(*EntryValue)(const Entry *e, PyObject *cache, PyObject *miss);
+
 static PyObject *
-origins(PyObject *Py_UNUSED(self), PyObject *args)
+cached_value(const Entry *e, PyObject *cache, PyObject *miss)
 {
-    Py_buffer body;
-    Py_ssize_t pos, count;
-    int addpath;
-    PyObject *miss;
-    if (!PyArg_ParseTuple(args, "y*npO", &body, &pos, &addpath, &miss)) {
-        return NULL;
-    }
+    return lookup(cache, miss, e);
+}
+
+static PyObject *
+origin_value(const Entry *e, PyObject *Py_UNUSED(cache), PyObject *miss)
+{
+    PyObject *value = route_origin(e->attrs, e->attrs_len);
+    return value != NULL || PyErr_Occurred() ? value : ask_python(miss, e);
+}
+
+/* (peer indices, a value per entry, path ids or None) of a RIB record's entries. */
+static PyObject *
+collect_entries(Py_buffer *body, Py_ssize_t pos, int addpath, EntryValue value_of, PyObject *cache,
+                PyObject *miss)
+{
     Walk w;
+    Py_ssize_t count;
     PyObject *indices = NULL, *values = NULL, *path_ids = NULL, *result = NULL;
-    if (walk_start(&w, &body, pos, addpath, &count) < 0) {
-        goto done;
+    if (walk_start(&w, body, pos, addpath, &count) < 0) {
+        return NULL;
     }
     indices = PyList_New(count);
     values = PyList_New(count);
@@ -554,22 +516,17 @@ origins(PyObject *Py_UNUSED(self), PyObject *args)
     }
     for (Py_ssize_t i = 0; i < count; i++) {
         Entry e;
-        if (walk_next(&w, &e) < 0) {
-            goto done;
-        }
-        PyObject *value = route_origin(e.attrs, e.attrs_len);
-        if (value == NULL && (PyErr_Occurred() || (value = ask_python(miss, &e)) == NULL)) {
+        PyObject *index, *value, *path_id;
+        if (walk_next(&w, &e) < 0 || (value = value_of(&e, cache, miss)) == NULL) {
             goto done;
         }
         PyList_SET_ITEM(values, i, value);
-        PyObject *index = PyLong_FromUnsignedLong(e.index);
-        if (index == NULL) {
+        if ((index = PyLong_FromUnsignedLong(e.index)) == NULL) {
             goto done;
         }
         PyList_SET_ITEM(indices, i, index);
         if (addpath) {
-            PyObject *path_id = PyLong_FromUnsignedLong(e.path_id);
-            if (path_id == NULL) {
+            if ((path_id = PyLong_FromUnsignedLong(e.path_id)) == NULL) {
                 goto done;
             }
             PyList_SET_ITEM(path_ids, i, path_id);
@@ -580,6 +537,35 @@ done:
     Py_XDECREF(indices);
     Py_XDECREF(values);
     Py_XDECREF(path_ids);
+    return result;
+}
+
+static PyObject *
+entries(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    Py_buffer body;
+    Py_ssize_t pos;
+    int addpath;
+    PyObject *cache, *miss;
+    if (!PyArg_ParseTuple(args, "y*npO!O", &body, &pos, &addpath, &PyDict_Type, &cache, &miss)) {
+        return NULL;
+    }
+    PyObject *result = collect_entries(&body, pos, addpath, cached_value, cache, miss);
+    PyBuffer_Release(&body);
+    return result;
+}
+
+static PyObject *
+origins(PyObject *Py_UNUSED(self), PyObject *args)
+{
+    Py_buffer body;
+    Py_ssize_t pos;
+    int addpath;
+    PyObject *miss;
+    if (!PyArg_ParseTuple(args, "y*npO", &body, &pos, &addpath, &miss)) {
+        return NULL;
+    }
+    PyObject *result = collect_entries(&body, pos, addpath, origin_value, NULL, miss);
     PyBuffer_Release(&body);
     return result;
 }
