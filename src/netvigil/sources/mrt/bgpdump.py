@@ -92,5 +92,4 @@ def dump_text(
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[bytes]:
     """A file as ``bgpdump -m`` text, a record's lines at a time; damage goes to ``report``."""
-    for chunks in read_records(path, report, DumpDecoder(), strict=strict, progress=progress):
-        yield from chunks
+    return read_records(path, report, DumpDecoder(), strict=strict, progress=progress)

@@ -464,8 +464,8 @@ def iter_records(
     name: str = "<stream>",
     tick: Callable[[], None] | None = None,
     errors: list[str] | None = None,
-) -> Iterator[list[T]]:
-    """Frame an MRT byte stream into records and yield what ``decode`` makes of each.
+) -> Iterator[T]:
+    """Frame an MRT byte stream into records and yield, one by one, the items ``decode`` makes of each.
 
     ``decode(type, subtype, time, body)`` returns (items, elements they hold), or None for a type
     that carries no routes; damage it raises goes to ``report`` (or, with ``strict``, raises
@@ -499,8 +499,7 @@ def iter_records(
         index += 1
         report.records = index
         report.elements += decoded[1]
-        if decoded[1]:
-            yield decoded[0]
+        yield from decoded[0]
     _end_of_stream(blocks, report, index, strict, name)
 
 
@@ -515,9 +514,7 @@ def iter_elements(
 ) -> Iterator[MrtElement]:
     """Yield every element of an MRT byte stream given as blocks; see :func:`iter_records`."""
     decode = MrtDecoder().elements
-    records = iter_records(blocks_in, report, decode, strict=strict, name=name, tick=tick, errors=errors)
-    for elements in records:
-        yield from elements
+    return iter_records(blocks_in, report, decode, strict=strict, name=name, tick=tick, errors=errors)
 
 
 def _end_of_stream(blocks: _Blocks, report: ParseReport, index: int, strict: bool, name: str) -> None:
@@ -553,7 +550,7 @@ def read_records(
     *,
     strict: bool = False,
     progress: Callable[[int], None] | None = None,
-) -> Iterator[list[T]]:
+) -> Iterator[T]:
     """:func:`iter_records` over a file (plain, .gz or .bz2 by suffix), streamed."""
     _stream, raw = open_binary(path)  # checks the suffix against the content
     errors: list[str] = []
@@ -577,8 +574,7 @@ def read_elements(
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[MrtElement]:
     """Elements of an MRT file (plain, .gz or .bz2 by suffix), streamed; see :func:`iter_records`."""
-    for elements in read_records(path, report, MrtDecoder().elements, strict=strict, progress=progress):
-        yield from elements
+    return read_records(path, report, MrtDecoder().elements, strict=strict, progress=progress)
 
 
 def read_routes(
@@ -589,5 +585,4 @@ def read_routes(
     progress: Callable[[int], None] | None = None,
 ) -> Iterator[MrtElement | RibRoutes | UpdateRoutes]:
     """Like :func:`read_elements`, but RIB records and UPDATEs come whole (:meth:`MrtDecoder.routes`)."""
-    for routes in read_records(path, report, MrtDecoder().routes, strict=strict, progress=progress):
-        yield from routes
+    return read_records(path, report, MrtDecoder().routes, strict=strict, progress=progress)
