@@ -182,3 +182,13 @@ def test_registry_table_answers_as_geoip2fast_does(tmp_path: Path) -> None:
         code = str(geoip.lookup(str(address)).country_code)
         want = code if len(code) == 2 and code.isalpha() else None
         assert cached.country(str(address)) == want, address
+
+
+def test_a_damaged_registry_cache_is_made_again(tmp_path: Path) -> None:
+    """A cut or foreign cache file is not an error: the table is read from geoip2fast again."""
+    CountryTable.load(tmp_path)
+    (cache,) = tmp_path.glob("*.npz")
+    cache.write_bytes(cache.read_bytes()[:1000])
+    table = CountryTable.load(tmp_path)
+    assert table.country("46.172.242.0") == "AD"
+    assert CountryTable._read(cache) is not None  # written whole again

@@ -15,6 +15,7 @@ import importlib.util
 import os
 import socket
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Final
 
@@ -57,12 +58,21 @@ class CountryTable:
         source = _data_file()
         stat = source.stat()
         path = (directory or cache_dir()) / f"geoip2fast-country-{stat.st_size}-{int(stat.st_mtime)}.npz"
-        if path.exists():
-            with np.load(path) as data:
-                return cls(data["high"], data["low"], data["netlen"], data["country"], list(data["codes"]))
+        cached = cls._read(path)
+        if cached is not None:
+            return cached
         table = cls.from_geoip2fast()
         table.save(path)
         return table
+
+    @classmethod
+    def _read(cls, path: Path) -> CountryTable | None:
+        """The cached table, or None when there is none or it cannot be read (it is then made again)."""
+        try:
+            with np.load(path) as data:
+                return cls(data["high"], data["low"], data["netlen"], data["country"], list(data["codes"]))
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            return None
 
     @classmethod
     def from_geoip2fast(cls) -> CountryTable:
