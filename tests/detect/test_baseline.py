@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from netvigil.detect.baseline import nanmedian_last, percent_of_ordinary, smooth_rows
-from netvigil.detect.grid import StepError, infer_step
+from netvigil.detect.grid import infer_step
+from netvigil.model.errors import StepError
 
 from .helpers import DAY, T0, cut, cyclic
 

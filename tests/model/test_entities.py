@@ -1,6 +1,7 @@
 import pytest
 
-from netvigil.model.entities import EntityParseError, parse_entity
+from netvigil.model.entities import parse_entity
+from netvigil.model.errors import EntityParseError
 from netvigil.model.events import Event, Phase, iso, parse_iso
 
 

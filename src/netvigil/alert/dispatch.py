@@ -17,7 +17,8 @@ from netvigil.alert.channels import CHANNELS, Sender
 from netvigil.alert.lifecycle import TRANSITIONS, Transition, transitions
 from netvigil.alert.policy import DeliveryPolicy
 from netvigil.geo.entities import default_registry
-from netvigil.model.entities import EntityParseError, parse_entity
+from netvigil.model.entities import parse_entity
+from netvigil.model.errors import EntityParseError
 from netvigil.model.events import Event
 from netvigil.store import alerts as ledger
 

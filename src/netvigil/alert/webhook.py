@@ -3,7 +3,8 @@
 Headers: ``X-Netvigil-Signature: sha256=<hex>``, ``X-Netvigil-Timestamp`` (Unix s, part of what
 is signed, so a captured request cannot be replayed later), ``X-Netvigil-Delivery`` (stable per
 rule, event and step, so a receiver can drop a repeat), ``X-Netvigil-Transition``. Any 2xx answer
-is success; anything else, or no answer, is a failure to retry.
+is success; anything else, or no answer, is a failure to retry. :func:`send` is where httpx's
+errors enter: each becomes the failure string it returns (data, never an exception).
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def send(delivery: AlertDelivery, rule: AlertRule, policy: DeliveryPolicy) -> st
         headers["x-netvigil-signature"] = signature(rule.secret, stamp, body)
     try:
         response = httpx.post(rule.target, content=body, headers=headers, timeout=policy.timeout)
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:  # ValueError: a host IDNA rejects
         return f"{type(exc).__name__}: {exc}"
     if 200 <= response.status_code < 300:
         return None

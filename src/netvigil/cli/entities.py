@@ -9,8 +9,7 @@ from rich.table import Table
 
 from netvigil.cli.common import console, handles_errors
 from netvigil.geo.entities import default_registry
-from netvigil.model.entities import EntityParseError
-from netvigil.model.errors import InputError
+from netvigil.model.errors import EntityParseError, InputError
 
 app = typer.Typer(help="Countries (ISO 3166-1), regions (ISO 3166-2) and operators (ASNs) netvigil knows.")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 from netvigil.detect.config import DetectorConfig
-from netvigil.model.entities import EntityParseError, parse_entity
-from netvigil.model.errors import ConfigError, InputError
+from netvigil.model.entities import parse_entity
+from netvigil.model.errors import ConfigError, EntityParseError, InputError
 from netvigil.model.events import parse_iso
 
 
@@ -47,5 +47,5 @@ def detector_config(settings: list[str] | None) -> DetectorConfig:
         overrides[key.strip()] = value.strip()
     try:
         return DetectorConfig().with_overrides(overrides)
-    except (ConfigError, ValueError) as exc:
+    except ConfigError as exc:
         raise InputError(f"--set: {exc}") from exc

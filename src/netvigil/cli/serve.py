@@ -15,7 +15,8 @@ import uvicorn
 
 from netvigil.alert import DeliveryPolicy, deliver_due, plan_alerts
 from netvigil.cli.common import DbOption, console, echo_json_line, fail, handles_errors
-from netvigil.model.entities import EntityParseError, parse_entity
+from netvigil.model.entities import parse_entity
+from netvigil.model.errors import EntityParseError
 from netvigil.model.events import EVENT_KINDS, SCOPES, Event, iso, parse_iso
 from netvigil.pipeline.watch import AfterRound, RoundReport, Watcher
 from netvigil.serve.app import create_app

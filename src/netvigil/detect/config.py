@@ -6,10 +6,13 @@ Defaults follow IODA where IODA has one (bgp: warning < 99 %, critical < 50 %; p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from netvigil.model.errors import ConfigError
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +78,10 @@ class DetectorConfig:
         return self.rules.get(signal, FALLBACK_RULE)
 
     def with_overrides(self, overrides: dict[str, Any]) -> DetectorConfig:
-        """A copy with settings changed by name, e.g. ``{"probe.warning": 70, "end_hold_seconds": 3600}``."""
+        """A copy with settings changed by name, e.g. ``{"probe.warning": 70, "end_hold_seconds": 3600}``.
+
+        A bad name or value raises :class:`ConfigError`.
+        """
         config = self
         for key, value in overrides.items():
             signal, dot, part = key.partition(".")
@@ -84,11 +90,19 @@ class DetectorConfig:
                 if part not in ("warning", "critical", "weight", "veto"):
                     raise ConfigError(f"{key}: a signal rule has warning, critical, weight and veto")
                 rules = dict(config.rules)
-                rules[signal] = replace(base, **{part: float(value)})
+                rules[signal] = replace(base, **{part: _converted(float, value)})
                 config = replace(config, rules=rules)
             elif key in DetectorConfig.__dataclass_fields__ and key != "rules":
                 current = getattr(config, key)
-                config = replace(config, **{key: type(current)(value)})
+                config = replace(config, **{key: _converted(type(current), value)})
             else:
                 raise ConfigError(f"unknown detector setting {key!r}; see docs/detector.md")
         return config
+
+
+def _converted(kind: Callable[[Any], T], value: Any) -> T:
+    """``kind(value)``, with the built-in conversion error given as a :class:`ConfigError`."""
+    try:
+        return kind(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(str(exc)) from exc

@@ -18,8 +18,9 @@ from netvigil.detect.baseline import BaselineState, half_width_for
 from netvigil.detect.config import DetectorConfig
 from netvigil.detect.events import EntityTracker
 from netvigil.detect.fusion import fuse
-from netvigil.detect.grid import FloatArray, Grid, IntArray, StepError, grid_covering, infer_step, place
+from netvigil.detect.grid import FloatArray, Grid, IntArray, grid_covering, infer_step, place
 from netvigil.detect.hierarchy import EntityInfo, apply_hierarchy
+from netvigil.model.errors import StepError
 from netvigil.model.events import Event
 
 STORED = np.float32

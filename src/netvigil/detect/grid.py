@@ -13,15 +13,12 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
+from netvigil.model.errors import StepError
 from netvigil.model.signals import MAX_STEP_SECONDS, MIN_STEP_SECONDS
 
 DAY: Final = 86_400
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
-
-
-class StepError(ValueError):
-    """A series whose points are not on a regular step between one minute and one day."""
 
 
 def infer_step(times: IntArray) -> int:

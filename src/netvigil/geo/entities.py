@@ -23,7 +23,7 @@ from netvigil.model.entities import (
     Operator,
     parse_entity,
 )
-from netvigil.model.errors import UnknownEntityError
+from netvigil.model.errors import InputError, UnknownEntityError
 
 
 def load_operators(text: str) -> dict[int, Operator]:
@@ -32,7 +32,7 @@ def load_operators(text: str) -> dict[int, Operator]:
     for line, row in enumerate(csv.DictReader(io.StringIO(text)), start=2):
         kind = row["kind"]
         if kind not in NETWORK_KINDS:
-            raise ValueError(f"operators.csv:{line}: kind {kind!r} is not one of {NETWORK_KINDS}")
+            raise InputError(f"kind {kind!r} is not one of {NETWORK_KINDS}", path="operators.csv", line=line)
         nk: NetworkKind = kind
         share = float(row["share"]) if row.get("share") else None
         asn = int(row["asn"])
@@ -67,7 +67,7 @@ class EntityRegistry:
         """A display name, falling back to the identifier for entities we have no record of."""
         try:
             return self.get(entity).name
-        except (UnknownEntityError, ValueError):
+        except InputError:
             return entity
 
     def _lookup(self, eid: EntityId) -> Entity | None:

@@ -2,7 +2,7 @@
 
 ``country:KZ``, ``region:KZ-75``, ``asn:29355``, ``service:whatsapp`` optionally scoped as
 ``service:whatsapp@country:KZ``. Parsing is strict: an identifier either parses or raises
-:class:`InputError` saying what the forms are.
+:class:`EntityParseError` (an :class:`InputError`) saying what the forms are.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Final, Literal
+
+from netvigil.model.errors import EntityParseError
 
 EntityType = Literal["country", "region", "asn", "service"]
 NetworkKind = Literal["mobile", "fixed", "mixed", "transit", "datacenter", "content"]
@@ -28,10 +30,6 @@ _REGION = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 _ASN = re.compile(r"^[0-9]{1,10}$")
 _SERVICE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 ENTITY_FORMS: Final = "country:CC, region:CC-XXX, asn:N or service:NAME[@country:CC|@asn:N]"
-
-
-class EntityParseError(ValueError):
-    """An identifier that does not have one of the entity forms."""
 
 
 @dataclass(frozen=True, slots=True, order=True)

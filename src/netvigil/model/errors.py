@@ -1,16 +1,45 @@
 """The one exception tree of netvigil.
 
     NetvigilError
-    ├── InputError        bad user input (file, line, what was expected); the CLI exits with code 2
-    │   └── UnknownEntityError
-    ├── StoreError        the store cannot be opened or written
-    │   └── StoreBusyError   another process holds the write lock for too long
-    └── ConfigError       a setting has an invalid value
+    ├── InputError          bad user input (file, line, what was expected); CLI exit 2, API 422
+    │   ├── UnknownEntityError  an entity identifier that is well formed but names nothing known
+    │   ├── EntityParseError    (also ValueError) text that has none of the entity forms (contract 3.1)
+    │   ├── StepError           (also ValueError) a series not on a regular step of 1 min .. 1 day
+    │   └── UnknownNameError    (also KeyError) a name no registry of netvigil knows (a probe test, …)
+    ├── StoreError          the store cannot be opened, migrated or written
+    │   └── StoreBusyError      another process holds the write lock for too long
+    ├── ConfigError         a setting has an invalid value
+    └── ApiError            an answer the HTTP API gives on purpose: status, code and a sentence
 
-Network and probe failures are not exceptions: they are data (see ``model.failures``).
+Every class netvigil raises on purpose is in this module and descends from :class:`NetvigilError`
+(a test walks every module to keep it so). The second parents are kept where callers outside
+netvigil may catch the built-in type: :func:`netvigil.model.entities.parse_entity` and
+:func:`netvigil.detect.grid.infer_step` have always raised a ``ValueError``, and
+:func:`netvigil.probe.reachability.canonical` a ``KeyError``, like a mapping.
+
+Rules:
+
+- Foreign errors are translated once, where they enter, by one small context manager per
+  boundary (the way httpx maps httpcore's errors in ``map_httpcore_exceptions``): files with
+  :func:`reading` (``OSError`` → :class:`InputError`); the RIS Live websocket in
+  ``sources.ris_live`` (a bad URL → :class:`InputError`, a dropped connection → a reconnect); HTTP
+  in ``probe.reachability.uploader`` and ``alert.webhook`` (→ a failure string, data); DuckDB in
+  ``store/`` (→ :class:`StoreError`). Nothing above those places catches a foreign error.
+- An internal parse helper may raise ``ValueError`` when the same module (or package, for the MRT
+  decoder) catches it and raises :class:`InputError` with the file and line, e.g.
+  ``sources.signal_csv.point_from_fields``; so may :func:`netvigil.model.events.parse_iso`,
+  whose every caller turns it into an :class:`InputError` naming the option or field.
+- A programming mistake of the calling code (bins fed out of order, a mapping protocol's missing
+  key) stays the built-in ``ValueError``/``KeyError``/``TypeError``: it is not the user's input.
+- Network and probe failures are not exceptions: they are data (see ``model.failures``).
 """
 
 from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 
 class NetvigilError(Exception):
@@ -34,6 +63,20 @@ class UnknownEntityError(InputError):
     """An entity identifier that is well formed but names nothing known."""
 
 
+class EntityParseError(InputError, ValueError):
+    """An identifier that does not have one of the entity forms (contract 3.1)."""
+
+
+class StepError(InputError, ValueError):
+    """A series whose points are not on a regular step between one minute and one day."""
+
+
+class UnknownNameError(InputError, KeyError):
+    """A name that none of netvigil's registries knows; the message says which names are known."""
+
+    __str__ = InputError.__str__
+
+
 class StoreError(NetvigilError):
     """The store cannot be opened, migrated or written."""
 
@@ -44,3 +87,26 @@ class StoreBusyError(StoreError):
 
 class ConfigError(NetvigilError):
     """A setting has a value outside what it accepts."""
+
+
+class ApiError(NetvigilError):
+    """An error the API answers with on purpose: status, a short code and a sentence."""
+
+    def __init__(self, status: int, message: str, details: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.details = details or []
+
+
+@contextmanager
+def reading(path: str | os.PathLike[str]) -> Iterator[None]:
+    """The boundary where the operating system's errors enter: ``OSError`` → :class:`InputError`.
+
+    ``with reading(path): text = path.read_text()`` says ``PATH: cannot read: No such file or
+    directory`` instead of a traceback.
+    """
+    try:
+        yield
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror}", path=os.fspath(path)) from exc

@@ -7,12 +7,11 @@ from dataclasses import replace
 
 from netvigil.detect.config import DetectorConfig
 from netvigil.detect.engine import Detection, Series, detect
-from netvigil.detect.grid import StepError, infer_step
+from netvigil.detect.grid import infer_step
 from netvigil.detect.hierarchy import EntityInfo, nest_services
 from netvigil.detect.services import detect_service_events
 from netvigil.geo.entities import default_registry
-from netvigil.model.entities import EntityParseError
-from netvigil.model.errors import UnknownEntityError
+from netvigil.model.errors import EntityParseError, StepError, UnknownEntityError
 from netvigil.model.events import Event
 from netvigil.store.base import SeriesData, Store
 

@@ -20,8 +20,7 @@ import numpy.typing as npt
 
 from netvigil.geo.blocks import country_of_block
 from netvigil.geo.entities import default_registry
-from netvigil.model.entities import EntityParseError
-from netvigil.model.errors import InputError, UnknownEntityError
+from netvigil.model.errors import EntityParseError, InputError, UnknownEntityError
 from netvigil.model.probing import BlockChange, BlockRound
 from netvigil.model.signals import SignalPoint
 from netvigil.model.timeline import Timeline

@@ -16,7 +16,7 @@ from netvigil.detect.config import DetectorConfig
 from netvigil.detect.engine import Series, detect
 from netvigil.detect.evaluate import ScenarioScore, score
 from netvigil.detect.streaming import StreamingDetector
-from netvigil.model.errors import InputError
+from netvigil.model.errors import InputError, reading
 from netvigil.model.events import Event, Label, iso, parse_iso
 from netvigil.pipeline.analyse import entity_info
 from netvigil.sources.scenarios.generate import SeriesOut, generate
@@ -98,7 +98,8 @@ def load_labels(folder: Path) -> tuple[dict[str, Any], list[Label]]:
     """A scenario's metadata and labels."""
     path = folder / LABELS_FILE
     try:
-        meta = json.loads(path.read_text("utf-8"))
+        with reading(path):
+            meta = json.loads(path.read_text("utf-8"))
         labels = [
             Label(
                 entity=item["entity"],

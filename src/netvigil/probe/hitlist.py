@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from netvigil.model.entities import EntityParseError, parse_entity
-from netvigil.model.errors import InputError
+from netvigil.model.entities import parse_entity
+from netvigil.model.errors import EntityParseError, InputError, reading
 
 HEADER: Final = ("block", "addresses", "availability")
 BLOCK_PREFIX: Final = {4: 24, 6: 48}
@@ -49,11 +49,10 @@ class HitlistBlock:
 def read_hitlist(path: Path) -> list[HitlistBlock]:
     """Read and validate a hitlist file; raises :class:`InputError` with the line of the first problem."""
     try:
-        text = path.read_text("utf-8")
+        with reading(path):
+            text = path.read_text("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"not UTF-8 text (byte {exc.start})", path=str(path)) from None
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from None
     return parse_hitlist(text, str(path))
 
 
@@ -162,7 +161,9 @@ def write_hitlist(path: Path, blocks: Iterable[HitlistBlock]) -> int:
 def read_opt_out(path: Path) -> list[Network]:
     """Read an opt-out list: one prefix a line (any length), ``#`` starts a comment."""
     networks: list[Network] = []
-    for line, raw in enumerate(path.read_text("utf-8").splitlines(), start=1):
+    with reading(path):
+        lines = path.read_text("utf-8").splitlines()
+    for line, raw in enumerate(lines, start=1):
         text = raw.split("#", 1)[0].strip()
         if not text:
             continue

@@ -17,8 +17,8 @@ from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from netvigil.model.entities import EntityParseError, parse_entity
-from netvigil.model.errors import UnknownEntityError
+from netvigil.model.entities import parse_entity
+from netvigil.model.errors import ApiError, EntityParseError, UnknownEntityError
 from netvigil.model.events import EVENT_KINDS, SCOPES, EventKind, Scope, iso
 from netvigil.pipeline.measurements import search_measurements, submit_measurements
 from netvigil.serve import views
@@ -33,7 +33,6 @@ from netvigil.serve.deps import (
     parse_time,
     resolve_window,
 )
-from netvigil.serve.errors import ApiError
 from netvigil.store import alerts as alert_store
 from netvigil.store.base import EventFilter
 from netvigil.store.serving import latest_time

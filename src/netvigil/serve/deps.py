@@ -10,9 +10,9 @@ from typing import Annotated
 from fastapi import Depends, Header, Query, Request
 
 from netvigil.geo.entities import EntityRegistry, default_registry
-from netvigil.model.entities import EntityParseError, parse_entity
+from netvigil.model.entities import parse_entity
+from netvigil.model.errors import ApiError, EntityParseError
 from netvigil.model.events import parse_iso
-from netvigil.serve.errors import ApiError
 from netvigil.serve.settings import Settings
 from netvigil.serve.views import DAY, Window
 from netvigil.store.auth import ApiToken, verify_token

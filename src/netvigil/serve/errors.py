@@ -13,7 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from netvigil.model.errors import InputError
+from netvigil.model.errors import ApiError, InputError
 
 log = logging.getLogger("netvigil.serve")
 
@@ -28,16 +28,6 @@ _CODES = {
     429: "rate_limited",
     500: "internal_error",
 }
-
-
-class ApiError(Exception):
-    """An error the API answers with on purpose: status, a short code and a sentence."""
-
-    def __init__(self, status: int, message: str, details: list[Any] | None = None) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.details = details or []
 
 
 def error_body(status: int, message: str, details: list[Any] | None = None) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -100,6 +101,23 @@ def subscribe_message(filters: dict[str, Any]) -> str:
     return json.dumps({"type": "ris_subscribe", "data": dict(filters)})
 
 
+@contextmanager
+def websocket_errors(url: str) -> Iterator[None]:
+    """The one place websockets' errors enter netvigil (see ``model.errors``).
+
+    A URL that is not ``ws://`` or ``wss://`` is the user's input error; a refused, dropped or
+    timed-out connection ends the block quietly, because the caller reconnects with backoff.
+    """
+    from websockets.exceptions import InvalidURI, WebSocketException  # noqa: PLC0415
+
+    try:
+        yield
+    except InvalidURI as exc:
+        raise InputError(f"RIS Live URL {url!r} is not a websocket address (ws:// or wss://)") from exc
+    except (OSError, WebSocketException, TimeoutError):
+        return
+
+
 async def live_messages(
     options: LiveOptions, on_reconnect: Callable[[int, float], None] | None = None
 ) -> AsyncIterator[dict[str, Any]]:
@@ -111,13 +129,12 @@ async def live_messages(
     import asyncio  # noqa: PLC0415 - only the live client needs these; `netvigil mrt dump` starts faster
 
     from websockets.asyncio.client import connect  # noqa: PLC0415
-    from websockets.exceptions import WebSocketException  # noqa: PLC0415
 
     delay = options.backoff_first
     attempts = 0
     while True:
         delivered = False
-        try:
+        with websocket_errors(options.url):
             async with connect(options.url) as socket:
                 await socket.send(subscribe_message(options.filters))
                 async for frame in socket:
@@ -125,8 +142,6 @@ async def live_messages(
                     if isinstance(message, dict) and message.get("type") == "ris_message":
                         delivered = True
                         yield message
-        except (OSError, WebSocketException, TimeoutError):
-            pass
         if delivered:
             delay = options.backoff_first
         attempts += 1

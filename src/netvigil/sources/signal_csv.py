@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
-from netvigil.model.entities import EntityParseError, parse_entity
-from netvigil.model.errors import InputError
+from netvigil.model.entities import parse_entity
+from netvigil.model.errors import EntityParseError, InputError
 from netvigil.model.events import parse_iso
 from netvigil.model.signals import SignalPoint
 from netvigil.sources.textfile import open_text

@@ -9,17 +9,15 @@ import io
 from pathlib import Path
 from typing import IO, BinaryIO
 
-from netvigil.model.errors import InputError
+from netvigil.model.errors import InputError, reading
 
 _MAGIC = {b"\x1f\x8b": ".gz", b"BZ": ".bz2"}
 
 
 def open_binary(path: Path) -> tuple[IO[bytes], BinaryIO]:
     """Open ``path`` decompressed by its suffix; returns (decompressed stream, raw file for progress)."""
-    try:
+    with reading(path):
         raw: BinaryIO = open(path, "rb")  # noqa: SIM115 - returned to the caller, who closes it
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from exc
     head = raw.read(2)
     raw.seek(0)
     actual = _MAGIC.get(head)
@@ -52,10 +50,7 @@ def open_text(path: Path) -> tuple[io.TextIOWrapper, BinaryIO]:
 def sha256_of(path: Path) -> str:
     """SHA-256 of the file's bytes, read in blocks."""
     digest = hashlib.sha256()
-    try:
-        with open(path, "rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror}", path=str(path)) from exc
+    with reading(path), open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
     return digest.hexdigest()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Final
 
+from netvigil.model.errors import UnknownNameError
 from netvigil.probe.reachability import facebook_messenger, signal, telegram, web_connectivity, whatsapp
 from netvigil.probe.reachability.base import ProbeContext
 from netvigil.probe.reachability.netx import NetConfig
@@ -33,11 +34,11 @@ def test_names() -> list[str]:
 
 
 def canonical(name: str) -> str:
-    """OONI's name of a test given its name or alias; raises KeyError for an unknown one."""
-    name = ALIASES.get(name, name)
-    if name not in TESTS and name not in URL_TESTS:
-        raise KeyError(name)
-    return name
+    """OONI's name of a test given its name or alias; raises :class:`UnknownNameError` for an unknown one."""
+    known = ALIASES.get(name, name)
+    if known not in TESTS and known not in URL_TESTS:
+        raise UnknownNameError(f"unknown test {name!r}; known: {', '.join(test_names())} (or web)")
+    return known
 
 
 __all__ = ["ALIASES", "TESTS", "URL_TESTS", "NetConfig", "ProbeContext", "canonical", "test_names"]

@@ -11,6 +11,7 @@ was lost) is harmless: the server de-duplicates by measurement id. Measurements 
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import random
@@ -71,7 +72,11 @@ class UploadConfig:
 
 
 def post_batch(config: UploadConfig, items: list[dict[str, Any]]) -> str | None:
-    """POST one batch; returns None on a 2xx answer, else a short description of the failure."""
+    """POST one batch; returns None on a 2xx answer, else a short description of the failure.
+
+    This is where urllib's errors enter: every one becomes that description (data), so the
+    uploader retries instead of stopping.
+    """
     request = urllib.request.Request(
         config.base_url.rstrip("/") + API_PATH,
         data=json.dumps(items).encode(),
@@ -86,7 +91,7 @@ def post_batch(config: UploadConfig, items: list[dict[str, Any]]) -> str | None:
             return None if 200 <= response.status < 300 else f"HTTP {response.status}"
     except urllib.error.HTTPError as exc:
         return f"HTTP {exc.code}"
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, http.client.HTTPException) as exc:
         return f"{type(exc).__name__}: {exc}"
 
 
