@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 
 from netvigil.detect.config import DetectorConfig
 from netvigil.detect.events import split_event
+from netvigil.model.entities import NetworkKind
 from netvigil.model.events import Event
 
 FIXED_KINDS = frozenset({"fixed"})
@@ -34,7 +35,7 @@ class EntityInfo:
 
     name: str
     parent: str | None = None
-    kind: str | None = None
+    kind: NetworkKind | None = None
 
 
 def _overlaps(a: Event, b: Event, horizon: int) -> bool:

@@ -19,9 +19,10 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from netvigil.model.measurements import BLOCKING_TYPES
+from netvigil.model.measurements import BLOCKING_TYPES, BlockingType, Verdict
 
-WEB_BLOCKING_TYPES: Final = ("tcp_ip", "dns", "http-failure", "http-diff")
+WEB_BLOCKING_TYPES: Final[tuple[BlockingType, ...]] = ("tcp_ip", "dns", "http-failure", "http-diff")
+_BLOCKING_BY_NAME: Final[dict[str, BlockingType]] = {name: name for name in BLOCKING_TYPES}
 NETVIGIL_KEY: Final = "x_netvigil_blocking"
 
 # Resolver answers that are block pages of a whole country's or ISP's censorship (fastpath's DNS
@@ -30,7 +31,7 @@ DNS_BLOCKPAGE_ADDRESSES: Final[frozenset[str]] = frozenset(
     {"10.10.34.34", "10.10.34.35", "10.10.34.36", "10.10.34.37", "10.10.34.38", "146.112.61.106"}
 )
 
-_OPERATION_TO_BLOCKING: Final[dict[str, str]] = {
+_OPERATION_TO_BLOCKING: Final[dict[str, BlockingType]] = {
     "resolve": "dns",
     "connect": "tcp_ip",
     "tls_handshake": "tls",
@@ -44,8 +45,8 @@ _OPERATION_TO_BLOCKING: Final[dict[str, str]] = {
 class Classification:
     """The verdict of one measurement (see the module docstring for the meaning of each field)."""
 
-    verdict: str
-    blocking_type: str | None
+    verdict: Verdict
+    blocking_type: BlockingType | None
     failure: str | None
     reason: str
 
@@ -58,7 +59,7 @@ def _failed(reason: str, failure: str | None = None) -> Classification:
     return Classification("failure", None, failure, reason)
 
 
-def _anomaly(blocking: str | None, failure: str | None, reason: str) -> Classification:
+def _anomaly(blocking: BlockingType | None, failure: str | None, reason: str) -> Classification:
     return Classification("anomaly", blocking, failure, reason)
 
 
@@ -78,10 +79,10 @@ def _unknown_failure(tk: Mapping[str, Any]) -> str | None:
 
 
 def _netvigil_blocking(tk: Mapping[str, Any]) -> Classification | None:
-    kind = tk.get(NETVIGIL_KEY)
-    if kind in BLOCKING_TYPES:
+    kind = _BLOCKING_BY_NAME.get(str(tk.get(NETVIGIL_KEY)))
+    if kind is not None:
         failure = tk.get("failure") or tk.get("http_experiment_failure")
-        return _anomaly(str(kind), failure if isinstance(failure, str) else None, f"netvigil probe: {kind}")
+        return _anomaly(kind, failure if isinstance(failure, str) else None, f"netvigil probe: {kind}")
     return None
 
 
@@ -127,7 +128,7 @@ def classify_web_connectivity(msm: Mapping[str, Any]) -> Classification:
         return own
     blocking = tk.get("blocking")
     if blocking in WEB_BLOCKING_TYPES:
-        return _anomaly(str(blocking), failure, f"probe reports {blocking} blocking")
+        return _anomaly(_BLOCKING_BY_NAME[blocking], failure, f"probe reports {blocking} blocking")
     if blocking is False and tk.get("accessible") is False:
         return Classification("ok", None, failure, "down for everyone: the control failed too")
     if blocking is False:
@@ -166,7 +167,7 @@ def _request_failures(tk: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _blocking_of(tk: Mapping[str, Any], failure: str | None) -> str:
+def _blocking_of(tk: Mapping[str, Any], failure: str | None) -> BlockingType:
     operation = tk.get("failed_operation")
     if isinstance(operation, str):
         for prefix, kind in _OPERATION_TO_BLOCKING.items():
@@ -244,6 +245,7 @@ def classify_telegram(msm: Mapping[str, Any]) -> Classification:
         return own
     if score > 0.5:
         failure = web_failure or _first_tcp_failure(tk)
+        kind: BlockingType
         if tk.get("telegram_tcp_blocking") is True or (unreachable and not accessible):
             kind = "tcp_ip"
         elif web_failure and tk.get("telegram_web_status") == "blocked":
@@ -338,7 +340,7 @@ def classify_facebook_messenger(msm: Mapping[str, Any]) -> Classification:
     )
     score = 0.0 if workaround else 0.5 * (len(bad) + len(flags))
     if score > 0.5:
-        kind = "dns" if any("dns" in k for k in bad + flags) else "tcp_ip"
+        kind: BlockingType = "dns" if any("dns" in k for k in bad + flags) else "tcp_ip"
         reason = "inconsistent or unreachable: " + ", ".join(bad + flags)
         failure = tk.get("failure") if isinstance(tk.get("failure"), str) else _first_tcp_failure(tk)
         return _anomaly(kind, failure, reason)

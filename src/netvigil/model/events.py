@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
+from netvigil.model.entities import NetworkKind
+
 EventKind = Literal["blackout", "disruption", "throttling", "service_blocking"]
 EVENT_KINDS: Final[tuple[EventKind, ...]] = (
     "blackout",
@@ -82,7 +84,7 @@ class Event:
     services: tuple[str, ...] = ()
     phases: tuple[Phase, ...] = ()
     cause: str | None = None
-    network_kinds: tuple[str, ...] = ()
+    network_kinds: tuple[NetworkKind, ...] = ()
     parent_event: str | None = None
     end_reason: EndReason | None = None
     step: int = 300
@@ -155,4 +157,4 @@ class Label:
     end: int
     level: float
     archetype: str
-    network_kinds: tuple[str, ...] = field(default=())
+    network_kinds: tuple[NetworkKind, ...] = field(default=())

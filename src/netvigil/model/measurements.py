@@ -51,8 +51,8 @@ class MeasurementRow:
     input: str | None
     measurement_start_time: int
     received_at: int
-    verdict: str
-    blocking_type: str | None
+    verdict: Verdict
+    blocking_type: BlockingType | None
     failure: str | None
     reason: str
     source: str

@@ -50,8 +50,8 @@ class BlockChange:
     time: int
     block: str
     entity: str
-    previous: str | None
-    state: str
+    previous: BlockState | None
+    state: BlockState
     belief: float
     probes: int
     round: int

@@ -13,7 +13,7 @@ import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Final, Protocol, runtime_checkable
+from typing import Final, Protocol, cast, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -21,7 +21,7 @@ import numpy.typing as npt
 from netvigil.geo.blocks import country_of_block
 from netvigil.geo.entities import default_registry
 from netvigil.model.errors import EntityParseError, InputError, UnknownEntityError
-from netvigil.model.probing import BlockChange, BlockRound
+from netvigil.model.probing import BlockChange, BlockRound, BlockState
 from netvigil.model.signals import SignalPoint
 from netvigil.model.timeline import Timeline
 from netvigil.probe.hitlist import HitlistBlock, Network
@@ -90,7 +90,7 @@ class RoundWriter:
     entities: dict[str, tuple[str, ...]]
     vantage: str
     write_signals: bool = True
-    previous: dict[str, str] = field(default_factory=dict)
+    previous: dict[str, BlockState] = field(default_factory=dict)
     changes: int = 0
 
     def __call__(self, verdicts: list[BlockRound]) -> None:
@@ -162,7 +162,8 @@ async def probe_hitlist(
     Without a ``transport`` this opens real ICMP sockets (raw as root, else datagram) for the
     families the blocks need, and closes them afterwards.
     """
-    writer = RoundWriter(store, entities_of(blocks, entity), vantage, previous=latest_states(store, vantage))
+    previous = cast(dict[str, BlockState], latest_states(store, vantage))  # the states it was given
+    writer = RoundWriter(store, entities_of(blocks, entity), vantage, previous=previous)
     if transport is not None:
         await run_rounds(Prober(blocks, transport, config), rounds, [writer, *sinks])
         return writer

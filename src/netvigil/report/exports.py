@@ -185,7 +185,7 @@ def _event_from_row(row: Mapping[str, str]) -> Event:
         services=_split(row["nv_services"]),
         phases=phases,
         cause=row["nv_cause"] or None,
-        network_kinds=_split(row["nv_network_kinds"]),
+        network_kinds=_split(row["nv_network_kinds"]),  # type: ignore[arg-type]
         parent_event=row["nv_parent_event"] or None,
         end_reason=row["nv_end_reason"] or None,  # type: ignore[arg-type]
         step=int(row["nv_step"]),

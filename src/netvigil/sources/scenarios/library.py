@@ -20,6 +20,7 @@ import numpy as np
 import pycountry
 
 from netvigil.geo.entities import default_registry
+from netvigil.model.entities import NetworkKind
 from netvigil.model.events import EventKind, Label, Scope
 from netvigil.sources.scenarios.generate import Glitch, Style
 from netvigil.sources.scenarios.timeline import Impairment, ScenarioTimeline
@@ -151,7 +152,7 @@ def _label(
     end: int,
     level: float,
     archetype: str,
-    kinds: tuple[str, ...] = (),
+    kinds: tuple[NetworkKind, ...] = (),
 ) -> Label:
     return Label(entity, kind, scope, start, end, round(level, 1), archetype, kinds)
 
