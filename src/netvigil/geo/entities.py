@@ -1,5 +1,7 @@
 """The entity registry: countries and ISO 3166-2 regions from pycountry, ASNs from the operator table.
 
+Names, parents and children of the identifiers of contract 3.1 (which ``model.entities`` parses).
+
 The operator table (``geo/data/operators.csv``, package data) gives each ASN's name, country,
 kind (mobile, fixed, mixed, transit, datacenter, content), its rough share of the country's
 traffic where known, and where those facts came from.

@@ -108,7 +108,7 @@ def series(
 
 
 def series_csv_rows(payload: Iterable[dict[str, Any]]) -> Iterable[list[Any]]:
-    """Series as contract-3.2 rows (time,entity,signal,value), time in ISO 8601 UTC."""
+    """Series as contract 3.2 rows (time,entity,signal,value), time in ISO 8601 UTC."""
     for item in payload:
         for time, value in zip(item["times"], item["values"], strict=True):
             yield [iso(time), item["entity"], item["signal"], "" if value is None else value]

@@ -5,7 +5,8 @@ UPDATE with ``timestamp``, ``peer``, ``peer_asn``, ``host``, ``path`` (ASNs; a n
 AS_SET), ``announcements`` (``next_hop`` + ``prefixes``) and ``withdrawals``, or a
 ``RIS_PEER_STATE`` with ``state`` (``connected`` / ``down``). :func:`route_changes` turns one into
 :class:`RouteChange` items. The live client subscribes with filters (host, prefix, peer, …),
-reconnects with exponential backoff when the connection drops, and subscribes again.
+reconnects with exponential backoff when the connection drops, and subscribes again. Its address
+is a setting (contract 3.7): :data:`RIS_LIVE_URL` by default.
 """
 
 from __future__ import annotations

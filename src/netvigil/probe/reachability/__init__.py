@@ -1,4 +1,4 @@
-"""Service-reachability tests that speak OONI's data format: one module per test, and a registry.
+"""Service-reachability tests in OONI's data format (contract 3.5): one module per test, and a registry.
 
 ``TESTS`` maps a test name (OONI's) to a runner; ``ALIASES`` lets users write ``web`` for
 ``web_connectivity``. Every runner returns one OONI measurement (a dict) and never raises for a

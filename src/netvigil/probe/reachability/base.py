@@ -1,4 +1,4 @@
-"""What every reachability test shares: its context, the OONI envelope, the throttling rule.
+"""What every reachability test shares: its context, the OONI envelope (contract 3.5), the throttling rule.
 
 Endpoints are configuration (real defaults, lab hosts in tests); throttling is judged against a
 baseline site measured on the same network in the same run.
