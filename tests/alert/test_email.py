@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from netvigil.store.alerts import AlertRule, add_rule
 
 from netvigil.alert import DeliveryPolicy, deliver_due, plan_alerts
 from netvigil.store import DuckDBStore
-from netvigil.store.alerts import AlertRule, add_rule
 from tests.serve import kzdata
 
 

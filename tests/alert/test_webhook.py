@@ -8,11 +8,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from netvigil.store.alerts import AlertRule, add_rule, list_deliveries
 
 from netvigil.alert import DeliveryPolicy, deliver_due, plan_alerts
 from netvigil.model.events import Phase
 from netvigil.store import DuckDBStore
-from netvigil.store.alerts import AlertRule, add_rule, list_deliveries
 from tests.alert.receiver import Receiver
 from tests.serve import kzdata
 

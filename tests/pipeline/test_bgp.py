@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from netvigil.store.duckdb_store import DuckDBStore
 
 from netvigil.pipeline.analyse import run_detection
 from netvigil.pipeline.bgp import replay_timeline
 from netvigil.pipeline.bgp_replay import BACKGROUND, BURST, kz_prefixes
 from netvigil.store import open_store
-from netvigil.store.duckdb_store import DuckDBStore
 
 DAY = 86_400
 START = 1641168000  # 2022-01-03T00:00Z: two days of history before the 5 January burst

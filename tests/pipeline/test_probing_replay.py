@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
+from netvigil.store.probing import latest_states, read_block_changes
 
 from netvigil.model.probing import BlockRound
 from netvigil.pipeline.probing import (
@@ -20,7 +21,6 @@ from netvigil.pipeline.probing import (
     signal_points,
 )
 from netvigil.store import DuckDBStore
-from netvigil.store.probing import latest_states, read_block_changes
 
 START = 1_641_340_800  # 2022-01-05T00:00:00Z
 CUT, BACK = START + 6 * 3600, START + 12 * 3600

@@ -9,13 +9,13 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
+from netvigil.store.auth import create_token
 from schemathesis.checks import not_a_server_error
 from schemathesis.openapi import from_asgi
 
 from netvigil.serve.app import create_app
 from netvigil.serve.settings import load_settings
 from netvigil.store import DuckDBStore
-from netvigil.store.auth import create_token
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,13 @@ import sys
 import time
 from pathlib import Path
 
-from netvigil.model.events import iso
-from netvigil.pipeline.watch import PENDING, Watcher
-from netvigil.store import DuckDBStore
 from netvigil.store.alerts import AlertRule, add_rule, list_deliveries
 from netvigil.store.base import EventFilter
 from netvigil.store.serving import latest_time, set_state
+
+from netvigil.model.events import iso
+from netvigil.pipeline.watch import PENDING, Watcher
+from netvigil.store import DuckDBStore
 from tests.alert.receiver import Receiver
 from tests.serve import kzdata
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from netvigil.store.alerts import list_rules
+from netvigil.store.auth import create_token, list_tokens, revoke_token
 
 from netvigil.pipeline.measurements import search_measurements, submit_measurements
 from netvigil.serve.app import create_app
 from netvigil.serve.settings import load_settings
 from netvigil.store import DuckDBStore
-from netvigil.store.alerts import list_rules
-from netvigil.store.auth import create_token, list_tokens, revoke_token
 
 MEASUREMENT = {
     "report_id": "20220105T104000Z_webconnectivity_KZ_29355_n1_test",

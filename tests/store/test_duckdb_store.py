@@ -5,14 +5,14 @@ import time
 from pathlib import Path
 
 import pytest
+from netvigil.store.base import IngestRecord
+from netvigil.store.migrations import MIGRATIONS
 
 from netvigil.model.errors import InputError, StoreBusyError
 from netvigil.model.events import Event, Phase
 from netvigil.model.signals import SignalPoint
 from netvigil.pipeline.ingest import ingest_signal_file
 from netvigil.store import DuckDBStore, EventFilter
-from netvigil.store.base import IngestRecord
-from netvigil.store.migrations import MIGRATIONS
 
 
 def write_csv(path: Path, rows: int, bad_at: int | None = None) -> Path:

@@ -7,7 +7,7 @@ from typing import Final
 
 from netvigil.alert import email, webhook
 from netvigil.alert.policy import DeliveryPolicy
-from netvigil.store.alerts import AlertDelivery, AlertRule
+from netvigil.model.alerts import AlertDelivery, AlertRule
 
 Sender = Callable[[AlertDelivery, AlertRule, DeliveryPolicy], "str | None"]
 CHANNELS: Final[dict[str, Sender]] = {"webhook": webhook.send, "email": email.send}

@@ -11,19 +11,16 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from netvigil.alert.channels import CHANNELS, Sender
 from netvigil.alert.lifecycle import TRANSITIONS, Transition, transitions
 from netvigil.alert.policy import DeliveryPolicy
 from netvigil.geo.entities import default_registry
+from netvigil.model.alerts import AlertDelivery, AlertRule
 from netvigil.model.entities import parse_entity
 from netvigil.model.errors import EntityParseError
 from netvigil.model.events import Event
-from netvigil.store import alerts as ledger
-
-if TYPE_CHECKING:
-    from netvigil.store.duckdb_store import DuckDBStore
+from netvigil.store.protocol import AlertStore
 
 _WORDS: dict[Transition, str] = {
     "started": "started",
@@ -53,7 +50,7 @@ def _country_of(entity: str) -> str | None:
     return code
 
 
-def matches(rule: ledger.AlertRule, event: Event) -> bool:
+def matches(rule: AlertRule, event: Event) -> bool:
     """Whether a rule wants this event: every filter it sets must hold."""
     if rule.entity is not None and rule.entity != event.entity:
         is_country = rule.entity.startswith("country:")
@@ -76,7 +73,7 @@ def headline(event: Event, transition: Transition) -> str:
     )
 
 
-def _payload(event: Event, transition: Transition, rule: ledger.AlertRule, policy: DeliveryPolicy) -> str:
+def _payload(event: Event, transition: Transition, rule: AlertRule, policy: DeliveryPolicy) -> str:
     return json.dumps(
         {
             "type": f"netvigil.event.{transition}",
@@ -91,28 +88,28 @@ def _payload(event: Event, transition: Transition, rule: ledger.AlertRule, polic
 
 
 def plan_alerts(
-    store: DuckDBStore, events: list[Event], policy: DeliveryPolicy, now: int | None = None
+    alerts: AlertStore, events: list[Event], policy: DeliveryPolicy, now: int | None = None
 ) -> int:
     """Queue a message for every new (rule, event, step); returns how many were new."""
     now = int(time.time()) if now is None else now
-    queued: list[ledger.AlertDelivery] = []
-    for rule in ledger.list_rules(store):
+    queued: list[AlertDelivery] = []
+    for rule in alerts.list_rules():
         for event in events:
             if not matches(rule, event):
                 continue
             for step in transitions(event):
                 body = _payload(event, step, rule, policy)
-                queued.append(ledger.AlertDelivery(rule.id, event.id, step, body, "pending", 0, now, now))
-    return ledger.enqueue(store, queued)
+                queued.append(AlertDelivery(rule.id, event.id, step, body, "pending", 0, now, now))
+    return alerts.enqueue(queued)
 
 
-def _order(delivery: ledger.AlertDelivery) -> tuple[int, str, int]:
+def _order(delivery: AlertDelivery) -> tuple[int, str, int]:
     step = TRANSITIONS.index(delivery.transition) if delivery.transition in TRANSITIONS else 0
     return (delivery.created_at, delivery.event_id, step)
 
 
 def deliver_due(
-    store: DuckDBStore,
+    alerts: AlertStore,
     policy: DeliveryPolicy,
     now: int | None = None,
     channels: dict[str, Sender] | None = None,
@@ -120,26 +117,26 @@ def deliver_due(
     """Try every due message once; record sent, retry-later (backoff) or dead."""
     now = int(time.time()) if now is None else now
     channels = channels or CHANNELS
-    rules = {r.id: r for r in ledger.list_rules(store)}
+    rules = {r.id: r for r in alerts.list_rules()}
     sent = retried = dead = 0
-    for delivery in sorted(ledger.due_deliveries(store, now, limit=1000), key=_order):
+    for delivery in sorted(alerts.due_deliveries(now, limit=1000), key=_order):
         rule = rules.get(delivery.rule_id)
         sender = channels.get(rule.channel) if rule else None
         error = sender(delivery, rule, policy) if sender and rule else "the rule or its channel is gone"
         if error is None:
-            ledger.record_attempt(store, delivery, status="sent", next_attempt_at=now, error=None)
+            alerts.record_attempt(delivery, status="sent", next_attempt_at=now, error=None)
             sent += 1
         elif delivery.attempts + 1 >= policy.max_attempts:
-            ledger.record_attempt(store, delivery, status="dead", next_attempt_at=now, error=error)
+            alerts.record_attempt(delivery, status="dead", next_attempt_at=now, error=error)
             dead += 1
         else:
             delay = round(policy.retry_delay(delivery.attempts + 1))
-            ledger.record_attempt(store, delivery, status="pending", next_attempt_at=now + delay, error=error)
+            alerts.record_attempt(delivery, status="pending", next_attempt_at=now + delay, error=error)
             retried += 1
     return DeliveryReport(sent, retried, dead)
 
 
-def run_alerts(store: DuckDBStore, events: list[Event], policy: DeliveryPolicy) -> DeliveryReport:
+def run_alerts(alerts: AlertStore, events: list[Event], policy: DeliveryPolicy) -> DeliveryReport:
     """Plan messages for ``events`` and deliver whatever is due (the watch loop's alert step)."""
-    plan_alerts(store, events, policy)
-    return deliver_due(store, policy)
+    plan_alerts(alerts, events, policy)
+    return deliver_due(alerts, policy)

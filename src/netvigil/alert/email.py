@@ -10,7 +10,7 @@ import smtplib
 from email.message import EmailMessage
 
 from netvigil.alert.policy import DeliveryPolicy
-from netvigil.store.alerts import AlertDelivery, AlertRule
+from netvigil.model.alerts import AlertDelivery, AlertRule
 
 
 def compose(delivery: AlertDelivery, rule: AlertRule, policy: DeliveryPolicy) -> EmailMessage:

@@ -16,7 +16,7 @@ import time
 import httpx
 
 from netvigil.alert.policy import DeliveryPolicy
-from netvigil.store.alerts import AlertDelivery, AlertRule
+from netvigil.model.alerts import AlertDelivery, AlertRule
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:

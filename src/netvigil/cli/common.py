@@ -29,7 +29,10 @@ DbOption = Annotated[
     typer.Option(
         "--db",
         envvar="NETVIGIL_DB",
-        help="DuckDB store file. Default: $NETVIGIL_DB, else ~/.local/share/netvigil/netvigil.duckdb.",
+        help=(
+            "Store: a DuckDB file path or a URL (duckdb:///abs/path). "
+            "Default: $NETVIGIL_DB, else ~/.local/share/netvigil/netvigil.duckdb."
+        ),
         show_default=False,
     ),
 ]

@@ -12,7 +12,7 @@ from netvigil.cli.render import events_table, phases_table, when
 from netvigil.pipeline.demo import national_event, run_demo
 from netvigil.report.publish import write_demo_report
 from netvigil.serve.app import serve
-from netvigil.store import DuckDBStore
+from netvigil.store import open_store
 
 
 @handles_errors
@@ -50,7 +50,7 @@ def demo_command(
             f"(signals: {', '.join(national.signals)}; confidence {national.confidence:.2f}); {restored}."
         )
     console.print("[dim]… writing the incident report (HTML, PDF, charts)[/]")
-    with DuckDBStore(result.db_path) as store:
+    with open_store(result.db_path) as store:
         page = write_demo_report(store, out)
     console.print(f"events: {result.events_path}   store: {result.db_path}")
     console.print(f"report: {page}  (and {page.with_suffix('.pdf').name}, charts/)")

@@ -14,6 +14,7 @@ import typer
 
 from netvigil.cli.common import DbOption, console, fail, handles_errors
 from netvigil.cli.options import parse_entities, parse_time
+from netvigil.model.annotations import Annotation
 from netvigil.model.errors import InputError
 from netvigil.report.cost import TOP10VPN_KZ_2022, TOP10VPN_SOURCE, estimate, millions
 from netvigil.report.document import build_report, find_event
@@ -21,7 +22,6 @@ from netvigil.report.exports import cloudflare_json, ioda_json, stop_csv
 from netvigil.report.publish import write_report, write_text
 from netvigil.report.taxonomy import CAUSES
 from netvigil.store import EventFilter, open_store
-from netvigil.store.annotations import Annotation, add_annotation, current_causes
 
 
 class ReportFormat(enum.StrEnum):
@@ -109,7 +109,7 @@ def annotate_command(
         if store.get_event(event_id) is None:
             raise InputError(f"no event with id {event_id}; list them with `netvigil events`")
         who = author or getpass.getuser()
-        add_annotation(store, Annotation(event_id, cause, who, int(time.time()), source, note))
+        store.annotations.add(Annotation(event_id, cause, who, int(time.time()), source, note))
     console.print(f"{event_id}: cause {cause} (by {who})", highlight=False)
 
 
@@ -167,7 +167,7 @@ def export_command(
     start, end = parse_time(since, "--from"), parse_time(until, "--until")
     with open_store(db, read_only=True) as store:
         events = store.read_events(EventFilter(entities=parse_entities(entity), since=start, until=end))
-        causes = current_causes(store, [e.id for e in events])
+        causes = store.annotations.current_causes([e.id for e in events])
     events = [replace(e, cause=causes[e.id].cause) if e.id in causes else e for e in events]
     events.sort(key=lambda e: (e.start, e.entity, e.id))
     if fmt is ExportFormat.stop:

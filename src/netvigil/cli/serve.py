@@ -15,17 +15,17 @@ import uvicorn
 
 from netvigil.alert import DeliveryPolicy, deliver_due, plan_alerts
 from netvigil.cli.common import DbOption, console, echo_json_line, fail, handles_errors
+from netvigil.model.alerts import AlertRule
 from netvigil.model.entities import parse_entity
 from netvigil.model.errors import EntityParseError
-from netvigil.model.events import EVENT_KINDS, SCOPES, Event, iso, parse_iso
+from netvigil.model.events import EVENT_KINDS, SCOPES, Event, EventFilter, iso, parse_iso
+from netvigil.model.tokens import TOKEN_SCOPES
 from netvigil.pipeline.watch import AfterRound, RoundReport, Watcher
 from netvigil.serve.app import create_app
 from netvigil.serve.middleware import ResponseCache
 from netvigil.serve.settings import Settings, load_settings, parse_assignments
-from netvigil.store import alerts as alert_store
-from netvigil.store.auth import TOKEN_SCOPES, create_token, list_tokens, revoke_token
-from netvigil.store.base import EventFilter
-from netvigil.store.duckdb_store import DuckDBStore, open_store
+from netvigil.store import Store, open_store
+from netvigil.store.tokens import create_token
 
 SettingOption = Annotated[
     list[str] | None,
@@ -53,7 +53,7 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
 
 
 def _server(
-    store: DuckDBStore, settings: Settings, host: str, port: int
+    store: Store, settings: Settings, host: str, port: int
 ) -> tuple[uvicorn.Server, ResponseCache]:
     app = create_app(store, settings)
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", server_header=False)
@@ -81,11 +81,11 @@ def serve_command(
         server.run()
 
 
-def _after_round(store: DuckDBStore, policy: DeliveryPolicy, cache: ResponseCache | None) -> AfterRound:
+def _after_round(store: Store, policy: DeliveryPolicy, cache: ResponseCache | None) -> AfterRound:
     def after(events: list[Event], detected: bool) -> None:
         if events:
-            plan_alerts(store, events, policy)
-        report = deliver_due(store, policy)
+            plan_alerts(store.alerts, events, policy)
+        report = deliver_due(store.alerts, policy)
         if report.sent or report.dead:
             console.print(f"alerts: {report.sent} sent, {report.retried} to retry, {report.dead} dead")
         if cache is not None and detected:
@@ -181,7 +181,7 @@ def token_create(
     Example: netvigil token create probe-almaty --scope submit
     """
     with open_store(db) as store:
-        record, text = create_token(store, name, scope)
+        record, text = create_token(store.tokens, name, scope)
     console.print(f"token {record.id} ({record.scopes}) — shown once, keep it safe:", highlight=False)
     print(text)
 
@@ -191,7 +191,7 @@ def token_create(
 def token_list(db: DbOption = None) -> None:
     """List tokens (id, name, scopes, created, revoked) as JSON lines; never the secrets."""
     with open_store(db) as store:
-        for t in list_tokens(store):
+        for t in store.tokens.list_tokens():
             echo_json_line(
                 {
                     "id": t.id,
@@ -210,7 +210,7 @@ def token_revoke(
 ) -> None:
     """Revoke a token at once."""
     with open_store(db) as store:
-        if not revoke_token(store, token_id):
+        if not store.tokens.revoke(token_id):
             raise fail(f"no token {token_id!r}")
     console.print(f"revoked {token_id}")
 
@@ -269,7 +269,7 @@ def alert_add(
         raise fail(f"--scope must be one of {', '.join(SCOPES)}")
     if kind is not None and kind not in EVENT_KINDS:
         raise fail(f"--kind must be one of {', '.join(EVENT_KINDS)}")
-    rule = alert_store.AlertRule(
+    rule = AlertRule(
         id=secrets.token_hex(6),
         name=name,
         channel=channel,
@@ -283,7 +283,7 @@ def alert_add(
         created_at=int(time.time()),
     )
     with open_store(db) as store:
-        alert_store.add_rule(store, rule)
+        store.alerts.add_rule(rule)
     echo_json_line(
         {
             "id": rule.id,
@@ -300,7 +300,7 @@ def alert_add(
 def alert_list(db: DbOption = None) -> None:
     """List alert rules as JSON lines (without secrets)."""
     with open_store(db) as store:
-        for r in alert_store.list_rules(store):
+        for r in store.alerts.list_rules():
             echo_json_line(
                 {
                     "id": r.id,
@@ -320,7 +320,7 @@ def alert_list(db: DbOption = None) -> None:
 def alert_remove(rule_id: Annotated[str, typer.Argument(help="The rule id.")], db: DbOption = None) -> None:
     """Remove a rule and its unsent messages."""
     with open_store(db) as store:
-        if not alert_store.delete_rule(store, rule_id):
+        if not store.alerts.delete_rule(rule_id):
             raise fail(f"no alert rule {rule_id!r}")
     console.print(f"removed {rule_id}")
 
@@ -333,7 +333,7 @@ def alert_deliveries(
 ) -> None:
     """List alert messages as JSON lines, newest first."""
     with open_store(db) as store:
-        for d in alert_store.list_deliveries(store, status=status, limit=1000):
+        for d in store.alerts.list_deliveries(status=status, limit=1000):
             echo_json_line(
                 {
                     "rule_id": d.rule_id,
@@ -355,6 +355,6 @@ def alert_send(db: DbOption = None, setting: SettingOption = None) -> None:
     """
     policy = delivery_policy(_settings(setting))
     with open_store(db) as store:
-        queued = plan_alerts(store, store.read_events(EventFilter()), policy)
-        report = deliver_due(store, policy)
+        queued = plan_alerts(store.alerts, store.read_events(EventFilter()), policy)
+        report = deliver_due(store.alerts, policy)
     console.print(f"{queued} queued; {report.sent} sent, {report.retried} to retry, {report.dead} dead")

@@ -6,6 +6,7 @@ ISO 8601 UTC (``Z``) in :meth:`Event.to_json`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
@@ -158,3 +159,17 @@ class Label:
     level: float
     archetype: str
     network_kinds: tuple[NetworkKind, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """Which stored events to read; every field narrows, ``None`` does not."""
+
+    entities: Sequence[str] | None = None
+    kinds: Sequence[str] | None = None
+    scopes: Sequence[str] | None = None
+    since: int | None = None
+    until: int | None = None
+    ongoing: bool | None = None
+    top_level_only: bool = False
+    limit: int | None = None

@@ -57,3 +57,28 @@ class MeasurementRow:
     reason: str
     source: str
     body: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MeasurementQuery:
+    """Which measurements to list; each field narrows, ``None`` does not. Times are Unix seconds."""
+
+    probe_cc: str | None = None
+    probe_asn: str | None = None
+    test_name: str | None = None
+    since: int | None = None
+    until: int | None = None
+    limit: int = 100
+
+
+@dataclass(frozen=True, slots=True)
+class ReachabilityCount:
+    """Tests of one service from one network in one time bin: how many succeeded, of how many."""
+
+    bin_start: int
+    test_name: str
+    probe_cc: str
+    probe_asn: str
+    ok: int
+    total: int
+    throttled: int = 0

@@ -13,7 +13,8 @@ from netvigil.detect.services import detect_service_events
 from netvigil.geo.entities import default_registry
 from netvigil.model.errors import EntityParseError, StepError, UnknownEntityError
 from netvigil.model.events import Event
-from netvigil.store.base import SeriesData, Store
+from netvigil.model.series import SeriesData
+from netvigil.store.protocol import SignalStore, Store
 
 
 def entity_info(entities: Iterable[str]) -> dict[str, EntityInfo]:
@@ -81,7 +82,7 @@ def service_events(data: Sequence[SeriesData], network: Sequence[Event]) -> list
 
 
 def detect_in_store(
-    store: Store,
+    store: SignalStore,
     entities: Sequence[str] | None = None,
     since: int | None = None,
     until: int | None = None,

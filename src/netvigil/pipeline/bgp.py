@@ -16,6 +16,7 @@ from pathlib import Path
 
 from netvigil.geo.entities import default_registry
 from netvigil.geo.routing import PrefixMapper
+from netvigil.model.series import IngestRecord
 from netvigil.model.signals import SignalPoint
 from netvigil.model.timeline import Timeline
 from netvigil.sources import ris_live
@@ -23,7 +24,7 @@ from netvigil.sources.bgp_visibility import VisibilityAggregator, VisibilityConf
 from netvigil.sources.gc_pause import paused_gc
 from netvigil.sources.mrt import MrtElement, ParseReport, RibRoutes, UpdateRoutes, read_routes
 from netvigil.sources.textfile import sha256_of
-from netvigil.store.base import IngestRecord, Store
+from netvigil.store.protocol import SignalStore
 
 ProgressFactory = Callable[[Path, int], Callable[[int], None]]
 ESTABLISHED = 6
@@ -135,7 +136,7 @@ def _digest(paths: Sequence[Path], config: VisibilityConfig, label: str) -> str:
 
 
 def ingest_bgp_files(
-    store: Store,
+    store: SignalStore,
     paths: Sequence[Path],
     *,
     config: VisibilityConfig | None = None,
@@ -178,7 +179,7 @@ def ingest_bgp_files(
 
 
 async def ingest_ris_live_stream(
-    store: Store,
+    store: SignalStore,
     options: ris_live.LiveOptions,
     *,
     config: VisibilityConfig | None = None,
@@ -215,7 +216,7 @@ async def ingest_ris_live_stream(
     return written
 
 
-def replay_timeline(store: Store, timeline: Timeline, workdir: Path) -> int:
+def replay_timeline(store: SignalStore, timeline: Timeline, workdir: Path) -> int:
     """The BGP part of a scenario demo: write what collectors would record, then ingest it for real.
 
     Writes a RIB snapshot and RIS Live messages for the real prefixes of the Kazakhstan operators

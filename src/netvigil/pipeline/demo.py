@@ -23,7 +23,7 @@ from netvigil.pipeline.scenarios import write_series
 from netvigil.sources.scenarios import kazakhstan
 from netvigil.sources.scenarios.generate import generate
 from netvigil.sources.scenarios.timeline import ScenarioTimeline
-from netvigil.store.duckdb_store import DuckDBStore
+from netvigil.store import open_store
 
 SEED = 2022
 README = """# netvigil demo: Kazakhstan, 2-11 January 2022 (SYNTHETIC replay)
@@ -84,7 +84,7 @@ def run_demo(
     timeline = kazakhstan.timeline()
     say("traffic: writing synthetic per-network volumes (contract 3.2 CSV)")
     files = [write_traffic(out, timeline)]
-    with DuckDBStore(db_path) as store:
+    with open_store(db_path) as store:
         for path in files:
             say(f"traffic: ingesting {path.name}")
             ingest_signal_file(store, path, progress)

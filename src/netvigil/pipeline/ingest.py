@@ -7,9 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from netvigil.model.series import IngestRecord
 from netvigil.sources.signal_csv import read_points
 from netvigil.sources.textfile import sha256_of
-from netvigil.store.base import IngestRecord, Store
+from netvigil.store.protocol import SignalStore
 
 ProgressFactory = Callable[[Path, int], Callable[[int], None]]
 
@@ -23,7 +24,9 @@ class IngestResult:
     skipped: bool
 
 
-def ingest_signal_file(store: Store, path: Path, progress: ProgressFactory | None = None) -> IngestResult:
+def ingest_signal_file(
+    store: SignalStore, path: Path, progress: ProgressFactory | None = None
+) -> IngestResult:
     """Ingest one signal file; a bad row raises InputError and nothing of the file is written."""
     digest = sha256_of(path)
     if store.is_ingested(digest) is not None:

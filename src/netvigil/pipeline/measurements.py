@@ -15,11 +15,10 @@ from typing import Any
 
 from netvigil.detect.ooni import classify
 from netvigil.model.events import iso
-from netvigil.model.measurements import MeasurementRow
+from netvigil.model.measurements import MeasurementQuery, MeasurementRow
 from netvigil.pipeline.reachability import refresh_reachability
 from netvigil.sources.ooni import envelope_problem, measurement_id, start_time
-from netvigil.store import measurements as table
-from netvigil.store.duckdb_store import DuckDBStore
+from netvigil.store.protocol import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +88,7 @@ def row_values(msm: Mapping[str, Any], received_at: int, source: str, body: str 
 
 
 def submit_measurements(
-    store: DuckDBStore,
+    store: Store,
     items: Sequence[Any],
     received_at: int,
     *,
@@ -108,7 +107,7 @@ def submit_measurements(
             errors.append(Rejection(index, problem))
             continue
         rows.append(to_row(item, received_at, source))
-    written = table.insert_new(store, rows)
+    written = store.measurements.insert(rows)
     if written and refresh_signals:
         times = [r.measurement_start_time for r in rows]
         refresh_reachability(store, min(times), max(times) + 1)
@@ -157,7 +156,7 @@ def _asn_text(asn: int | str | None) -> str | None:
 
 
 def search_measurements(
-    store: DuckDBStore,
+    store: Store,
     *,
     probe_cc: str | None = None,
     probe_asn: int | str | None = None,
@@ -167,7 +166,7 @@ def search_measurements(
     limit: int = 100,
 ) -> list[dict[str, Any]]:
     """Stored measurements, newest first, as JSON-ready dicts (without bodies); ASN as 29355 or AS29355."""
-    query = table.MeasurementQuery(
+    query = MeasurementQuery(
         probe_cc=probe_cc.upper() if probe_cc else None,
         probe_asn=_asn_text(probe_asn),
         test_name=test_name,
@@ -175,10 +174,10 @@ def search_measurements(
         until=until,
         limit=limit,
     )
-    return [row_to_json(r) for r in table.search(store, query)]
+    return [row_to_json(r) for r in store.measurements.search(query)]
 
 
-def get_measurement(store: DuckDBStore, measurement_id: str) -> dict[str, Any] | None:
+def get_measurement(store: Store, measurement_id: str) -> dict[str, Any] | None:
     """One stored measurement with its full OONI body (``measurement``), or ``None``."""
-    row = table.get(store, measurement_id)
+    row = store.measurements.get(measurement_id)
     return row_to_json(row) if row else None

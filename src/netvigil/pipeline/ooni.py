@@ -21,8 +21,7 @@ from netvigil.model.measurements import MeasurementRow
 from netvigil.pipeline.measurements import row_values
 from netvigil.pipeline.reachability import DEFAULT_STEP, refresh_reachability
 from netvigil.sources.ooni import BadLine, Line, read_jsonl, received_time_of_uid
-from netvigil.store import measurements as table
-from netvigil.store.duckdb_store import DuckDBStore
+from netvigil.store.protocol import Store
 
 BATCH: Final = 20_000  # rows per INSERT: DuckDB's per-statement cost is spread over many rows
 BATCH_BYTES: Final = 64 << 20  # ... or fewer when raw bodies are kept, so memory stays bounded
@@ -73,7 +72,7 @@ def _span(batch: list[tuple[Any, ...]], first: int | None, last: int | None) -> 
 
 
 def import_ooni_file(
-    store: DuckDBStore,
+    store: Store,
     path: Path,
     *,
     keep_body: bool = True,
@@ -87,7 +86,7 @@ def import_ooni_file(
 
 
 def import_lines(
-    store: DuckDBStore,
+    store: Store,
     lines: Iterable[Line],
     bad: list[BadLine],
     *,
@@ -100,7 +99,7 @@ def import_lines(
     first: int | None = None
     last: int | None = None
     for batch in _batches(_rows(lines, int(time.time()), keep_body)):
-        accepted += table.insert_values(store, batch)
+        accepted += store.measurements.insert_values(batch)
         read += len(batch)
         first, last = _span(batch, first, last)
     points = 0

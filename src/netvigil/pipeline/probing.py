@@ -13,7 +13,7 @@ import random
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Final, Protocol, cast, runtime_checkable
+from typing import Final, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -29,8 +29,7 @@ from netvigil.probe.icmp import IcmpTransport, SocketKind
 from netvigil.probe.scan import scan_blocks
 from netvigil.probe.transport import SimulatedTransport, Transport
 from netvigil.probe.trinocular import Prober, ProberConfig
-from netvigil.store.duckdb_store import DuckDBStore
-from netvigil.store.probing import latest_states, write_block_changes
+from netvigil.store.protocol import Store
 
 SIGNAL: Final = "probe"
 REPLAY_STEP: Final = 300
@@ -86,7 +85,7 @@ def _with_parent(entity: str) -> tuple[str, ...]:
 class RoundWriter:
     """Turns rounds into stored observations (state changes) and ``probe`` signal points."""
 
-    store: DuckDBStore
+    store: Store
     entities: dict[str, tuple[str, ...]]
     vantage: str
     write_signals: bool = True
@@ -98,7 +97,7 @@ class RoundWriter:
         changes = [self._change(v) for v in verdicts if self.previous.get(v.block) != v.state]
         for verdict in verdicts:
             self.previous[verdict.block] = verdict.state
-        self.changes += write_block_changes(self.store, changes)
+        self.changes += self.store.probe_changes.write(changes)
         if self.write_signals and verdicts:
             self.store.write_signals(signal_points(verdicts, self.entities, verdicts[0].time))
 
@@ -145,7 +144,7 @@ async def run_rounds(prober: Prober, rounds: int | None, sinks: Sequence[RoundSi
 
 
 async def probe_hitlist(
-    store: DuckDBStore,
+    store: Store,
     blocks: Sequence[HitlistBlock],
     config: ProberConfig,
     *,
@@ -162,7 +161,7 @@ async def probe_hitlist(
     Without a ``transport`` this opens real ICMP sockets (raw as root, else datagram) for the
     families the blocks need, and closes them afterwards.
     """
-    previous = cast(dict[str, BlockState], latest_states(store, vantage))  # the states it was given
+    previous = store.probe_changes.latest_states(vantage)
     writer = RoundWriter(store, entities_of(blocks, entity), vantage, previous=previous)
     if transport is not None:
         await run_rounds(Prober(blocks, transport, config), rounds, [writer, *sinks])
@@ -275,7 +274,7 @@ class TimelineNetwork:
         return self._up[index] and self._rng.random() < self.blocks[index].entry.availability
 
 
-async def replay_blocks(store: DuckDBStore, timeline: Timeline, blocks: Sequence[SimBlock], seed: int) -> int:
+async def replay_blocks(store: Store, timeline: Timeline, blocks: Sequence[SimBlock], seed: int) -> int:
     """Run the prober over simulated blocks through the timeline; returns signal points written."""
     network = TimelineNetwork(timeline, blocks, seed)
     transport = SimulatedTransport(network.answers, start=float(timeline.start))
@@ -309,7 +308,7 @@ def resample(
     return points
 
 
-def replay_timeline(store: DuckDBStore, timeline: Timeline, seed: int = 0) -> int:
+def replay_timeline(store: Store, timeline: Timeline, seed: int = 0) -> int:
     """Simulate Kazakh /24s answering by ``timeline`` through the real inference; write ``probe`` signals.
 
     800 blocks (200 per ASN: asn:9198, 29355, 21299, 48503) spread over regions (KZ-75 Almaty, KZ-71

@@ -17,7 +17,7 @@ import orjson
 from netvigil.model.timeline import Timeline
 from netvigil.pipeline.ooni import import_ooni_file
 from netvigil.sources.ooni_sim import simulate
-from netvigil.store.duckdb_store import DuckDBStore
+from netvigil.store.protocol import Store
 
 KZ_WINDOW: Final = (1_640_476_800, 1_641_945_600)  # 2021-12-26T00:00Z .. 2022-01-12T00:00Z
 KZ_ASNS: Final = (9198, 29355, 21299, 48503)
@@ -29,7 +29,7 @@ def _asns(timeline: Timeline) -> list[int]:
 
 
 def replay_timeline(
-    store: DuckDBStore,
+    store: Store,
     timeline: Timeline,
     workdir: Path,
     seed: int = 0,

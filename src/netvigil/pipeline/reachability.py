@@ -13,9 +13,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 from typing import Final
 
+from netvigil.model.measurements import ReachabilityCount
 from netvigil.model.signals import SignalPoint
-from netvigil.store import measurements as table
-from netvigil.store.duckdb_store import DuckDBStore
+from netvigil.store.protocol import Store
 
 SERVICE_OF_TEST: Final[dict[str, str]] = {
     "whatsapp": "whatsapp",
@@ -28,7 +28,7 @@ SERVICE_OF_TEST: Final[dict[str, str]] = {
 DEFAULT_STEP: Final = 3600
 
 
-def reachability_points(counts: Iterable[table.ReachabilityCount], min_tests: int = 1) -> list[SignalPoint]:
+def reachability_points(counts: Iterable[ReachabilityCount], min_tests: int = 1) -> list[SignalPoint]:
     """Aggregate per-network counts to (service, country) and (service, ASN) shares.
 
     Two signals per bin and entity: ``reachability`` (share of tests that were ok) and ``throttled``
@@ -53,9 +53,9 @@ def reachability_points(counts: Iterable[table.ReachabilityCount], min_tests: in
     return points
 
 
-def refresh_reachability(store: DuckDBStore, since: int, until: int, step: int = DEFAULT_STEP) -> int:
+def refresh_reachability(store: Store, since: int, until: int, step: int = DEFAULT_STEP) -> int:
     """Recompute the reachability signal for every bin overlapping ``[since, until)``; returns points."""
     start = since - since % step
     end = until if until % step == 0 else until + step - until % step
-    points = reachability_points(table.reachability_counts(store, start, end, step))
+    points = reachability_points(store.measurements.reachability_counts(start, end, step))
     return store.write_signals(points) if points else 0

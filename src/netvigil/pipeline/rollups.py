@@ -1,6 +1,6 @@
 """Roll-ups that carry % of ordinary, so long views are a plain read.
 
-:func:`netvigil.store.serving.refresh_rollups` builds hourly and daily means from the signals;
+:meth:`netvigil.store.protocol.RollupStore.refresh` builds hourly and daily means from the signals;
 :func:`score_rollups` then scores every hourly bin with the detector's seasonal baseline
 (:func:`netvigil.detect.baseline.baseline_matrix`, each signal's own thresholds for history
 masking), reading ``LEAD_IN_DAYS`` before the first bin it writes so the baseline has history,
@@ -22,15 +22,7 @@ import pandas as pd
 from netvigil.detect.baseline import baseline_matrix
 from netvigil.detect.config import DetectorConfig
 from netvigil.detect.grid import grid_covering, place
-from netvigil.store.duckdb_store import DuckDBStore
-from netvigil.store.serving import (
-    derive_daily,
-    hourly_rows,
-    refresh_rollups,
-    rollup_entities,
-    rollups_fresh,
-    write_percent,
-)
+from netvigil.store.protocol import RollupStore, Store
 
 LEAD_IN_DAYS: Final = 28
 BATCH: Final = 64
@@ -71,29 +63,31 @@ def _percent_column(frame: pd.DataFrame, config: DetectorConfig | None) -> Float
         return np.concatenate([100.0 * v / o for (_, _, v), o in zip(parts, ordinary, strict=True)])
 
 
-def score_rollups(store: DuckDBStore, since: int | None = None, config: DetectorConfig | None = None) -> None:
+def score_rollups(
+    rollups: RollupStore, since: int | None = None, config: DetectorConfig | None = None
+) -> None:
     """Store % of ordinary in the hourly roll-up from ``since`` on (or everywhere), then the daily one."""
     lead = since - LEAD_IN_DAYS * 86_400 if since is not None else None
-    entities = rollup_entities(store)
+    entities = rollups.entities()
     for start in range(0, len(entities), BATCH):
-        frame = hourly_rows(store, entities[start : start + BATCH], lead)
+        frame = rollups.hourly_rows(entities[start : start + BATCH], lead)
         if frame.empty:
             continue
         frame["percent"] = _percent_column(frame, config)
         frame["percent"] = frame["percent"].where(np.isfinite(frame["percent"]))
-        write_percent(store, frame, since)
-    derive_daily(store, since)
+        rollups.write_percent(frame, since)
+    rollups.derive_daily(since)
 
 
-def rebuild_rollups(store: DuckDBStore, since: int | None = None) -> None:
+def rebuild_rollups(store: Store, since: int | None = None) -> None:
     """Build the roll-ups from ``since`` on (or all) and score them."""
-    refresh_rollups(store, since)
-    score_rollups(store, since)
+    store.rollups.refresh(since)
+    score_rollups(store.rollups, since)
 
 
-def ensure_rollups(store: DuckDBStore) -> bool:
+def ensure_rollups(store: Store) -> bool:
     """Rebuild and score the roll-ups if the signals changed since they were built."""
-    if rollups_fresh(store):
+    if store.rollups.fresh():
         return False
     rebuild_rollups(store)
     return True

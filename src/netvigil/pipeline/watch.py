@@ -30,13 +30,12 @@ from netvigil.model.events import Event
 from netvigil.pipeline.analyse import run_detection
 from netvigil.pipeline.ingest import ingest_signal_file
 from netvigil.pipeline.rollups import ensure_rollups
-from netvigil.store.duckdb_store import DuckDBStore
-from netvigil.store.serving import get_state, set_state
+from netvigil.store.protocol import Store
 
 log = logging.getLogger("netvigil.watch")
 SIGNAL_SUFFIXES: Final = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zst", ".jsonl", ".jsonl.gz")
 PENDING: Final = "watch.pending_detection"
-Detector = Callable[[DuckDBStore], list[Event]]
+Detector = Callable[[Store], list[Event]]
 AfterRound = Callable[[list[Event], bool], None]
 
 
@@ -50,7 +49,7 @@ class RoundReport:
     events: int = 0
 
 
-def _default_detector(store: DuckDBStore) -> list[Event]:
+def _default_detector(store: Store) -> list[Event]:
     return run_detection(store)
 
 
@@ -69,7 +68,7 @@ class Watcher:
 
     def __init__(
         self,
-        store: DuckDBStore,
+        store: Store,
         inbox: Path | None,
         interval: float = 60.0,
         detector: Detector = _default_detector,
@@ -114,7 +113,7 @@ class Watcher:
                 failed.append(path.name)
                 continue
             if not result.skipped:
-                set_state(self.store, PENDING, "1")
+                self.store.state.set(PENDING, "1")
             self._move(path, "done")
             done.append(path.name)
         return done, failed
@@ -124,10 +123,10 @@ class Watcher:
         done, failed = self._ingest()
         events: list[Event] = []
         detected = False
-        if get_state(self.store, PENDING) == "1" and not self.stopping:
+        if self.store.state.get(PENDING) == "1" and not self.stopping:
             ensure_rollups(self.store)
             events = self.detector(self.store)
-            set_state(self.store, PENDING, "0")
+            self.store.state.set(PENDING, "0")
             detected = True
         if self.after_round is not None and not self.stopping:
             self.after_round(events, detected)

@@ -12,18 +12,16 @@ from pathlib import Path
 
 from netvigil.detect.baseline import percent_of_ordinary
 from netvigil.geo.entities import default_registry
+from netvigil.model.annotations import Annotation
 from netvigil.model.entities import parse_entity
 from netvigil.model.errors import ConfigError, InputError
-from netvigil.model.events import Event
+from netvigil.model.events import Event, EventFilter
 from netvigil.report.charts import Chart, Line, draw
 from netvigil.report.cost import CostEstimate, country_of, estimate
 from netvigil.report.statement import Place, headline
 from netvigil.report.taxonomy import Taxonomy, classify, suggest_cause
 from netvigil.report.zones import local_text, utc_text, zone_for
-from netvigil.store.annotations import Annotation, annotations_of
-from netvigil.store.base import EventFilter
-from netvigil.store.duckdb_store import DuckDBStore
-from netvigil.store.evidence import series_sources
+from netvigil.store.protocol import EventStore, SignalStore, Store
 
 HISTORY = 8 * 86_400
 BEFORE = 2 * 86_400
@@ -96,7 +94,7 @@ class Report:
 
 
 def find_event(
-    store: DuckDBStore, event_id: str | None, entity: str | None, since: int | None, until: int | None
+    store: EventStore, event_id: str | None, entity: str | None, since: int | None, until: int | None
 ) -> Event:
     """The event by id, or the deepest top-level event of ``entity`` in the window."""
     if event_id:
@@ -160,14 +158,14 @@ def _affected(events: Sequence[Event]) -> tuple[Affected, ...]:
     return tuple(out)
 
 
-def related_events(store: DuckDBStore, event: Event) -> list[Event]:
+def related_events(store: EventStore, event: Event) -> list[Event]:
     """Events of the same country that overlap this one (children, siblings and services)."""
     country = country_of(event.entity)
     window = EventFilter(since=event.start, until=(event.end or event.start + 365 * 86_400) + 1)
     return [e for e in store.read_events(window) if e.id != event.id and country_of(e.entity) == country]
 
 
-def _percent(store: DuckDBStore, entity: str, signal: str, event: Event, now: int) -> Line | None:
+def _percent(store: SignalStore, entity: str, signal: str, event: Event, now: int) -> Line | None:
     end = (event.end or now) + AFTER
     for data in store.read_series([entity], [signal], event.start - HISTORY, end):
         if len(data.times) < 10:
@@ -179,13 +177,13 @@ def _percent(store: DuckDBStore, entity: str, signal: str, event: Event, now: in
 
 
 def _lines(
-    store: DuckDBStore, entities: Sequence[str], signals: Sequence[str], event: Event, now: int
+    store: SignalStore, entities: Sequence[str], signals: Sequence[str], event: Event, now: int
 ) -> list[Line]:
     found = (_percent(store, e, s, event, now) for e in entities for s in signals)
     return [line for line in found if line is not None]
 
 
-def _charts(store: DuckDBStore, event: Event, related: Sequence[Event], out: Path, now: int) -> list[Chart]:
+def _charts(store: SignalStore, event: Event, related: Sequence[Event], out: Path, now: int) -> list[Chart]:
     charts = []
     main = _lines(store, [event.entity], [*CHART_SIGNALS, "reachability"], event, now)
     if main:
@@ -213,13 +211,13 @@ def _charts(store: DuckDBStore, event: Event, related: Sequence[Event], out: Pat
 
 
 def _evidence(
-    store: DuckDBStore, event: Event, related: Sequence[Event], now: int
+    store: Store, event: Event, related: Sequence[Event], now: int
 ) -> tuple[EvidenceRow, ...]:
     confidence = {e.entity: e.confidence for e in related} | {event.entity: event.confidence}
     entities = sorted(
         {event.entity, *event.children, *(e.entity for e in related if e.parent_event == event.id)}
     )
-    rows = series_sources(store, entities, event.start, (event.end or now) + 1)
+    rows = store.evidence.series_sources(entities, event.start, (event.end or now) + 1)
     return tuple(
         EvidenceRow(
             r.entity,
@@ -233,7 +231,7 @@ def _evidence(
     )
 
 
-def _datacenters(store: DuckDBStore, event: Event, related: Sequence[Event]) -> tuple[list[str], list[str]]:
+def _datacenters(store: SignalStore, event: Event, related: Sequence[Event]) -> tuple[list[str], list[str]]:
     country = country_of(event.entity) or ""
     dcs = [f"asn:{op.asn}" for op in default_registry().operators_of(country) if op.kind == "datacenter"]
     observed = sorted({s.entity for s in store.list_series(dcs)}) if dcs else []
@@ -241,13 +239,13 @@ def _datacenters(store: DuckDBStore, event: Event, related: Sequence[Event]) -> 
     return [d for d in observed if d not in down], down
 
 
-def build_report(store: DuckDBStore, event: Event, out: Path, now: int, synthetic: bool = False) -> Report:
+def build_report(store: Store, event: Event, out: Path, now: int, synthetic: bool = False) -> Report:
     """Gather the report of ``event`` and draw its charts into ``out/charts``."""
     related = related_events(store, event)
     place = place_of(event)
     up, down = _datacenters(store, event, related)
     siblings = store.read_events(EventFilter(entities=[event.entity]))
-    notes = tuple(annotations_of(store, [event.id]))
+    notes = tuple(store.annotations.of([event.id]))
     cause = notes[-1].cause if notes else None
     kind = default_registry().get(event.entity).kind if event.entity.startswith("asn:") else None
     taxonomy = classify(event, kind, cause, suggest_cause(event, siblings, up, down))

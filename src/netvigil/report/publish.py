@@ -11,11 +11,11 @@ from pathlib import Path
 from typing import Final, Literal
 
 from netvigil.model.errors import InputError
+from netvigil.model.events import EventFilter
 from netvigil.report.browser import print_pdf, screenshot
 from netvigil.report.document import Report, build_report
 from netvigil.report.render import html_page, markdown
-from netvigil.store.base import EventFilter
-from netvigil.store.duckdb_store import DuckDBStore
+from netvigil.store.protocol import Store
 
 ReportFormat = Literal["md", "html", "pdf", "png"]
 FORMATS: Final[tuple[ReportFormat, ...]] = ("md", "html", "pdf", "png")
@@ -45,7 +45,7 @@ def write_report(report: Report, out: Path, fmt: ReportFormat) -> Path:
     return page
 
 
-def write_demo_report(store: DuckDBStore, out_dir: Path) -> Path:
+def write_demo_report(store: Store, out_dir: Path) -> Path:
     """The Kazakhstan 2022 replay's report (HTML, PDF, Markdown, charts) of its national event.
 
     Reads the events the replay stored; returns the HTML path.

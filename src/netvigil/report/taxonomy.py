@@ -2,7 +2,7 @@
 
 ``type``: full, mobile only, fixed only, throttling, service (STOP's shutdown_type and
 affected_network; Cloudflare's outage ``scope``/``type``). ``scope``: national, regional, local,
-network. The cause is an analyst's statement (see :mod:`netvigil.store.annotations`); netvigil may
+network. The cause is an analyst's statement (see :mod:`netvigil.model.annotations`); netvigil may
 only *suggest* one, from what the data show, and a suggestion is always labelled as such:
 
 - power outage: data-centre networks of the country are down at the same time as access networks;

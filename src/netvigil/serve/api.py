@@ -17,9 +17,10 @@ from fastapi import APIRouter, Body, Query
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from netvigil.model.alerts import AlertRule
 from netvigil.model.entities import parse_entity
 from netvigil.model.errors import ApiError, EntityParseError, UnknownEntityError
-from netvigil.model.events import EVENT_KINDS, SCOPES, EventKind, Scope, iso
+from netvigil.model.events import EVENT_KINDS, SCOPES, EventFilter, EventKind, Scope, iso
 from netvigil.pipeline.measurements import search_measurements, submit_measurements
 from netvigil.serve import views
 from netvigil.serve.deps import (
@@ -33,9 +34,6 @@ from netvigil.serve.deps import (
     parse_time,
     resolve_window,
 )
-from netvigil.store import alerts as alert_store
-from netvigil.store.base import EventFilter
-from netvigil.store.serving import latest_time
 
 router = APIRouter(prefix="/api/v1")
 Format = Literal["json", "csv"]
@@ -75,7 +73,7 @@ def _events_csv(events: list[dict[str, Any]], name: str) -> Response:
 @router.get("/health", summary="Is the service up, and how fresh is its data")
 def health(store: StoreDep) -> dict[str, Any]:
     """Liveness and the newest data time."""
-    return {"status": "ok", "latest_data": iso(latest_time(store))}
+    return {"status": "ok", "latest_data": iso(store.rollups.latest_time())}
 
 
 @router.get("/entities", summary="Search entities by name or code")
@@ -198,7 +196,7 @@ def summary(
     """Events going on at ``at``, most severe first, and the latest events."""
     moment = parse_time(at, "at")
     if moment is None:
-        newest = latest_time(store)
+        newest = store.rollups.latest_time()
         moment = newest if newest is not None else int(time.time())
     limit = settings.integer("page_limit")
     now = views.disrupted_at(store, moment, limit)
@@ -263,7 +261,7 @@ def add_alert_rule(rule: AlertRuleIn, store: StoreDep, _: AdminToken) -> dict[st
         except EntityParseError as exc:
             raise ApiError(422, f"entity: {exc}") from None
     secret = rule.secret or (secrets.token_urlsafe(24) if rule.channel == "webhook" else None)
-    stored = alert_store.AlertRule(
+    stored = AlertRule(
         id=secrets.token_hex(6),
         name=rule.name,
         channel=rule.channel,
@@ -276,11 +274,11 @@ def add_alert_rule(rule: AlertRuleIn, store: StoreDep, _: AdminToken) -> dict[st
         since=parse_time(rule.since, "since"),
         created_at=int(time.time()),
     )
-    alert_store.add_rule(store, stored)
+    store.alerts.add_rule(stored)
     return {**_rule_json(stored), "secret": secret}
 
 
-def _rule_json(rule: alert_store.AlertRule) -> dict[str, Any]:
+def _rule_json(rule: AlertRule) -> dict[str, Any]:
     return {
         "id": rule.id,
         "name": rule.name,
@@ -306,7 +304,7 @@ def list_alerts(
     format: FormatQuery = "json",
 ) -> Any:
     """Rules, and deliveries (optionally one status: ``dead`` is the dead-letter list)."""
-    found = alert_store.list_deliveries(store, status=status, limit=limit)
+    found = store.alerts.list_deliveries(status=status, limit=limit)
     rows = [
         {
             "rule_id": d.rule_id,
@@ -322,13 +320,13 @@ def list_alerts(
     if format == "csv":
         header = list(rows[0]) if rows else ["rule_id", "event_id", "transition", "status"]
         return csv_response(header, ([r[h] for h in header] for r in rows), "deliveries")
-    return {"rules": [_rule_json(r) for r in alert_store.list_rules(store)], "deliveries": rows}
+    return {"rules": [_rule_json(r) for r in store.alerts.list_rules()], "deliveries": rows}
 
 
 @router.delete("/alerts/rules/{rule_id}", summary="Remove an alert rule (admin)")
 def delete_alert_rule(rule_id: str, store: StoreDep, _: AdminToken) -> dict[str, Any]:
     """Remove a rule and its pending messages."""
-    if not alert_store.delete_rule(store, rule_id):
+    if not store.alerts.delete_rule(rule_id):
         raise ApiError(404, f"no alert rule {rule_id!r}")
     return {"deleted": rule_id}
 

@@ -25,12 +25,12 @@ from netvigil.serve.middleware import (
     SecurityHeaders,
 )
 from netvigil.serve.settings import Settings, load_settings
-from netvigil.store.duckdb_store import DuckDBStore, open_store
+from netvigil.store import Store, open_store
 
 API_VERSION = "1"
 
 
-def create_app(store: DuckDBStore, settings: Settings | None = None) -> FastAPI:
+def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
     """An app serving ``store`` (which the caller keeps open and closes)."""
     settings = settings or load_settings()
     if not store.read_only:

@@ -13,16 +13,16 @@ from netvigil.geo.entities import EntityRegistry, default_registry
 from netvigil.model.entities import parse_entity
 from netvigil.model.errors import ApiError, EntityParseError
 from netvigil.model.events import parse_iso
+from netvigil.model.tokens import ApiToken
 from netvigil.serve.settings import Settings
 from netvigil.serve.views import DAY, Window
-from netvigil.store.auth import ApiToken, verify_token
-from netvigil.store.duckdb_store import DuckDBStore
-from netvigil.store.serving import latest_time
+from netvigil.store.protocol import Store
+from netvigil.store.tokens import verify_token
 
 
-def get_store(request: Request) -> DuckDBStore:
+def get_store(request: Request) -> Store:
     """The store the app was made with."""
-    store: DuckDBStore = request.app.state.store
+    store: Store = request.app.state.store
     return store
 
 
@@ -37,7 +37,7 @@ def get_registry() -> EntityRegistry:
     return default_registry()
 
 
-StoreDep = Annotated[DuckDBStore, Depends(get_store)]
+StoreDep = Annotated[Store, Depends(get_store)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RegistryDep = Annotated[EntityRegistry, Depends(get_registry)]
 
@@ -85,11 +85,11 @@ def window_params(
     return WindowParams(parse_time(since, "from"), parse_time(until, "until"), max_points, step)
 
 
-def resolve_window(store: DuckDBStore, settings: Settings, params: WindowParams) -> Window:
+def resolve_window(store: Store, settings: Settings, params: WindowParams) -> Window:
     """Defaults: end at the store's newest data (else now), span ``default_days``, bounded points."""
     until = params.until
     if until is None:
-        newest = latest_time(store)
+        newest = store.rollups.latest_time()
         now = newest + 1 if newest is not None else int(time.time())
         until = -(-now // 3600) * 3600
     since = params.since if params.since is not None else until - settings.integer("default_days") * DAY
@@ -119,7 +119,7 @@ def require_scope(scope: str) -> Callable[..., ApiToken]:
         challenge = {"WWW-Authenticate": "Bearer"}
         if not authorization or not authorization.lower().startswith("bearer "):
             raise ApiError(401, "this needs an API token: Authorization: Bearer nv_…", [challenge])
-        token = verify_token(store, authorization[7:].strip())
+        token = verify_token(store.tokens, authorization[7:].strip())
         if token is None:
             raise ApiError(401, "the API token is unknown, revoked or malformed")
         if scope not in token.scope_set and "admin" not in token.scope_set:

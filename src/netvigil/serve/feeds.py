@@ -9,9 +9,8 @@ from xml.etree import ElementTree as ET
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from netvigil.model.events import EVENT_KINDS, SCOPES, Event, EventKind, Scope, iso
+from netvigil.model.events import EVENT_KINDS, SCOPES, Event, EventFilter, EventKind, Scope, iso
 from netvigil.serve.deps import SettingsDep, StoreDep, entity_key
-from netvigil.store.base import EventFilter
 
 ATOM = "http://www.w3.org/2005/Atom"
 router = APIRouter()

@@ -1,9 +1,10 @@
 """What the API and the dashboard show, computed from the store (no HTTP here).
 
-Series come from :func:`netvigil.store.serving.series_views` (roll-ups, bounded points, many series
-in one query). "% of ordinary" is the detector's own seasonal baseline: stored in the roll-ups for
-bins of an hour or more (:mod:`netvigil.pipeline.rollups`), computed on the fly over the view plus
-``baseline_days`` of data before it for finer bins, so the chart and the events agree.
+Series come from :meth:`netvigil.store.protocol.RollupStore.series_views` (roll-ups, bounded
+points, many series in one query). "% of ordinary" is the detector's own seasonal baseline: stored
+in the roll-ups for bins of an hour or more (:mod:`netvigil.pipeline.rollups`), computed on the fly
+over the view plus ``baseline_days`` of data before it for finer bins, so the chart and the events
+agree.
 """
 
 from __future__ import annotations
@@ -17,18 +18,11 @@ import numpy as np
 
 from netvigil.geo.entities import EntityRegistry
 from netvigil.model.entities import parse_entity
-from netvigil.model.events import Event, iso
+from netvigil.model.events import Event, EventFilter, iso
+from netvigil.model.series import SeriesView
 from netvigil.pipeline.rollups import ordinary_levels
-from netvigil.store.base import EventFilter
-from netvigil.store.duckdb_store import DuckDBStore
-from netvigil.store.serving import (
-    ROLLUP_STEPS,
-    SeriesView,
-    series_views,
-    signals_of,
-    stored_entities,
-    view_step,
-)
+from netvigil.store.protocol import Store
+from netvigil.store.rollups import ROLLUP_STEPS, view_step
 
 Mode = Literal["raw", "percent"]
 DAY: Final = 86_400
@@ -61,17 +55,17 @@ def percent_views(views: list[SeriesView]) -> list[SeriesView]:
 
 
 def _viewed(
-    store: DuckDBStore, entities: list[str], signals: list[str], window: Window, mode: Mode, lead_in: int
+    store: Store, entities: list[str], signals: list[str], window: Window, mode: Mode, lead_in: int
 ) -> list[SeriesView]:
     if mode == "raw":
-        return series_views(store, entities, signals, window.since, window.until, window.max_points)
+        return store.rollups.series_views(entities, signals, window.since, window.until, window.max_points)
     if view_step(window.since, window.until, window.max_points) >= ROLLUP_STEPS[0]:
-        return series_views(
-            store, entities, signals, window.since, window.until, window.max_points, percent=True
+        return store.rollups.series_views(
+            entities, signals, window.since, window.until, window.max_points, percent=True
         )
     span = window.until - window.since
     points = max(1, math.ceil(window.max_points * (span + lead_in) / max(span, 1)))
-    views = series_views(store, entities, signals, window.since - lead_in, window.until, points)
+    views = store.rollups.series_views(entities, signals, window.since - lead_in, window.until, points)
     trimmed = []
     for view in percent_views(views):
         keep = view.times >= window.since
@@ -80,7 +74,7 @@ def _viewed(
 
 
 def series(
-    store: DuckDBStore,
+    store: Store,
     entity: str,
     signals: Sequence[str] | None,
     window: Window,
@@ -88,7 +82,7 @@ def series(
     lead_in_days: int,
 ) -> list[dict[str, Any]]:
     """Each requested (or stored) signal of ``entity`` in the window, raw or as % of ordinary."""
-    names = list(signals) if signals else signals_of(store, [entity])[entity]
+    names = list(signals) if signals else store.rollups.signals_of([entity])[entity]
     found = {v.signal: v for v in _viewed(store, [entity], names, window, mode, lead_in_days * DAY)}
     out: list[dict[str, Any]] = []
     for name in names:
@@ -134,7 +128,7 @@ def event_json(event: Event) -> dict[str, Any]:
     return body
 
 
-def disrupted_at(store: DuckDBStore, at: int, limit: int) -> list[dict[str, Any]]:
+def disrupted_at(store: Store, at: int, limit: int) -> list[dict[str, Any]]:
     """Events going on at ``at`` (started, not yet ended), most severe first."""
     found = store.read_events(EventFilter(since=at + 1, until=at + 1))
     ranked = sorted(found, key=lambda e: (-severity(e), e.start, e.entity))
@@ -142,9 +136,9 @@ def disrupted_at(store: DuckDBStore, at: int, limit: int) -> list[dict[str, Any]
 
 
 def _child_rows(
-    store: DuckDBStore, registry: EntityRegistry, keys: list[str], window: Window, lead_in: int
+    store: Store, registry: EntityRegistry, keys: list[str], window: Window, lead_in: int
 ) -> list[dict[str, Any]]:
-    stored = signals_of(store, keys)
+    stored = store.rollups.signals_of(keys)
     names = sorted({name for key in keys for name in stored[key]})
     levels: dict[str, list[float]] = {k: [] for k in keys}
     lows: dict[str, list[float]] = {k: [] for k in keys}
@@ -172,7 +166,7 @@ def _child_rows(
 
 
 def country_overview(
-    store: DuckDBStore, registry: EntityRegistry, country: str, window: Window, lead_in: int
+    store: Store, registry: EntityRegistry, country: str, window: Window, lead_in: int
 ) -> dict[str, Any]:
     """The country page's tables: networks (mobile vs fixed), regions, and service reachability.
 
@@ -182,7 +176,7 @@ def country_overview(
     key = f"country:{country}"
     children = [c.key for c in registry.children(key)]
     asns = [c for c in children if c.startswith("asn:")]
-    services = [s for s in stored_entities(store, "service:%@%") if s.split("@", 1)[1] in (key, *asns)]
+    services = [s for s in store.rollups.stored_entities("service:%@%") if s.split("@", 1)[1] in (key, *asns)]
     daily = Window(window.since, window.until, max(2, (window.until - window.since) // DAY))
     rows = _child_rows(store, registry, [*children, *services], daily, lead_in)
     regions = [r for r in rows if r["entity"].startswith("region:")]

@@ -1,35 +1,46 @@
-"""The store: one narrow interface (:class:`Store`), DuckDB embedded as the default implementation.
+"""The store: one protocol (:class:`Store`, made of small part protocols), opened by :func:`open_store`.
 
-The DuckDB names are imported on first use, so code that only needs the interface (the BGP
-replay, the CLI's light commands) starts without loading DuckDB and pandas.
+Code above ``store/`` imports from here: the protocols, the records that cross the boundary, and
+the composition root. Backends (``netvigil.store.duckdb``) are loaded by :func:`open_store` when a
+store is opened, so importing this package loads no database library.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING
-
-from netvigil.store.base import EventFilter, IngestRecord, SeriesData, SeriesInfo, Store
-
-if TYPE_CHECKING:
-    from netvigil.store.duckdb_store import DuckDBStore, default_db_path, open_store
-
-_DUCKDB_NAMES = frozenset({"DuckDBStore", "default_db_path", "open_store"})
+from netvigil.model.events import EventFilter
+from netvigil.model.series import IngestRecord, SeriesData, SeriesInfo
+from netvigil.store.backends import default_db_path, open_store, parse_location
+from netvigil.store.protocol import (
+    AlertStore,
+    AnnotationStore,
+    EventStore,
+    EvidenceStore,
+    MeasurementStore,
+    ProbeChangeStore,
+    RollupStore,
+    SignalStore,
+    StateStore,
+    Store,
+    TokenStore,
+)
 
 __all__ = [
-    "DuckDBStore",
+    "AlertStore",
+    "AnnotationStore",
     "EventFilter",
+    "EventStore",
+    "EvidenceStore",
     "IngestRecord",
+    "MeasurementStore",
+    "ProbeChangeStore",
+    "RollupStore",
     "SeriesData",
     "SeriesInfo",
+    "SignalStore",
+    "StateStore",
     "Store",
+    "TokenStore",
     "default_db_path",
     "open_store",
+    "parse_location",
 ]
-
-
-def __getattr__(name: str) -> object:
-    """Load the DuckDB implementation when one of its names is first asked for (PEP 562)."""
-    if name in _DUCKDB_NAMES:
-        return getattr(importlib.import_module("netvigil.store.duckdb_store"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

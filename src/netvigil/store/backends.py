@@ -1,0 +1,102 @@
+"""The composition root: :func:`open_store` turns ``--db`` / ``$NETVIGIL_DB`` / a URL into a store.
+
+A location is a plain path (an embedded DuckDB file), ``:memory:``, or a URL whose scheme names a
+backend: ``duckdb:///abs/path``, ``duckdb:///:memory:`` (``duckdb:relative/path`` too). Backends
+are registered by scheme in :data:`BACKENDS`; each opener imports its backend when first used, so
+code that never opens a store never loads the database library, and adding a backend (issue 13:
+``chdb://``, ``clickhouse://``) is one registration. Nothing outside ``store/`` imports a backend.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+from urllib.parse import urlsplit
+
+from netvigil.model.errors import ConfigError
+from netvigil.store.protocol import Store
+
+ENV_DB: Final = "NETVIGIL_DB"
+DEFAULT_SCHEME: Final = "duckdb"
+_URL: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.-]+:/")
+
+
+@dataclass(frozen=True, slots=True)
+class StoreLocation:
+    """Where a store lives: the backend's scheme and the backend-specific rest (a path, a host)."""
+
+    scheme: str
+    target: str
+
+
+Opener = Callable[[StoreLocation, bool, float], Store]
+
+
+def _open_duckdb(location: StoreLocation, read_only: bool, lock_timeout: float) -> Store:
+    from netvigil.store.duckdb import DuckDBStore  # noqa: PLC0415 - load DuckDB only when opened
+
+    return DuckDBStore(location.target, read_only=read_only, lock_timeout=lock_timeout)
+
+
+BACKENDS: Final[dict[str, Opener]] = {"duckdb": _open_duckdb}
+
+
+def default_db_path() -> Path:
+    """``$XDG_DATA_HOME/netvigil/netvigil.duckdb`` (``~/.local/share`` when unset)."""
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "netvigil" / "netvigil.duckdb"
+
+
+def default_location() -> str:
+    """``$NETVIGIL_DB`` (a path or a URL), else :func:`default_db_path`."""
+    return os.environ.get(ENV_DB) or str(default_db_path())
+
+
+def parse_location(db: str | Path) -> StoreLocation:
+    """A path or ``:memory:`` (embedded DuckDB), or ``scheme:/…`` naming a registered backend.
+
+    Unknown schemes are a :class:`ConfigError` naming the known ones. A ``pathlib.Path`` made from
+    a URL has lost a slash (``duckdb:/abs``); that reads the same.
+    """
+    text = str(db)
+    if _URL.match(text) is None:
+        return StoreLocation(DEFAULT_SCHEME, text)
+    return _from_url(text)
+
+
+def _from_url(text: str) -> StoreLocation:
+    parts = urlsplit(text)
+    scheme = parts.scheme.lower()
+    if scheme not in BACKENDS:
+        known = ", ".join(f"{s}://" for s in sorted(BACKENDS))
+        raise ConfigError(
+            f"unknown store URL scheme {scheme + '://'!r} in {text!r}; "
+            f"supported: a file path, :memory:, or {known}"
+        )
+    if scheme == DEFAULT_SCHEME:
+        return StoreLocation(scheme, _duckdb_target(parts.netloc, parts.path, text))
+    return StoreLocation(scheme, text)
+
+
+def _duckdb_target(netloc: str, path: str, text: str) -> str:
+    if netloc:
+        raise ConfigError(f"a duckdb URL names a file, not a host: {text!r} (use duckdb:///abs/path)")
+    if path in ("/:memory:", ":memory:"):
+        return ":memory:"
+    if not path:
+        raise ConfigError(f"a duckdb URL needs a file path: {text!r} (use duckdb:///abs/path)")
+    return path
+
+
+def open_store(db: str | Path | None = None, *, read_only: bool = False, lock_timeout: float = 30.0) -> Store:
+    """Open the store at ``db`` (or ``$NETVIGIL_DB``, else the default file): the one way to open one.
+
+    Raises :class:`~netvigil.model.errors.ConfigError` for an unknown URL scheme and
+    :class:`~netvigil.model.errors.StoreError` when the store cannot be opened.
+    """
+    location = parse_location(db if db is not None and str(db) else default_location())
+    return BACKENDS[location.scheme](location, read_only, lock_timeout)

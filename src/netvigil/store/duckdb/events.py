@@ -1,0 +1,102 @@
+"""Detected events in DuckDB: one row per event, tuple fields as JSON text."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from netvigil.model.events import Event, EventFilter, Phase
+from netvigil.store.duckdb.database import Database
+from netvigil.store.duckdb.migrations import CORE, Migration
+from netvigil.store.duckdb.schema import columns_of, create_table_sql
+
+_EVENT_COLUMNS = columns_of(Event)
+
+
+def _tables() -> list[str]:
+    return [
+        create_table_sql("events", Event, primary_key=("id",)),
+        "CREATE INDEX IF NOT EXISTS events_entity ON events (entity)",
+    ]
+
+
+MIGRATIONS = (Migration(1, CORE, _tables),)
+
+
+class EventTable:
+    """The :class:`~netvigil.store.protocol.EventStore` part on DuckDB."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def replace_events(self, events: Iterable[Event], entities: Sequence[str]) -> int:
+        """Delete the events of ``entities`` and insert ``events``, atomically."""
+        rows = [_event_row(e) for e in events]
+        placeholders = ", ".join("?" for _ in _EVENT_COLUMNS)
+        with self._db.transaction() as cur:
+            if entities:
+                cur.execute("DELETE FROM events WHERE entity IN (SELECT unnest(?))", [list(entities)])
+            if rows:
+                cur.executemany(f"INSERT OR REPLACE INTO events VALUES ({placeholders})", rows)
+        return len(rows)
+
+    def read_events(self, where: EventFilter) -> list[Event]:
+        """Stored events matching ``where``, newest start first."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, values in (
+            ("entity", where.entities),
+            ("kind", where.kinds),
+            ("scope", where.scopes),
+        ):
+            if values:
+                clauses.append(f"{column} IN (SELECT unnest(?))")
+                params.append(list(values))
+        if where.since is not None:
+            clauses.append('("end" IS NULL OR "end" >= ?)')
+            params.append(where.since)
+        if where.until is not None:
+            clauses.append('"start" < ?')
+            params.append(where.until)
+        if where.ongoing is not None:
+            clauses.append('"end" IS NULL' if where.ongoing else '"end" IS NOT NULL')
+        if where.top_level_only:
+            clauses.append("parent_event IS NULL")
+        sql = "SELECT * FROM events"
+        if clauses:
+            sql += " WHERE " + " AND ".join(clauses)
+        sql += ' ORDER BY "start" DESC, entity'
+        if where.limit is not None:
+            sql += f" LIMIT {int(where.limit)}"
+        with self._db.reading() as cur:
+            return [_event_from_row(r) for r in cur.execute(sql, params).fetchall()]
+
+    def get_event(self, event_id: str) -> Event | None:
+        """One event by id."""
+        with self._db.reading() as cur:
+            row = cur.execute("SELECT * FROM events WHERE id = ?", [event_id]).fetchone()
+        return _event_from_row(row) if row else None
+
+
+def _event_row(event: Event) -> list[Any]:
+    body = event.to_json()
+    row: list[Any] = []
+    for column in _EVENT_COLUMNS:
+        if column.json:
+            row.append(json.dumps(body[column.name]))
+        else:
+            row.append(getattr(event, column.name))
+    return row
+
+
+def _event_from_row(row: Sequence[Any]) -> Event:
+    data: dict[str, Any] = {}
+    for column, value in zip(_EVENT_COLUMNS, row, strict=True):
+        if not column.json:
+            data[column.name] = value
+        elif column.name == "phases":
+            data[column.name] = tuple(Phase.from_json(p) for p in json.loads(value))
+        else:
+            data[column.name] = tuple(json.loads(value))
+    return Event(**data)

@@ -1,0 +1,259 @@
+"""Reads shaped for serving, in DuckDB: hourly and daily roll-ups, bounded views, service state.
+
+Roll-ups are derived data, rebuilt by delete-and-insert, so the table has no primary-key index
+(whose memory grows with every row); rows are written sorted by entity, signal and time so
+DuckDB's zone maps skip everything a query does not ask for. The tiers and the bins a view uses
+are in :mod:`netvigil.store.rollups`. Service state is a small key-value table (what the watch
+loop has done, when roll-ups ran).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+
+from netvigil.model.series import SeriesView
+from netvigil.store.duckdb.database import Database
+from netvigil.store.duckdb.migrations import SERVICE, Migration
+from netvigil.store.rollups import ROLLUP_STEPS, rollup_tier, view_step
+
+_FOREVER = -(2**62)
+
+
+def _tables() -> list[str]:
+    return [
+        "CREATE TABLE IF NOT EXISTS signal_rollups (entity VARCHAR NOT NULL, signal VARCHAR NOT NULL, "
+        "step BIGINT NOT NULL, time BIGINT NOT NULL, value DOUBLE NOT NULL, low DOUBLE NOT NULL, "
+        "n BIGINT NOT NULL, percent DOUBLE)",
+        "CREATE TABLE IF NOT EXISTS service_state (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)",
+    ]
+
+
+MIGRATIONS = (Migration(5, SERVICE, _tables),)
+
+
+class StateTable:
+    """The :class:`~netvigil.store.protocol.StateStore` part on DuckDB."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def get(self, key: str) -> str | None:
+        """A stored service-state value (e.g. the watch loop's last detected time)."""
+        with self._db.reading() as cur:
+            row = cur.execute("SELECT value FROM service_state WHERE key = ?", [key]).fetchone()
+        return str(row[0]) if row else None
+
+    def set(self, key: str, value: str) -> None:
+        """Store a service-state value, replacing the old one."""
+        with self._db.transaction() as cur:
+            cur.execute("INSERT OR REPLACE INTO service_state VALUES (?, ?)", [key, value])
+
+
+def _signals_mark(cur: duckdb.DuckDBPyConnection) -> str:
+    row = cur.execute("SELECT count(*), max(time) FROM signals").fetchone()
+    return f"{row[0]}:{row[1]}" if row else "0:None"
+
+
+def _derive_daily(cur: duckdb.DuckDBPyConnection, start: int | None) -> None:
+    where = " AND time >= ?" if start is not None else ""
+    params = [start] if start is not None else []
+    cur.execute(f"DELETE FROM signal_rollups WHERE step = 86400{where}", params)
+    cur.execute(
+        "INSERT INTO signal_rollups SELECT entity, signal, 86400, time // 86400 * 86400 AS bin, "
+        "sum(value * n) / sum(n), min(low), sum(n), avg(percent) FROM signal_rollups "
+        f"WHERE step = 3600{where} GROUP BY entity, signal, bin ORDER BY entity, signal, bin",
+        params,
+    )
+
+
+def _tier_sql(step: int, raw_step: int, percent: bool) -> tuple[str, dict[str, object]]:
+    tier = rollup_tier(step)
+    keys = "entity IN (SELECT unnest($entities)) AND signal IN (SELECT unnest($signals))"
+    if tier is not None:
+        columns = "sum(value * n) / sum(n), min(low)"
+        if percent:
+            columns = "sum(percent * n) / sum(n), min(low * percent / nullif(value, 0))"
+        sql = (
+            f"SELECT entity, signal, time // $step * $step AS bin, {columns} "
+            f"FROM signal_rollups WHERE step = $tier AND {keys} AND time >= $since AND time < $until "
+            "GROUP BY entity, signal, bin ORDER BY entity, signal, bin"
+        )
+        return sql, {"tier": tier}
+    if step <= raw_step:
+        sql = (
+            f"SELECT entity, signal, time AS bin, value, value FROM signals WHERE {keys} "
+            "AND time >= $since AND time < $until AND $step > 0 ORDER BY entity, signal, time"
+        )
+        return sql, {}
+    sql = (
+        "SELECT entity, signal, time // $step * $step AS bin, avg(value), min(value) FROM signals "
+        f"WHERE {keys} AND time >= $since AND time < $until GROUP BY entity, signal, bin "
+        "ORDER BY entity, signal, bin"
+    )
+    return sql, {}
+
+
+class RollupTable:
+    """The :class:`~netvigil.store.protocol.RollupStore` part on DuckDB."""
+
+    def __init__(self, db: Database, state: StateTable) -> None:
+        self._db = db
+        self._state = state
+
+    def refresh(self, since: int | None = None) -> None:
+        """Rebuild the roll-ups from ``since`` (floored to a day) on, or all of them; one transaction."""
+        day = ROLLUP_STEPS[-1]
+        start = (since // day) * day if since is not None else None
+        with self._db.transaction() as cur:
+            where = " WHERE time >= ?" if start is not None else ""
+            params = [start] if start is not None else []
+            cur.execute(f"DELETE FROM signal_rollups{where}", params)
+            cur.execute(
+                "INSERT INTO signal_rollups SELECT entity, signal, 3600, time // 3600 * 3600 AS bin, "
+                f"avg(value), min(value), count(*), NULL FROM signals{where} GROUP BY entity, signal, bin "
+                "ORDER BY entity, signal, bin",
+                params,
+            )
+            _derive_daily(cur, start)
+            row = cur.execute("SELECT max(time) FROM signals").fetchone()
+            newest = "" if row is None or row[0] is None else str(row[0])
+            cur.execute("INSERT OR REPLACE INTO service_state VALUES ('latest_time', ?)", [newest])
+            mark = _signals_mark(cur)
+            cur.execute("INSERT OR REPLACE INTO service_state VALUES ('rollups_mark', ?)", [mark])
+
+    def hourly_rows(self, entities: Sequence[str], since: int | None) -> pd.DataFrame:
+        """The hourly roll-up of ``entities`` from ``since`` on, sorted by entity, signal and time."""
+        sql = (
+            "SELECT entity, signal, time, value, low, n FROM signal_rollups WHERE step = 3600 "
+            "AND entity IN (SELECT unnest(?)) AND time >= ? ORDER BY entity, signal, time"
+        )
+        with self._db.reading() as cur:
+            return cur.execute(sql, [list(entities), since if since is not None else _FOREVER]).df()
+
+    def write_percent(self, scored: pd.DataFrame, since: int | None) -> None:
+        """Replace hourly rows of the frame's entities (entity, signal, time, value, low, n, percent).
+
+        Only rows at or after ``since`` are replaced; one transaction.
+        """
+        start = since if since is not None else _FOREVER
+        entities = sorted(set(scored["entity"]))
+        with self._db.transaction() as cur:
+            cur.execute(
+                "DELETE FROM signal_rollups WHERE step = 3600 AND entity IN (SELECT unnest(?)) AND time >= ?",
+                [entities, start],
+            )
+            cur.register("scored_frame", scored)
+            try:
+                cur.execute(
+                    "INSERT INTO signal_rollups SELECT entity, signal, 3600, time, value, low, n, percent "
+                    "FROM scored_frame WHERE time >= ? ORDER BY entity, signal, time",
+                    [start],
+                )
+            finally:
+                cur.unregister("scored_frame")
+
+    def derive_daily(self, since: int | None) -> None:
+        """Rebuild the daily roll-up (and its % of ordinary) from the hourly one, from ``since`` on."""
+        start = (since // 86_400) * 86_400 if since is not None else None
+        with self._db.transaction() as cur:
+            _derive_daily(cur, start)
+
+    def entities(self) -> list[str]:
+        """Every entity with a daily roll-up."""
+        with self._db.reading() as cur:
+            rows = cur.execute("SELECT DISTINCT entity FROM signal_rollups WHERE step = 86400 ORDER BY 1")
+            return [str(r[0]) for r in rows.fetchall()]
+
+    def fresh(self) -> bool:
+        """Whether the roll-ups were built from the signals as they are now."""
+        with self._db.reading() as cur:
+            mark = _signals_mark(cur)
+        return self._state.get("rollups_mark") == mark
+
+    def latest_time(self) -> int | None:
+        """The newest signal time the store holds (as of the last roll-up), or None for an empty store."""
+        value = self._state.get("latest_time")
+        return int(value) if value else None
+
+    def series_views(
+        self,
+        entities: Sequence[str],
+        signals: Sequence[str],
+        since: int,
+        until: int,
+        max_points: int,
+        raw_step: int = 300,
+        percent: bool = False,
+    ) -> list[SeriesView]:
+        """Every stored (entity, signal) of the lists in ``[since, until)``, in one query, same bins for all.
+
+        With ``percent`` the values are the stored % of ordinary of the hourly roll-up (bins of an
+        hour or more only); see :mod:`netvigil.pipeline.rollups`.
+        """
+        step = view_step(since, until, max_points, raw_step)
+        if percent and step < ROLLUP_STEPS[0]:
+            raise ValueError("stored % of ordinary exists only for bins of an hour or more")
+        sql, params = _tier_sql(step, raw_step, percent)
+        params.update({"step": step, "since": since, "until": until})
+        params.update({"entities": list(entities), "signals": list(signals)})
+        with self._db.reading() as cur:
+            got = cur.execute(sql, params).fetchnumpy()
+        return _split_views(got, step)
+
+    def series_view(
+        self, entity: str, signal: str, since: int, until: int, max_points: int, raw_step: int = 300
+    ) -> SeriesView:
+        """One series in ``[since, until)`` in at most about ``max_points`` bins (mean and minimum)."""
+        found = self.series_views([entity], [signal], since, until, max_points, raw_step)
+        if found:
+            return found[0]
+        empty = np.empty(0)
+        step = view_step(since, until, max_points, raw_step)
+        return SeriesView(entity, signal, step, empty.astype(np.int64), empty, empty)
+
+    def signals_of(self, entities: Sequence[str]) -> dict[str, list[str]]:
+        """The signal names stored for each entity (from the daily roll-up, cheap on big stores)."""
+        with self._db.reading() as cur:
+            rows = cur.execute(
+                "SELECT DISTINCT entity, signal FROM signal_rollups "
+                "WHERE step = ? AND entity IN (SELECT unnest(?)) "
+                "ORDER BY entity, signal",
+                [ROLLUP_STEPS[-1], list(entities)],
+            ).fetchall()
+        found: dict[str, list[str]] = {e: [] for e in entities}
+        for entity, signal in rows:
+            found[entity].append(signal)
+        return found
+
+    def stored_entities(self, like: str | None = None) -> list[str]:
+        """Entities with any stored series (from the daily roll-up), optionally matching a LIKE pattern."""
+        sql = "SELECT DISTINCT entity FROM signal_rollups WHERE step = ?"
+        params: list[object] = [ROLLUP_STEPS[-1]]
+        if like is not None:
+            sql += " AND entity LIKE ?"
+            params.append(like)
+        with self._db.reading() as cur:
+            return [str(r[0]) for r in cur.execute(sql + " ORDER BY entity", params).fetchall()]
+
+
+def _split_views(got: dict[str, Any], step: int) -> list[SeriesView]:
+    """Cut one query's columns (entity, signal, bin, mean, low; sorted) into one view per series."""
+    names = [f"{e}\x00{s}" for e, s in zip(got["entity"], got["signal"], strict=True)]
+    columns = list(got)
+    times = np.asarray(got[columns[2]], dtype=np.int64)
+    means = np.ma.filled(np.ma.asarray(got[columns[3]], dtype=np.float64), np.nan)
+    lows = np.ma.filled(np.ma.asarray(got[columns[4]], dtype=np.float64), np.nan)
+    views: list[SeriesView] = []
+    start = 0
+    for end in [*(i for i in range(1, len(names)) if names[i] != names[i - 1]), len(names)]:
+        if end > start:
+            entity, signal = names[start].split("\x00")
+            piece = slice(start, end)
+            views.append(SeriesView(entity, signal, step, times[piece], means[piece], lows[piece]))
+        start = end
+    return views
