@@ -34,7 +34,7 @@ from pathlib import Path
 from netvigil.detect.ooni import classify
 from netvigil.pipeline.ooni import import_lines
 from netvigil.sources.ooni import BadLine, Line, parse_line
-from netvigil.store import DuckDBStore
+from netvigil.store import open_store
 
 FIXTURE = Path(__file__).parents[1] / "tests" / "fixtures" / "ooni" / "ooni_backend_fastpath_fixtures.jsonl"
 SERVICE_TESTS = (b'"web_connectivity"', b'"whatsapp"', b'"telegram"', b'"signal"', b'"tor"')
@@ -111,7 +111,7 @@ def bench_import(count: int, reference: float) -> None:
             if n % quarter == 0:
                 marks[str(n)] = round(rss_mb(), 1)
 
-    with tempfile.TemporaryDirectory() as tmp, DuckDBStore(Path(tmp) / "bench.duckdb") as store:
+    with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "bench.duckdb") as store:
         bad: list[BadLine] = []
         start, cpu = time.perf_counter(), time.process_time()
         result = import_lines(store, parsed(), bad, keep_body=False)

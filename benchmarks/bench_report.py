@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from netvigil.model.events import Event
+from netvigil.model.events import Event, EventFilter
 from netvigil.pipeline.analyse import run_detection
 from netvigil.pipeline.ingest import ingest_signal_file
 from netvigil.pipeline.scenarios import write_series
@@ -29,7 +29,7 @@ from netvigil.report.exports import read_stop_csv, stop_csv
 from netvigil.report.publish import write_report
 from netvigil.sources.scenarios import kazakhstan
 from netvigil.sources.scenarios.generate import generate
-from netvigil.store import DuckDBStore, EventFilter
+from netvigil.store import open_store
 
 
 def emit(**figure: object) -> None:
@@ -64,7 +64,7 @@ def main() -> None:
             kazakhstan.timeline(), kazakhstan.SIZES, kazakhstan.STYLE, np.random.default_rng(2022)
         )
         write_series(series, folder / "kz.csv.gz")
-        with DuckDBStore(folder / "kz.duckdb") as store:
+        with open_store(folder / "kz.duckdb") as store:
             ingest_signal_file(store, folder / "kz.csv.gz")
             _, detect_s = timed(run_detection, store)
             events = sorted(store.read_events(EventFilter()), key=lambda e: e.id)

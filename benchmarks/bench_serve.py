@@ -39,7 +39,7 @@ from netvigil.detect.baseline import percent_of_ordinary
 from netvigil.geo.entities import default_registry
 from netvigil.model.events import Event, Phase, iso, parse_iso
 from netvigil.pipeline.rollups import rebuild_rollups
-from netvigil.store import DuckDBStore
+from netvigil.store import open_store
 
 BENCH_DIR = Path(os.environ.get("NETVIGIL_BENCH_DIR", "/tmp/netvigil-bench"))
 START = parse_iso("2021-06-01T00:00:00Z")
@@ -73,8 +73,8 @@ def build_store(path: Path, entities: list[str], days: int) -> None:
             "kz": [e == "country:KZ" or "KZ" in e for e in entities],
         }
     )
-    with DuckDBStore(tmp) as store:
-        cur = store.cursor()
+    with open_store(tmp) as store:
+        cur = store.cursor()  # type: ignore[attr-defined]  # DuckDB-specific: the points are made in SQL
         cur.execute("SET memory_limit = '3GB'")
         cur.register("ents", frame)
         # The same columns as the store's table, without its primary-key index: building a 126 M-key
@@ -207,7 +207,7 @@ def load_figure(base: str, paths: list[str], connections: int, seconds: float, c
 
 def reference_ms(db: Path, entity: str) -> float:
     """A year of % of ordinary for every signal, straight from the raw rows in process (the reference)."""
-    with DuckDBStore(db, read_only=True) as store:
+    with open_store(db, read_only=True) as store:
         times: list[float] = []
         for _ in range(3):
             began = time.perf_counter()

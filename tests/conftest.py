@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from netvigil.store import DuckDBStore
+from netvigil.store import Store, open_store
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -21,9 +21,9 @@ def _cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[DuckDBStore]:
+def store(tmp_path: Path) -> Iterator[Store]:
     """A new DuckDB store in a temporary file (the real embedded database, never a mock)."""
-    with DuckDBStore(tmp_path / "test.duckdb") as opened:
+    with open_store(tmp_path / "test.duckdb") as opened:
         yield opened
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from netvigil.store.alerts import AlertRule, add_rule
 
 from netvigil.alert import DeliveryPolicy, deliver_due, plan_alerts
-from netvigil.store import DuckDBStore
+from netvigil.model.alerts import AlertRule
+from netvigil.store import open_store
 from tests.serve import kzdata
 
 
@@ -41,15 +41,15 @@ def test_one_mail_per_step_never_twice(tmp_path: Path) -> None:
     controller.start()
     try:
         policy = DeliveryPolicy(smtp_host="127.0.0.1", smtp_port=port, smtp_from="alerts@obs.example")
-        with DuckDBStore(tmp_path / "m.duckdb") as store:
-            add_rule(store, AlertRule("m1", "desk", "email", "desk@news.example", scope="national"))
+        with open_store(tmp_path / "m.duckdb") as store:
+            store.alerts.add_rule(AlertRule("m1", "desk", "email", "desk@news.example", scope="national"))
             national = kzdata.events()[0]
-            plan_alerts(store, [replace(national, end=None)], policy, now=0)
-            assert deliver_due(store, policy, now=0).sent == 2
-            plan_alerts(store, [national], policy, now=10)
-            plan_alerts(store, [national], policy, now=20)
-            assert deliver_due(store, policy, now=20).sent == 1
-            assert deliver_due(store, policy, now=30).sent == 0
+            plan_alerts(store.alerts, [replace(national, end=None)], policy, now=0)
+            assert deliver_due(store.alerts, policy, now=0).sent == 2
+            plan_alerts(store.alerts, [national], policy, now=10)
+            plan_alerts(store.alerts, [national], policy, now=20)
+            assert deliver_due(store.alerts, policy, now=20).sent == 1
+            assert deliver_due(store.alerts, policy, now=30).sent == 0
     finally:
         controller.stop()
     subjects = [str(m["Subject"]).strip() for _, m in inbox.messages]
@@ -65,8 +65,8 @@ def test_one_mail_per_step_never_twice(tmp_path: Path) -> None:
 
 def test_smtp_down_is_retried(tmp_path: Path) -> None:
     policy = DeliveryPolicy(smtp_host="127.0.0.1", smtp_port=free_port(), max_attempts=2, timeout=2)
-    with DuckDBStore(tmp_path / "m.duckdb") as store:
-        add_rule(store, AlertRule("m1", "desk", "email", "desk@news.example"))
-        plan_alerts(store, [kzdata.events()[1]], policy, now=0)
-        assert deliver_due(store, policy, now=0).retried == 2
-        assert deliver_due(store, policy, now=1000).dead == 2
+    with open_store(tmp_path / "m.duckdb") as store:
+        store.alerts.add_rule(AlertRule("m1", "desk", "email", "desk@news.example"))
+        plan_alerts(store.alerts, [kzdata.events()[1]], policy, now=0)
+        assert deliver_due(store.alerts, policy, now=0).retried == 2
+        assert deliver_due(store.alerts, policy, now=1000).dead == 2

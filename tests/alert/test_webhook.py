@@ -8,11 +8,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from netvigil.store.alerts import AlertRule, add_rule, list_deliveries
 
 from netvigil.alert import DeliveryPolicy, deliver_due, plan_alerts
+from netvigil.model.alerts import AlertRule
 from netvigil.model.events import Phase
-from netvigil.store import DuckDBStore
+from netvigil.store import Store, open_store
 from tests.alert.receiver import Receiver
 from tests.serve import kzdata
 
@@ -21,8 +21,8 @@ POLICY = DeliveryPolicy(timeout=5.0, max_attempts=3, backoff_seconds=30.0, publi
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> DuckDBStore:
-    return DuckDBStore(tmp_path / "a.duckdb")
+def store(tmp_path: Path) -> Store:
+    return open_store(tmp_path / "a.duckdb")
 
 
 def webhook_rule(url: str, **filters: object) -> AlertRule:
@@ -31,11 +31,11 @@ def webhook_rule(url: str, **filters: object) -> AlertRule:
     )  # type: ignore[arg-type]
 
 
-def test_signed_messages_one_per_step_in_order(store: DuckDBStore, receiver: Receiver) -> None:
-    add_rule(store, webhook_rule(receiver.url, entity="country:KZ", max_level=50.0))
+def test_signed_messages_one_per_step_in_order(store: Store, receiver: Receiver) -> None:
+    store.alerts.add_rule(webhook_rule(receiver.url, entity="country:KZ", max_level=50.0))
     events = kzdata.events()
-    assert plan_alerts(store, events, POLICY, now=1000) == 7
-    report = deliver_due(store, POLICY, now=1000)
+    assert plan_alerts(store.alerts, events, POLICY, now=1000) == 7
+    report = deliver_due(store.alerts, POLICY, now=1000)
     assert report.sent == 7 and report.dead == 0
     national = [r for r in receiver.requests if r["json"]["event"]["id"] == "kz-2022-blackout"]
     assert [r["json"]["transition"] for r in national] == ["started", "partially_restored", "ended"]
@@ -48,74 +48,77 @@ def test_signed_messages_one_per_step_in_order(store: DuckDBStore, receiver: Rec
     assert first["headers"]["x-netvigil-delivery"] == "r1:kz-2022-blackout:started"
 
 
-def test_replanning_and_redelivering_sends_nothing_twice(store: DuckDBStore, receiver: Receiver) -> None:
-    add_rule(store, webhook_rule(receiver.url, scope="national"))
+def test_replanning_and_redelivering_sends_nothing_twice(store: Store, receiver: Receiver) -> None:
+    store.alerts.add_rule(webhook_rule(receiver.url, scope="national"))
     national = kzdata.events()[0]
     ongoing = replace(national, end=None, phases=national.phases[:1])
-    plan_alerts(store, [ongoing], POLICY, now=1000)
-    deliver_due(store, POLICY, now=1000)
+    plan_alerts(store.alerts, [ongoing], POLICY, now=1000)
+    deliver_due(store.alerts, POLICY, now=1000)
     assert [r["json"]["transition"] for r in receiver.requests] == ["started"]
     for now in (2000, 3000):
-        assert plan_alerts(store, [ongoing], POLICY, now=now) == 0
-        assert deliver_due(store, POLICY, now=now).sent == 0
-    assert plan_alerts(store, [national], POLICY, now=4000) == 2
-    deliver_due(store, POLICY, now=4000)
-    deliver_due(store, POLICY, now=5000)
+        assert plan_alerts(store.alerts, [ongoing], POLICY, now=now) == 0
+        assert deliver_due(store.alerts, POLICY, now=now).sent == 0
+    assert plan_alerts(store.alerts, [national], POLICY, now=4000) == 2
+    deliver_due(store.alerts, POLICY, now=4000)
+    deliver_due(store.alerts, POLICY, now=5000)
     assert [r["json"]["transition"] for r in receiver.requests] == ["started", "partially_restored", "ended"]
 
 
-def test_failures_are_retried_with_backoff(store: DuckDBStore, receiver: Receiver) -> None:
-    add_rule(store, webhook_rule(receiver.url, scope="national"))
+def test_failures_are_retried_with_backoff(store: Store, receiver: Receiver) -> None:
+    store.alerts.add_rule(webhook_rule(receiver.url, scope="national"))
     receiver.fail_next = 2
     ongoing = replace(kzdata.events()[0], end=None, phases=())
-    plan_alerts(store, [ongoing], POLICY, now=1000)
-    assert deliver_due(store, POLICY, now=1000).retried == 1
-    assert deliver_due(store, POLICY, now=1029).retried == 0
-    assert deliver_due(store, POLICY, now=1030).retried == 1
-    assert deliver_due(store, POLICY, now=1089).sent == 0
-    assert deliver_due(store, POLICY, now=1090).sent == 1
+    plan_alerts(store.alerts, [ongoing], POLICY, now=1000)
+    assert deliver_due(store.alerts, POLICY, now=1000).retried == 1
+    assert deliver_due(store.alerts, POLICY, now=1029).retried == 0
+    assert deliver_due(store.alerts, POLICY, now=1030).retried == 1
+    assert deliver_due(store.alerts, POLICY, now=1089).sent == 0
+    assert deliver_due(store.alerts, POLICY, now=1090).sent == 1
     assert receiver.refused == 2 and len(receiver.requests) == 1
-    (sent,) = list_deliveries(store, status="sent")
+    (sent,) = store.alerts.list_deliveries(status="sent")
     assert sent.attempts == 3 and sent.last_error is None
 
 
-def test_gives_up_into_the_dead_letter_list(store: DuckDBStore, receiver: Receiver) -> None:
-    add_rule(store, webhook_rule(receiver.url, scope="national"))
+def test_gives_up_into_the_dead_letter_list(store: Store, receiver: Receiver) -> None:
+    store.alerts.add_rule(webhook_rule(receiver.url, scope="national"))
     receiver.fail_next = 100
-    plan_alerts(store, [replace(kzdata.events()[0], end=None, phases=())], POLICY, now=0)
+    plan_alerts(store.alerts, [replace(kzdata.events()[0], end=None, phases=())], POLICY, now=0)
     for now in (0, 30, 90):
-        deliver_due(store, POLICY, now=now)
-    (dead,) = list_deliveries(store, status="dead")
+        deliver_due(store.alerts, POLICY, now=now)
+    (dead,) = store.alerts.list_deliveries(status="dead")
     assert dead.attempts == 3 and dead.last_error == "HTTP 503"
-    assert deliver_due(store, POLICY, now=10_000).sent == 0 and receiver.refused == 3
+    assert deliver_due(store.alerts, POLICY, now=10_000).sent == 0 and receiver.refused == 3
 
 
-def test_unreachable_receiver_is_a_failure_not_a_crash(store: DuckDBStore) -> None:
-    add_rule(store, webhook_rule("http://127.0.0.1:9/hook"))
-    plan_alerts(store, [kzdata.events()[0]], POLICY, now=0)
-    report = deliver_due(store, POLICY, now=0)
+def test_unreachable_receiver_is_a_failure_not_a_crash(store: Store) -> None:
+    store.alerts.add_rule(webhook_rule("http://127.0.0.1:9/hook"))
+    plan_alerts(store.alerts, [kzdata.events()[0]], POLICY, now=0)
+    report = deliver_due(store.alerts, POLICY, now=0)
     assert report.retried == 3 and report.sent == 0
-    assert "ConnectError" in (list_deliveries(store)[0].last_error or "")
+    assert "ConnectError" in (store.alerts.list_deliveries()[0].last_error or "")
 
 
-def test_filters_pick_events(store: DuckDBStore, receiver: Receiver) -> None:
+def test_filters_pick_events(store: Store, receiver: Receiver) -> None:
     events = kzdata.events()
-    add_rule(store, webhook_rule(receiver.url, entity="asn:29355"))
-    add_rule(store, replace(webhook_rule(receiver.url, kind="throttling"), id="r2"))
-    add_rule(store, replace(webhook_rule(receiver.url, max_level=2.8), id="r3"))
-    add_rule(store, replace(webhook_rule(receiver.url, since=kzdata.BLACKOUT_END + 1), id="r4"))
-    plan_alerts(store, events, POLICY, now=0)
-    queued = {(d.rule_id, d.event_id) for d in list_deliveries(store, limit=1000)}
+    store.alerts.add_rule(webhook_rule(receiver.url, entity="asn:29355"))
+    store.alerts.add_rule(replace(webhook_rule(receiver.url, kind="throttling"), id="r2"))
+    store.alerts.add_rule(replace(webhook_rule(receiver.url, max_level=2.8), id="r3"))
+    store.alerts.add_rule(replace(webhook_rule(receiver.url, since=kzdata.BLACKOUT_END + 1), id="r4"))
+    plan_alerts(store.alerts, events, POLICY, now=0)
+    queued = {(d.rule_id, d.event_id) for d in store.alerts.list_deliveries(limit=1000)}
     assert queued == {("r1", "kz-2022-kcell"), ("r3", "kz-2022-kcell")}
 
 
-def test_phases_in_payload(store: DuckDBStore, receiver: Receiver) -> None:
-    add_rule(store, webhook_rule(receiver.url, scope="national"))
+def test_phases_in_payload(store: Store, receiver: Receiver) -> None:
+    store.alerts.add_rule(webhook_rule(receiver.url, scope="national"))
     national = kzdata.events()[0]
     plan_alerts(
-        store, [replace(national, phases=(Phase(national.start, None, 3.0, "blackout"),))], POLICY, now=0
+        store.alerts,
+        [replace(national, phases=(Phase(national.start, None, 3.0, "blackout"),))],
+        POLICY,
+        now=0,
     )
-    deliver_due(store, POLICY, now=0)
+    deliver_due(store.alerts, POLICY, now=0)
     assert receiver.requests[0]["json"]["headline"].startswith(
         "Blackout in Kazakhstan (national) started: 3.0 %"
     )

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from netvigil.cli.main import app
 from netvigil.pipeline.measurements import search_measurements
-from netvigil.store import DuckDBStore
+from netvigil.store import open_store
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "ooni" / "ooni_backend_fastpath_fixtures.jsonl"
 runner = CliRunner()
@@ -35,7 +35,7 @@ def test_import_skips_bad_lines_by_number_and_imports_the_rest(tmp_path: Path) -
     assert f"{path}:8: report_id is missing" in result.output
     again = runner.invoke(app, ["ooni", "import", str(path), "--db", str(db)])
     assert "0 new, 11 already stored" in again.output
-    with DuckDBStore(db) as store:
+    with open_store(db) as store:
         assert len(search_measurements(store, limit=1000)) == 11
         series = {s.entity for s in store.list_series() if s.signal == "reachability"}
     assert "service:whatsapp@country:IE" in series

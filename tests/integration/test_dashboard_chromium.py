@@ -19,7 +19,7 @@ from tests.serve import kzdata
 
 from netvigil.serve.app import create_app
 from netvigil.serve.settings import load_settings
-from netvigil.store import DuckDBStore
+from netvigil.store import open_store
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 pytestmark = [
@@ -31,7 +31,7 @@ pytestmark = [
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     path = Path(tmp_path_factory.mktemp("dash")) / "kz.duckdb"
-    with DuckDBStore(path) as store:
+    with open_store(path) as store:
         kzdata.fill(store)
         app = create_app(store, load_settings({"rate_limit_per_minute": "0"}, env={}))
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from netvigil.store.duckdb_store import DuckDBStore
 
 from netvigil.pipeline.analyse import run_detection
 from netvigil.pipeline.bgp import replay_timeline
 from netvigil.pipeline.bgp_replay import BACKGROUND, BURST, kz_prefixes
-from netvigil.store import open_store
+from netvigil.store import Store, open_store
 
 DAY = 86_400
 START = 1641168000  # 2022-01-03T00:00Z: two days of history before the 5 January burst
@@ -49,18 +48,18 @@ class SmallTimeline:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[DuckDBStore]:
+def store(tmp_path: Path) -> Iterator[Store]:
     with open_store(tmp_path / "bgp.duckdb") as handle:
         yield handle
 
 
-def series(store: DuckDBStore, entity: str, signal: str) -> tuple[np.ndarray, np.ndarray]:
+def series(store: Store, entity: str, signal: str) -> tuple[np.ndarray, np.ndarray]:
     data = next(store.read_series([entity], [signal]))
     return data.times, data.values
 
 
 def test_withdrawing_every_prefix_of_the_country_is_a_national_blackout(
-    store: DuckDBStore, tmp_path: Path
+    store: Store, tmp_path: Path
 ) -> None:
     cut = (START + 2 * DAY + 6 * 3600, START + 2 * DAY + 12 * 3600)
     timeline = SmallTimeline(cut=cut, cut_routing=0.0)
@@ -78,7 +77,7 @@ def test_withdrawing_every_prefix_of_the_country_is_a_national_blackout(
     assert "bgp" in event.signals
 
 
-def test_an_update_burst_without_withdrawals_is_no_event(store: DuckDBStore, tmp_path: Path) -> None:
+def test_an_update_burst_without_withdrawals_is_no_event(store: Store, tmp_path: Path) -> None:
     timeline = SmallTimeline()
     replay_timeline(store, timeline, tmp_path / "work")
     times, updates = series(store, "country:KZ", "bgp_updates")
@@ -89,7 +88,7 @@ def test_an_update_burst_without_withdrawals_is_no_event(store: DuckDBStore, tmp
     assert [e for e in run_detection(store) if e.entity == "country:KZ" or e.entity in KZ_ASNS] == []
 
 
-def test_the_replay_writes_real_prefixes_and_is_ingested_once(store: DuckDBStore, tmp_path: Path) -> None:
+def test_the_replay_writes_real_prefixes_and_is_ingested_once(store: Store, tmp_path: Path) -> None:
     timeline = SmallTimeline(end=START + DAY, cut=(START + 3600, START + 7200), cut_routing=0.5)
     work = tmp_path / "work"
     first = replay_timeline(store, timeline, work)

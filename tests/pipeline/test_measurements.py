@@ -8,21 +8,21 @@ from pathlib import Path
 import pytest
 
 from netvigil.pipeline.measurements import get_measurement, search_measurements, submit_measurements
-from netvigil.store import DuckDBStore
+from netvigil.store import Store, open_store
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "ooni" / "ooni_backend_fastpath_fixtures.jsonl"
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> DuckDBStore:
-    return DuckDBStore(tmp_path / "m.duckdb")
+def store(tmp_path: Path) -> Store:
+    return open_store(tmp_path / "m.duckdb")
 
 
 def _fixtures() -> list[dict[str, object]]:
     return [json.loads(line) for line in FIXTURE.read_text().splitlines()]
 
 
-def test_submit_is_idempotent_and_keeps_received_at(store: DuckDBStore) -> None:
+def test_submit_is_idempotent_and_keeps_received_at(store: Store) -> None:
     items = _fixtures()
     first = submit_measurements(store, items, received_at=1_700_000_000)
     assert (first.accepted, first.duplicates, first.rejected) == (11, 0, 0)
@@ -34,13 +34,13 @@ def test_submit_is_idempotent_and_keeps_received_at(store: DuckDBStore) -> None:
     assert rows[0]["upload_delay_s"] == 1_700_000_000 - 1_660_590_090
 
 
-def test_duplicates_inside_one_submission_count_once(store: DuckDBStore) -> None:
+def test_duplicates_inside_one_submission_count_once(store: Store) -> None:
     item = _fixtures()[7]
     result = submit_measurements(store, [item, item], received_at=1)
     assert (result.accepted, result.duplicates) == (1, 1)
 
 
-def test_bad_items_are_rejected_alone(store: DuckDBStore) -> None:
+def test_bad_items_are_rejected_alone(store: Store) -> None:
     good = _fixtures()[4]
     bad_cc = dict(good, probe_cc="Kazakhstan", report_id="other")
     result = submit_measurements(store, [good, "text", bad_cc], received_at=5)
@@ -49,7 +49,7 @@ def test_bad_items_are_rejected_alone(store: DuckDBStore) -> None:
     assert "probe_cc 'Kazakhstan'" in result.errors[1].reason
 
 
-def test_search_filters_and_get_returns_body(store: DuckDBStore) -> None:
+def test_search_filters_and_get_returns_body(store: Store) -> None:
     submit_measurements(store, _fixtures(), received_at=1_700_000_000)
     signal = search_measurements(store, test_name="signal")
     assert len(signal) == 3
@@ -63,7 +63,7 @@ def test_search_filters_and_get_returns_body(store: DuckDBStore) -> None:
     assert get_measurement(store, "nope") is None
 
 
-def test_measurement_uid_is_the_id_when_given(store: DuckDBStore) -> None:
+def test_measurement_uid_is_the_id_when_given(store: Store) -> None:
     item = dict(_fixtures()[7], measurement_uid="20220101000000.000000_KZ_telegram_abc")
     submit_measurements(store, [item], received_at=1)
     assert get_measurement(store, "20220101000000.000000_KZ_telegram_abc") is not None

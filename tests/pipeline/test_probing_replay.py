@@ -8,7 +8,6 @@ from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
-from netvigil.store.probing import latest_states, read_block_changes
 
 from netvigil.model.probing import BlockRound
 from netvigil.pipeline.probing import (
@@ -20,7 +19,7 @@ from netvigil.pipeline.probing import (
     resample,
     signal_points,
 )
-from netvigil.store import DuckDBStore
+from netvigil.store import Store, open_store
 
 START = 1_641_340_800  # 2022-01-05T00:00:00Z
 CUT, BACK = START + 6 * 3600, START + 12 * 3600
@@ -53,13 +52,13 @@ class SmallTimeline:
         return 1.0
 
 
-def series(store: DuckDBStore, entity: str) -> tuple[np.ndarray, np.ndarray]:
+def series(store: Store, entity: str) -> tuple[np.ndarray, np.ndarray]:
     data = next(store.read_series(entities=[entity], signals=[SIGNAL]))
     return data.times, data.values
 
 
 def test_replay_writes_probe_signal_on_300s_bins(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    with DuckDBStore(tmp_path / "replay.duckdb") as store:
+    with open_store(tmp_path / "replay.duckdb") as store:
         written = replay_timeline(store, SmallTimeline(), seed=1)
         entities = {info.entity for info in store.list_series() if info.signal == SIGNAL}
         assert {"country:KZ", "asn:9198", "asn:29355", "asn:21299", "asn:48503"} <= entities
@@ -74,7 +73,7 @@ def test_replay_writes_probe_signal_on_300s_bins(tmp_path) -> None:  # type: ign
         assert country[(times >= CUT + 1320) & (times < BACK)].max() <= 610
         _, telecom = series(store, "asn:9198")
         assert telecom.min() >= 150
-        changes = read_block_changes(store)
+        changes = store.probe_changes.read()
         assert any(c.previous == "up" and c.state == "down" and c.entity == "asn:29355" for c in changes)
 
 
@@ -82,7 +81,7 @@ def test_replay_is_deterministic_for_a_seed() -> None:
     blocks = kz_blocks(random.Random(5), per_asn=20)
 
     def run() -> list[tuple[int, str, float]]:
-        with DuckDBStore() as store:
+        with open_store(":memory:") as store:
             asyncio.run(replay_blocks(store, SmallTimeline(), blocks, seed=5))
             return [
                 (int(t), d.entity, float(v))
@@ -108,12 +107,12 @@ def test_round_writer_stores_changes_only_and_survives_restart(tmp_path) -> None
             BlockRound(n, 1000 + n, "127.1.3.0/24", second, 0.05, 12),  # type: ignore[arg-type]
         ]
 
-    with DuckDBStore(tmp_path / "w.duckdb") as store:
+    with open_store(tmp_path / "w.duckdb") as store:
         writer = RoundWriter(store, entities, "lab")
         for n, state in enumerate(["up", "up", "down", "down"], start=1):
             writer(round_(n, state))
         assert writer.changes == 3
-        restarted = RoundWriter(store, entities, "lab", previous=latest_states(store, "lab"))
+        restarted = RoundWriter(store, entities, "lab", previous=store.probe_changes.latest_states("lab"))
         restarted(round_(5, "down"))
         assert restarted.changes == 0
         values = [p.value for p in signal_points(round_(9, "down"), entities, 1009)]

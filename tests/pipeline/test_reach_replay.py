@@ -11,7 +11,7 @@ from netvigil.detect.services import detect_service_events
 from netvigil.pipeline.measurements import search_measurements
 from netvigil.pipeline.reach import replay_timeline
 from netvigil.sources.scenarios import kazakhstan
-from netvigil.store import DuckDBStore
+from netvigil.store import open_store
 
 DAY = 86_400
 START = 1_640_476_800  # 2021-12-26T00:00Z
@@ -46,7 +46,7 @@ class SmallTimeline:
 
 def test_replay_imports_measurements_and_shows_the_block_not_the_blackout(tmp_path: Path) -> None:
     timeline = SmallTimeline()
-    with DuckDBStore(tmp_path / "s.duckdb") as store:
+    with open_store(tmp_path / "s.duckdb") as store:
         count = replay_timeline(store, timeline, tmp_path / "work", seed=3)
         assert count == 7 * 24 * 4 * 2 * 4  # 7 days x 24 h x 4/h x 2 networks x 4 tests
         assert list((tmp_path / "work").glob("*.jsonl.gz"))
@@ -72,7 +72,7 @@ def test_replay_imports_measurements_and_shows_the_block_not_the_blackout(tmp_pa
 
 def test_kazakhstan_messenger_restrictions_appear_as_service_events(tmp_path: Path) -> None:
     timeline = kazakhstan.timeline()
-    with DuckDBStore(tmp_path / "kz.duckdb") as store:
+    with open_store(tmp_path / "kz.duckdb") as store:
         assert replay_timeline(store, timeline, tmp_path / "work") > 20_000
         series = {
             s.entity: (s.times, s.values)

@@ -14,11 +14,11 @@ from typing import Any
 
 from netvigil.pipeline.measurements import submit_measurements
 from netvigil.probe.reachability.control import QuietHTTPServer
-from netvigil.store import DuckDBStore
+from netvigil.store import open_store
 
 
 def main(host: str, port: int, db: str, token: str) -> None:
-    store = DuckDBStore(db)
+    store = open_store(db)
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:

@@ -20,7 +20,7 @@ import pytest
 
 from netvigil.pipeline.measurements import search_measurements
 from netvigil.probe.reachability.uploader import DiskQueue
-from netvigil.store import DuckDBStore
+from netvigil.store import open_store
 
 pytestmark = [
     pytest.mark.root,
@@ -93,7 +93,7 @@ def test_cut_link_mid_upload_every_measurement_arrives_once(lab: Lab, tmp_path: 
     assert len(pending) == 0
     assert sum(entry["accepted"] for entry in log) == COUNT
     assert sum(entry["duplicates"] for entry in log) >= 1  # a batch whose answer was lost, sent again
-    with DuckDBStore(db) as store:
+    with open_store(db) as store:
         rows = search_measurements(store, limit=1000)
     assert sorted(r["report_id"] for r in rows) == sorted(report_ids)
     assert all(r["upload_delay_s"] > 0 for r in rows)

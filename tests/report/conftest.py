@@ -15,12 +15,12 @@ from netvigil.pipeline.scenarios import write_scenario, write_series
 from netvigil.sources.scenarios import kazakhstan
 from netvigil.sources.scenarios.generate import generate
 from netvigil.sources.scenarios.library import build
-from netvigil.store import DuckDBStore
+from netvigil.store import Store, open_store
 
 
 def detected_store(signals: Path, db: Path) -> list[Event]:
     """Ingest a signal file into a new store at ``db`` and detect; returns the events."""
-    with DuckDBStore(db) as store:
+    with open_store(db) as store:
         ingest_signal_file(store, signals)
         return run_detection(store)
 
@@ -36,11 +36,11 @@ def kz_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def kz_store(kz_db: Path, tmp_path: Path) -> Iterator[DuckDBStore]:
+def kz_store(kz_db: Path, tmp_path: Path) -> Iterator[Store]:
     """A private copy of the KZ store (tests may annotate it)."""
     copy = tmp_path / "kz.duckdb"
     copy.write_bytes(kz_db.read_bytes())
-    with DuckDBStore(copy) as store:
+    with open_store(copy) as store:
         yield store
 
 

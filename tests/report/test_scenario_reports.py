@@ -8,9 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from netvigil.cli.main import app
+from netvigil.model.events import EventFilter
 from netvigil.report.document import build_report
 from netvigil.report.publish import write_report
-from netvigil.store import DuckDBStore, EventFilter
+from netvigil.store import open_store
 from tests.report.conftest import scenario_db
 
 runner = CliRunner()
@@ -40,7 +41,7 @@ EXPECTED = {
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_archetype_report(name: str, tmp_path: Path) -> None:
     statement, outage_type, scope = EXPECTED[name]
-    with DuckDBStore(scenario_db(name, tmp_path)) as store:
+    with open_store(scenario_db(name, tmp_path)) as store:
         events = [e for e in store.read_events(EventFilter()) if e.parent_event is None]
         event = min(events, key=lambda e: (e.level, e.start))
         report = build_report(store, event, tmp_path / "out", now=0, synthetic=True)

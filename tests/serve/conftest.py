@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 
 from netvigil.serve.app import create_app
 from netvigil.serve.settings import load_settings
-from netvigil.store import DuckDBStore
+from netvigil.store import Store, open_store
 from tests.alert.receiver import receiver
 from tests.serve import kzdata
 
@@ -19,16 +19,16 @@ __all__ = ["app", "client", "kz_store", "receiver"]
 
 
 @pytest.fixture(scope="module")
-def kz_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DuckDBStore]:
+def kz_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     """A store with the Kazakhstan-like signals and events (built once per module)."""
     path = Path(tmp_path_factory.mktemp("kz")) / "kz.duckdb"
-    with DuckDBStore(path) as store:
+    with open_store(path) as store:
         kzdata.fill(store)
         yield store
 
 
 @pytest.fixture
-def app(kz_store: DuckDBStore) -> FastAPI:
+def app(kz_store: Store) -> FastAPI:
     """The app over the KZ store, with caching off so every request reaches the code."""
     return create_app(kz_store, load_settings({"cache_seconds": "0", "rate_limit_per_minute": "0"}, env={}))
 

@@ -11,7 +11,7 @@ import numpy as np
 
 from netvigil.model.events import Event, Phase, parse_iso
 from netvigil.model.signals import SignalPoint
-from netvigil.store import DuckDBStore
+from netvigil.store import Store
 
 START = parse_iso("2021-12-27T00:00:00Z")
 END = parse_iso("2022-01-12T00:00:00Z")
@@ -109,7 +109,7 @@ def events() -> list[Event]:
     return [national, kcell, fixed]
 
 
-def fill(store: DuckDBStore) -> None:
+def fill(store: Store) -> None:
     """Write the signals and the events."""
     store.write_signals(points())
     store.replace_events(events(), ["country:KZ", "asn:29355", "asn:9198"])

@@ -9,17 +9,17 @@ import pytest
 import schemathesis
 from fastapi import FastAPI
 from hypothesis import HealthCheck, given, settings
-from netvigil.store.auth import create_token
 from schemathesis.checks import not_a_server_error
 from schemathesis.openapi import from_asgi
 
 from netvigil.serve.app import create_app
 from netvigil.serve.settings import load_settings
-from netvigil.store import DuckDBStore
+from netvigil.store import Store
+from netvigil.store.tokens import create_token
 
 
 @pytest.fixture(scope="module")
-def fuzz_app(kz_store: DuckDBStore) -> FastAPI:
+def fuzz_app(kz_store: Store) -> FastAPI:
     settings = {"cache_seconds": "0", "rate_limit_per_minute": "0", "write_rate_limit_per_minute": "0"}
     return create_app(kz_store, load_settings(settings, env={}))
 
@@ -30,8 +30,8 @@ def api_schema(fuzz_app: FastAPI) -> schemathesis.BaseSchema:
 
 
 @pytest.fixture(scope="module")
-def admin_header(kz_store: DuckDBStore) -> dict[str, str]:
-    _, token = create_token(kz_store, "fuzz", ["admin"])
+def admin_header(kz_store: Store) -> dict[str, str]:
+    _, token = create_token(kz_store.tokens, "fuzz", ["admin"])
     return {"Authorization": f"Bearer {token}"}
 
 

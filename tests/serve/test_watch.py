@@ -10,13 +10,10 @@ import sys
 import time
 from pathlib import Path
 
-from netvigil.store.alerts import AlertRule, add_rule, list_deliveries
-from netvigil.store.base import EventFilter
-from netvigil.store.serving import latest_time, set_state
-
-from netvigil.model.events import iso
+from netvigil.model.alerts import AlertRule
+from netvigil.model.events import EventFilter, iso
 from netvigil.pipeline.watch import PENDING, Watcher
-from netvigil.store import DuckDBStore
+from netvigil.store import Store, open_store
 from tests.alert.receiver import Receiver
 from tests.serve import kzdata
 
@@ -48,7 +45,7 @@ def test_one_round_ingests_detects_and_hands_on(tmp_path: Path) -> None:
     (inbox / "bad.csv").write_text("time,entity,signal,value\n2022-01-05T10:30:00Z,KZ,probe,1\n")
     (inbox / "half.csv.part").write_text("time,entity")
     seen: list[int] = []
-    with DuckDBStore(tmp_path / "w.duckdb") as store:
+    with open_store(tmp_path / "w.duckdb") as store:
         watcher = Watcher(store, inbox, after_round=lambda events, _: seen.append(len(events)))
         report = watcher.run_once()
         assert sorted(report.ingested) == sorted(f.name for f in files)
@@ -61,7 +58,7 @@ def test_one_round_ingests_detects_and_hands_on(tmp_path: Path) -> None:
         national = store.read_events(EventFilter(entities=["country:KZ"]))
         assert national and national[0].kind == "blackout"
         assert abs(national[0].start - kzdata.BLACKOUT_START) <= 3600
-        assert seen == [report.events] and latest_time(store) == kzdata.END - 300
+        assert seen == [report.events] and store.rollups.latest_time() == kzdata.END - 300
         again = watcher.run_once()
         assert again.ingested == [] and not again.detected and seen == [report.events, 0]
 
@@ -71,13 +68,13 @@ def test_a_pending_detection_survives_a_restart(tmp_path: Path) -> None:
     inbox.mkdir()
     calls: list[int] = []
 
-    def detector(store: DuckDBStore) -> list:  # type: ignore[type-arg]
+    def detector(store: Store) -> list:  # type: ignore[type-arg]
         calls.append(1)
         return []
 
-    with DuckDBStore(tmp_path / "w.duckdb") as store:
-        set_state(store, PENDING, "1")
-    with DuckDBStore(tmp_path / "w.duckdb") as store:
+    with open_store(tmp_path / "w.duckdb") as store:
+        store.state.set(PENDING, "1")
+    with open_store(tmp_path / "w.duckdb") as store:
         assert Watcher(store, inbox, detector=detector).run_once().detected
         assert not Watcher(store, inbox, detector=detector).run_once().detected
     assert calls == [1]
@@ -108,8 +105,9 @@ def test_sigterm_stops_cleanly_and_restart_resumes_without_duplicates(
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     db = tmp_path / "w.duckdb"
-    with DuckDBStore(db) as store:
-        add_rule(store, AlertRule("w1", "desk", "webhook", receiver.url, scope="national", secret="x" * 20))
+    with open_store(db) as store:
+        rule = AlertRule("w1", "desk", "webhook", receiver.url, scope="national", secret="x" * 20)
+        store.alerts.add_rule(rule)
     write_day_files(inbox)
     process = _watch(db, inbox, "--interval", "0.2")
     deadline = time.monotonic() + 120
@@ -126,8 +124,8 @@ def test_sigterm_stops_cleanly_and_restart_resumes_without_duplicates(
     steps = [(r["json"]["event"]["entity"], r["json"]["transition"]) for r in receiver.requests]
     assert len(steps) == len(set(steps))
     assert ("country:KZ", "started") in steps and ("country:KZ", "ended") in steps
-    with DuckDBStore(db) as store:
-        assert all(d.status == "sent" for d in list_deliveries(store))
+    with open_store(db) as store:
+        assert all(d.status == "sent" for d in store.alerts.list_deliveries())
     assert not list(inbox.glob("*.csv"))
 
 
@@ -135,7 +133,7 @@ def test_sigterm_while_files_wait_keeps_them_for_the_next_run(tmp_path: Path) ->
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     db = tmp_path / "w.duckdb"
-    DuckDBStore(db).close()
+    open_store(db).close()
     process = _watch(db, inbox, "--interval", "0.2")
     time.sleep(3)
     files = write_day_files(inbox)
@@ -147,6 +145,6 @@ def test_sigterm_while_files_wait_keeps_them_for_the_next_run(tmp_path: Path) ->
     assert done | waiting == {f.name for f in files} and not done & waiting
     _watch(db, inbox, "--once").communicate(timeout=120)
     assert not list(inbox.glob("*.csv"))
-    with DuckDBStore(db) as store:
-        assert latest_time(store) == kzdata.END - 300
+    with open_store(db) as store:
+        assert store.rollups.latest_time() == kzdata.END - 300
         assert store.read_events(EventFilter(entities=["country:KZ"]))

@@ -9,13 +9,12 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from netvigil.store.alerts import list_rules
-from netvigil.store.auth import create_token, list_tokens, revoke_token
 
 from netvigil.pipeline.measurements import search_measurements, submit_measurements
 from netvigil.serve.app import create_app
 from netvigil.serve.settings import load_settings
-from netvigil.store import DuckDBStore
+from netvigil.store import Store, open_store
+from netvigil.store.tokens import create_token
 
 MEASUREMENT = {
     "report_id": "20220105T104000Z_webconnectivity_KZ_29355_n1_test",
@@ -30,19 +29,19 @@ MEASUREMENT = {
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[DuckDBStore]:
-    with DuckDBStore(tmp_path / "w.duckdb") as opened:
+def store(tmp_path: Path) -> Iterator[Store]:
+    with open_store(tmp_path / "w.duckdb") as opened:
         yield opened
 
 
 @pytest.fixture
-def client(store: DuckDBStore) -> Iterator[TestClient]:
+def client(store: Store) -> Iterator[TestClient]:
     settings = load_settings({"max_body_bytes": "2048", "rate_limit_per_minute": "0"}, env={})
     with TestClient(create_app(store, settings)) as test_client:
         yield test_client
 
 
-def stored(store: DuckDBStore) -> int:
+def stored(store: Store) -> int:
     return len(search_measurements(store, limit=1000))
 
 
@@ -56,36 +55,35 @@ def assert_error(response, status: int) -> None:  # type: ignore[no-untyped-def]
     assert body["error"]["status"] == status and body["error"]["message"]
 
 
-def test_tokens_are_stored_hashed(store: DuckDBStore) -> None:
-    record, text = create_token(store, "probe", ["submit"])
-    dumped = json.dumps(
-        [list(map(str, r)) for r in store.cursor().execute("SELECT * FROM api_tokens").fetchall()]
-    )
+def test_tokens_are_stored_hashed(store: Store) -> None:
+    record, text = create_token(store.tokens, "probe", ["submit"])
+    raw = store.cursor().execute("SELECT * FROM api_tokens")  # type: ignore[attr-defined]  # DuckDB's table as on disk
+    dumped = json.dumps([list(map(str, r)) for r in raw.fetchall()])
     assert text.split("_", 2)[2] not in dumped and record.secret_sha256 in dumped
-    assert [t.id for t in list_tokens(store)] == [record.id]
+    assert [t.id for t in store.tokens.list_tokens()] == [record.id]
 
 
-def test_missing_bad_and_revoked_tokens_get_401(client: TestClient, store: DuckDBStore) -> None:
+def test_missing_bad_and_revoked_tokens_get_401(client: TestClient, store: Store) -> None:
     assert_error(client.post("/api/v1/measurements", json=MEASUREMENT), 401)
     assert_error(client.post("/api/v1/measurements", json=MEASUREMENT, headers=bearer("nv_abc_def")), 401)
-    record, text = create_token(store, "probe", ["submit"])
+    record, text = create_token(store.tokens, "probe", ["submit"])
     forged = text[:-2] + ("AA" if not text.endswith("AA") else "BB")
     assert_error(client.post("/api/v1/measurements", json=MEASUREMENT, headers=bearer(forged)), 401)
-    revoke_token(store, record.id)
+    store.tokens.revoke(record.id)
     assert_error(client.post("/api/v1/measurements", json=MEASUREMENT, headers=bearer(text)), 401)
     assert stored(store) == 0
 
 
-def test_wrong_scope_gets_403(client: TestClient, store: DuckDBStore) -> None:
-    _, submit = create_token(store, "probe", ["submit"])
+def test_wrong_scope_gets_403(client: TestClient, store: Store) -> None:
+    _, submit = create_token(store.tokens, "probe", ["submit"])
     rule = {"name": "ops", "channel": "webhook", "target": "http://127.0.0.1:9/hook"}
     assert_error(client.post("/api/v1/alerts/rules", json=rule, headers=bearer(submit)), 403)
     assert_error(client.get("/api/v1/alerts", headers=bearer(submit)), 403)
-    assert list_rules(store) == []
+    assert store.alerts.list_rules() == []
 
 
-def test_oversize_body_gets_413(client: TestClient, store: DuckDBStore) -> None:
-    _, token = create_token(store, "probe", ["submit"])
+def test_oversize_body_gets_413(client: TestClient, store: Store) -> None:
+    _, token = create_token(store.tokens, "probe", ["submit"])
     big = dict(MEASUREMENT, test_keys={"padding": "x" * 4000})
     assert_error(client.post("/api/v1/measurements", json=big, headers=bearer(token)), 413)
 
@@ -102,8 +100,8 @@ def test_oversize_body_gets_413(client: TestClient, store: DuckDBStore) -> None:
     assert stored(store) == 0
 
 
-def test_malformed_and_invalid_json_get_422(client: TestClient, store: DuckDBStore) -> None:
-    _, token = create_token(store, "probe", ["submit"])
+def test_malformed_and_invalid_json_get_422(client: TestClient, store: Store) -> None:
+    _, token = create_token(store.tokens, "probe", ["submit"])
     headers = {**bearer(token), "content-type": "application/json"}
     assert_error(client.post("/api/v1/measurements", content=b'{"report_id": ', headers=headers), 422)
     assert_error(client.post("/api/v1/measurements", content=b'"a string"', headers=headers), 422)
@@ -114,8 +112,8 @@ def test_malformed_and_invalid_json_get_422(client: TestClient, store: DuckDBSto
     assert stored(store) == 0
 
 
-def test_submit_then_search(client: TestClient, store: DuckDBStore) -> None:
-    _, token = create_token(store, "probe", ["submit"])
+def test_submit_then_search(client: TestClient, store: Store) -> None:
+    _, token = create_token(store.tokens, "probe", ["submit"])
     first = client.post("/api/v1/measurements", json=[MEASUREMENT], headers=bearer(token))
     assert first.status_code == 200 and first.json()["accepted"] == 1
     again = client.post("/api/v1/measurements", json={"measurements": [MEASUREMENT]}, headers=bearer(token))
@@ -124,8 +122,8 @@ def test_submit_then_search(client: TestClient, store: DuckDBStore) -> None:
     assert [m["input"] for m in found["results"]] == ["https://www.facebook.com/"]
 
 
-def test_admin_manages_alert_rules(client: TestClient, store: DuckDBStore) -> None:
-    _, admin = create_token(store, "ops", ["admin"])
+def test_admin_manages_alert_rules(client: TestClient, store: Store) -> None:
+    _, admin = create_token(store.tokens, "ops", ["admin"])
     rule = {
         "name": "kz",
         "channel": "webhook",
@@ -148,10 +146,10 @@ def test_admin_manages_alert_rules(client: TestClient, store: DuckDBStore) -> No
     assert [r["name"] for r in listed["rules"]] == ["kz"] and "secret" not in listed["rules"][0]
     rule_id = listed["rules"][0]["id"]
     assert client.delete(f"/api/v1/alerts/rules/{rule_id}", headers=bearer(admin)).status_code == 200
-    assert list_rules(store) == []
+    assert store.alerts.list_rules() == []
 
 
-def test_rate_limit_answers_429(store: DuckDBStore) -> None:
+def test_rate_limit_answers_429(store: Store) -> None:
     settings = load_settings({"rate_limit_per_minute": "3"}, env={})
     with TestClient(create_app(store, settings)) as limited:
         codes = [limited.get("/api/v1/health").status_code for _ in range(5)]
@@ -161,10 +159,10 @@ def test_rate_limit_answers_429(store: DuckDBStore) -> None:
     assert int(last.headers["retry-after"]) >= 1
 
 
-def test_read_cache_serves_repeats_and_writes_clear_it(store: DuckDBStore) -> None:
+def test_read_cache_serves_repeats_and_writes_clear_it(store: Store) -> None:
     settings = load_settings({"cache_seconds": "60", "rate_limit_per_minute": "0"}, env={})
     app = create_app(store, settings)
-    _, token = create_token(store, "probe", ["submit"])
+    _, token = create_token(store.tokens, "probe", ["submit"])
     with TestClient(app) as cached:
         assert cached.get("/api/v1/measurements").json()["results"] == []
         assert len(app.state.cache.items) == 1
@@ -174,7 +172,7 @@ def test_read_cache_serves_repeats_and_writes_clear_it(store: DuckDBStore) -> No
         assert len(cached.get("/api/v1/measurements").json()["results"]) == 1
 
 
-def test_stale_answers_are_served_while_one_refresh_runs(store: DuckDBStore) -> None:
+def test_stale_answers_are_served_while_one_refresh_runs(store: Store) -> None:
     settings = load_settings({"cache_seconds": "1", "rate_limit_per_minute": "0"}, env={})
     app = create_app(store, settings)
     url = "/api/v1/measurements"

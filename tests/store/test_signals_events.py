@@ -1,18 +1,17 @@
-import subprocess
-import sys
+"""Signals and events through the store protocol (every backend)."""
+
 import threading
-import time
 from pathlib import Path
 
 import pytest
-from netvigil.store.base import IngestRecord
-from netvigil.store.migrations import MIGRATIONS
 
-from netvigil.model.errors import InputError, StoreBusyError
-from netvigil.model.events import Event, Phase
+from netvigil.model.errors import InputError
+from netvigil.model.events import Event, EventFilter, Phase
+from netvigil.model.series import IngestRecord
 from netvigil.model.signals import SignalPoint
 from netvigil.pipeline.ingest import ingest_signal_file
-from netvigil.store import DuckDBStore, EventFilter
+from netvigil.sources.textfile import sha256_of
+from netvigil.store import Store
 
 
 def write_csv(path: Path, rows: int, bad_at: int | None = None) -> Path:
@@ -24,35 +23,11 @@ def write_csv(path: Path, rows: int, bad_at: int | None = None) -> Path:
     return path
 
 
-def count(store: DuckDBStore) -> int:
-    row = store.cursor().execute("SELECT count(*) FROM signals").fetchone()
-    assert row is not None
-    return int(row[0])
+def count(store: Store) -> int:
+    return sum(info.points for info in store.list_series())
 
 
-def test_migrations_run_once_and_in_order(tmp_path: Path) -> None:
-    path = tmp_path / "m.duckdb"
-    with DuckDBStore(path) as store:
-        assert store.schema_version() == max(m.version for m in MIGRATIONS)
-    with DuckDBStore(path) as again:
-        rows = again.cursor().execute("SELECT version FROM schema_version ORDER BY version").fetchall()
-        assert [r[0] for r in rows] == sorted(m.version for m in MIGRATIONS)
-
-
-def test_a_migration_numbered_below_an_applied_one_still_runs(tmp_path: Path) -> None:
-    path = tmp_path / "gap.duckdb"
-    middle = sorted(m.version for m in MIGRATIONS)[1]
-    with DuckDBStore(path) as store:
-        store.cursor().execute("DELETE FROM schema_version WHERE version = ?", [middle])
-        assert store.schema_version() == max(m.version for m in MIGRATIONS)
-    with DuckDBStore(path) as again:
-        versions = [
-            r[0] for r in again.cursor().execute("SELECT version FROM schema_version ORDER BY 1").fetchall()
-        ]
-    assert versions == sorted(m.version for m in MIGRATIONS)
-
-
-def test_ingest_twice_changes_nothing(store: DuckDBStore, tmp_path: Path) -> None:
+def test_ingest_twice_changes_nothing(store: Store, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "a.csv", 500)
     first = ingest_signal_file(store, path)
     assert (first.rows, first.skipped) == (500, False)
@@ -60,25 +35,27 @@ def test_ingest_twice_changes_nothing(store: DuckDBStore, tmp_path: Path) -> Non
     assert second.skipped and count(store) == 500
 
 
-def test_overlapping_files_upsert_not_duplicate(store: DuckDBStore, tmp_path: Path) -> None:
+def test_overlapping_files_upsert_not_duplicate(store: Store, tmp_path: Path) -> None:
     ingest_signal_file(store, write_csv(tmp_path / "a.csv", 100))
     ingest_signal_file(store, write_csv(tmp_path / "b.csv", 150))
     assert count(store) == 150
 
 
-def test_bad_row_writes_nothing_of_that_file(store: DuckDBStore, tmp_path: Path) -> None:
-    ingest_signal_file(store, write_csv(tmp_path / "good.csv", 10))
+def test_bad_row_writes_nothing_of_that_file(store: Store, tmp_path: Path) -> None:
+    good = write_csv(tmp_path / "good.csv", 10)
+    ingest_signal_file(store, good)
     bad = write_csv(tmp_path / "bad.csv", 120_000, bad_at=110_000)
     with pytest.raises(InputError) as caught:
         ingest_signal_file(store, bad)
     assert caught.value.line == 110_002
     assert count(store) == 10
     assert store.is_ingested("x" * 64) is None
-    ingested = store.cursor().execute("SELECT count(*) FROM ingests").fetchone()
-    assert ingested is not None and ingested[0] == 1
+    assert store.is_ingested(sha256_of(bad)) is None
+    recorded = store.is_ingested(sha256_of(good))
+    assert recorded is not None and recorded.rows == 10
 
 
-def test_interrupted_ingest_can_be_rerun(store: DuckDBStore, tmp_path: Path) -> None:
+def test_interrupted_ingest_can_be_rerun(store: Store, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "a.csv", 1000)
     points = [SignalPoint(1641000000 + 300 * i, "country:KZ", "probe", 1.0) for i in range(10)]
 
@@ -92,7 +69,19 @@ def test_interrupted_ingest_can_be_rerun(store: DuckDBStore, tmp_path: Path) -> 
     assert ingest_signal_file(store, path).rows == 1000
 
 
-def test_events_replace_and_filter(store: DuckDBStore) -> None:
+def test_write_signals_last_write_wins_and_reads_back_sorted(store: Store) -> None:
+    store.write_signals([SignalPoint(600, "asn:1", "bgp", 2.0), SignalPoint(300, "asn:1", "bgp", 1.0)])
+    store.write_signals([SignalPoint(600, "asn:1", "bgp", 5.0), SignalPoint(300, "asn:2", "bgp", 7.0)])
+    (one,) = store.read_series(["asn:1"])
+    assert one.times.tolist() == [300, 600] and one.values.tolist() == [1.0, 5.0]
+    assert [s.entity for s in store.read_series(since=400)] == ["asn:1"]
+    assert [(i.entity, i.points, i.first, i.last) for i in store.list_series()] == [
+        ("asn:1", 2, 300, 600),
+        ("asn:2", 1, 300, 300),
+    ]
+
+
+def test_events_replace_and_filter(store: Store) -> None:
     def event(eid: str, entity: str, start: int, end: int | None, parent: str | None = None) -> Event:
         return Event(
             eid,
@@ -124,7 +113,7 @@ def test_events_replace_and_filter(store: DuckDBStore) -> None:
     assert {e.id for e in store.read_events(EventFilter())} == {"c", "d"}
 
 
-def test_readers_keep_working_while_a_writer_ingests(store: DuckDBStore, tmp_path: Path) -> None:
+def test_readers_keep_working_while_a_writer_ingests(store: Store, tmp_path: Path) -> None:
     ingest_signal_file(store, write_csv(tmp_path / "seed.csv", 100))
     big = tmp_path / "big.csv"
     big.write_text(
@@ -149,33 +138,3 @@ def test_readers_keep_working_while_a_writer_ingests(store: DuckDBStore, tmp_pat
     reader.join()
     assert not errors
     assert len(seen) > 5 and set(seen) <= {100, 300_100}
-
-
-def test_second_process_waits_for_the_write_lock(tmp_path: Path) -> None:
-    path = tmp_path / "locked.duckdb"
-    holder = DuckDBStore(path)
-    code = (
-        "import time, sys\n"
-        "from netvigil.store import DuckDBStore\n"
-        "print('trying', flush=True)\n"
-        "t = time.monotonic()\n"
-        f"s = DuckDBStore({str(path)!r}, lock_timeout=60)\n"
-        "print(round(time.monotonic() - t, 2), flush=True)\n"
-    )
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
-    assert proc.stdout is not None
-    assert proc.stdout.readline().strip() == "trying"
-    time.sleep(1.5)
-    holder.close()
-    out, _ = proc.communicate(timeout=120)
-    assert proc.returncode == 0 and float(out.strip()) >= 1.0
-
-
-def test_lock_timeout_gives_a_clear_error(tmp_path: Path) -> None:
-    path = tmp_path / "busy.duckdb"
-    with DuckDBStore(path):
-        code = f"from netvigil.store import DuckDBStore\nDuckDBStore({str(path)!r}, lock_timeout=0.5)\n"
-        done = subprocess.run(
-            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
-        )
-    assert done.returncode != 0 and StoreBusyError.__name__ in done.stderr and "--db" in done.stderr

@@ -1,0 +1,31 @@
+"""The store suite runs through the protocol, once per backend: a second backend is a new param here.
+
+``store_url`` is where a fresh store lives for one test (a URL :func:`open_store` accepts);
+``store`` is that store, open. Tests that need DuckDB itself say so by not using these fixtures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from netvigil.store import Store, open_store
+
+BACKENDS: dict[str, Callable[[Path], str]] = {
+    "duckdb": lambda folder: f"duckdb://{folder / 'store.duckdb'}",
+}
+
+
+@pytest.fixture(params=sorted(BACKENDS))
+def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The URL of a new, empty store of each backend."""
+    return BACKENDS[request.param](tmp_path)
+
+
+@pytest.fixture
+def store(store_url: str) -> Iterator[Store]:
+    """A fresh store of each backend, opened through the composition root."""
+    with open_store(store_url) as opened:
+        yield opened

@@ -1,0 +1,79 @@
+"""DuckDB-specific behaviour of the embedded backend: its migration table, file locks, cursors.
+
+These tests reach DuckDB itself (``DuckDBStore`` and its cursor), which only tests of the backend may.
+"""
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from netvigil.model.errors import StoreBusyError
+from netvigil.store.duckdb import DuckDBStore
+from netvigil.store.duckdb.store import MIGRATIONS
+
+VERSIONS = sorted({m.version for m in MIGRATIONS})
+
+
+def test_shipped_migrations_keep_their_numbers_and_names(tmp_path: Path) -> None:
+    with DuckDBStore(tmp_path / "m.duckdb") as store:
+        rows = store.cursor().execute("SELECT version, name FROM schema_version ORDER BY 1").fetchall()
+    assert rows == [
+        (1, "signals, ingests and events"),
+        (3, "prober block state changes"),
+        (4, "OONI-format measurements"),
+        (5, "service: API tokens, alert rules and deliveries, roll-ups, service state"),
+        (6, "report: analyst cause annotations"),
+    ]
+
+
+def test_migrations_run_once_and_in_order(tmp_path: Path) -> None:
+    path = tmp_path / "m.duckdb"
+    with DuckDBStore(path) as store:
+        assert store.schema_version() == max(VERSIONS)
+    with DuckDBStore(path) as again:
+        rows = again.cursor().execute("SELECT version FROM schema_version ORDER BY version").fetchall()
+        assert [r[0] for r in rows] == VERSIONS
+
+
+def test_a_migration_numbered_below_an_applied_one_still_runs(tmp_path: Path) -> None:
+    path = tmp_path / "gap.duckdb"
+    middle = VERSIONS[1]
+    with DuckDBStore(path) as store:
+        store.cursor().execute("DELETE FROM schema_version WHERE version = ?", [middle])
+        assert store.schema_version() == max(VERSIONS)
+    with DuckDBStore(path) as again:
+        versions = [
+            r[0] for r in again.cursor().execute("SELECT version FROM schema_version ORDER BY 1").fetchall()
+        ]
+    assert versions == VERSIONS
+
+
+def test_second_process_waits_for_the_write_lock(tmp_path: Path) -> None:
+    path = tmp_path / "locked.duckdb"
+    holder = DuckDBStore(path)
+    code = (
+        "import time, sys\n"
+        "from netvigil.store import open_store\n"
+        "print('trying', flush=True)\n"
+        "t = time.monotonic()\n"
+        f"s = open_store({str(path)!r}, lock_timeout=60)\n"
+        "print(round(time.monotonic() - t, 2), flush=True)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None
+    assert proc.stdout.readline().strip() == "trying"
+    time.sleep(1.5)
+    holder.close()
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 0 and float(out.strip()) >= 1.0
+
+
+def test_lock_timeout_gives_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "busy.duckdb"
+    with DuckDBStore(path):
+        code = f"from netvigil.store import open_store\nopen_store({str(path)!r}, lock_timeout=0.5)\n"
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+        )
+    assert done.returncode != 0 and StoreBusyError.__name__ in done.stderr and "--db" in done.stderr

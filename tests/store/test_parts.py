@@ -1,0 +1,123 @@
+"""The feature parts of a store, through their protocols (every backend)."""
+
+from dataclasses import astuple
+
+import numpy as np
+import pytest
+
+from netvigil.model.alerts import AlertDelivery, AlertRule
+from netvigil.model.annotations import Annotation
+from netvigil.model.measurements import MeasurementQuery, MeasurementRow, ReachabilityCount
+from netvigil.model.probing import BlockChange
+from netvigil.model.signals import SignalPoint
+from netvigil.store import Store
+from netvigil.store.tokens import create_token, verify_token
+
+DAY = 86_400
+
+
+def measurement(mid: str, at: int, verdict: str = "ok", cc: str = "KZ") -> MeasurementRow:
+    return MeasurementRow(
+        mid, None, "r1", "web_connectivity", "0.4.3", cc, "AS29355", "https://x.example", at, at + 5,
+        verdict, None, None, "", "test", "{}",
+    )  # fmt: skip
+
+
+def test_measurements_are_deduplicated_searched_and_counted(store: Store) -> None:
+    parts = store.measurements
+    assert parts.insert([measurement("a", 100), measurement("b", 200, "anomaly"), measurement("a", 100)]) == 2
+    assert parts.insert_values([astuple(measurement("c", 300, cc="BY"))]) == 1
+    assert parts.insert([measurement("b", 200)]) == 0 and parts.count() == 3
+    assert parts.existing_ids(["a", "z", "c"]) == {"a", "c"}
+    found = parts.search(MeasurementQuery(probe_cc="KZ"))
+    assert [m.id for m in found] == ["b", "a"] and all(m.body is None for m in found)
+    got = parts.get("a")
+    assert got is not None and got.body == "{}" and parts.get("z") is None
+    assert parts.reachability_counts(0, 1000, 1000) == [
+        ReachabilityCount(0, "web_connectivity", "BY", "AS29355", 1, 1),
+        ReachabilityCount(0, "web_connectivity", "KZ", "AS29355", 1, 2),
+    ]
+
+
+def test_probe_changes_upsert_and_latest_state(store: Store) -> None:
+    changes = [
+        BlockChange(100, "10.0.0.0/24", "asn:1", None, "up", 0.9, 3, 1, "lab"),
+        BlockChange(200, "10.0.0.0/24", "asn:1", "up", "down", 0.1, 3, 2, "lab"),
+        BlockChange(200, "10.0.1.0/24", "asn:1", None, "up", 0.9, 3, 2, "lab"),
+    ]
+    assert store.probe_changes.write(changes) == 3 and store.probe_changes.write(changes[1:2]) == 1
+    assert store.probe_changes.read() == changes
+    assert store.probe_changes.read(block="10.0.1.0/24") == changes[2:]
+    assert store.probe_changes.read(since=150) == changes[1:]
+    assert store.probe_changes.latest_states("lab") == {"10.0.0.0/24": "down", "10.0.1.0/24": "up"}
+    assert store.probe_changes.latest_states("elsewhere") == {}
+
+
+def test_alert_rules_and_the_delivery_ledger(store: Store) -> None:
+    alerts = store.alerts
+    rule = AlertRule("r1", "desk", "webhook", "https://hook.example", scope="national", created_at=5)
+    alerts.add_rule(rule)
+    step = AlertDelivery("r1", "e1", "started", "{}", "pending", 0, 10, 10)
+    assert alerts.enqueue([step, step]) == 1 and alerts.enqueue([step]) == 0
+    assert alerts.due_deliveries(now=9) == [] and alerts.due_deliveries(now=10) == [step]
+    alerts.record_attempt(step, status="dead", next_attempt_at=10, error="refused")
+    (dead,) = alerts.list_deliveries(status="dead")
+    assert (dead.attempts, dead.last_error, dead.sent_at) == (1, "refused", None)
+    assert alerts.list_deliveries(event_id="e2") == []
+    assert alerts.list_rules() == [rule]
+    assert alerts.delete_rule("r1") and not alerts.delete_rule("r1") and alerts.list_rules() == []
+
+
+def test_tokens_are_made_checked_and_revoked(store: Store) -> None:
+    record, text = create_token(store.tokens, "probe", ["submit"])
+    assert text.split("_", 2)[2] not in record.secret_sha256
+    assert verify_token(store.tokens, text) == record and record.scope_set == {"submit"}
+    assert verify_token(store.tokens, text[:-1] + ("A" if text[-1] != "A" else "B")) is None
+    assert [t.id for t in store.tokens.list_tokens()] == [record.id]
+    assert store.tokens.revoke(record.id) and not store.tokens.revoke("nope")
+    assert verify_token(store.tokens, text) is None
+
+
+def test_service_state_replaces_values(store: Store) -> None:
+    assert store.state.get("k") is None
+    store.state.set("k", "1")
+    store.state.set("k", "2")
+    assert store.state.get("k") == "2"
+
+
+def test_annotations_keep_every_statement_and_the_newest_is_the_cause(store: Store) -> None:
+    first = Annotation("e1", "government_order", "ana", 100, "https://source.example")
+    second = Annotation("e1", "power_outage", "bo", 200)
+    store.annotations.add(first)
+    store.annotations.add(second)
+    assert store.annotations.of(["e1", "e2"]) == [first, second]
+    assert store.annotations.current_causes(["e1", "e2"]) == {"e1": second}
+    assert store.annotations.of([]) == []
+
+
+def test_rollups_views_and_evidence(store: Store) -> None:
+    points = [
+        SignalPoint(t, "country:KZ", "probe", 100.0 if t < DAY else 10.0, "csv")
+        for t in range(0, 2 * DAY, 300)
+    ]
+    store.write_signals(points)
+    assert not store.rollups.fresh() and store.rollups.latest_time() is None
+    store.rollups.refresh()
+    assert store.rollups.fresh() and store.rollups.latest_time() == 2 * DAY - 300
+    assert store.rollups.entities() == ["country:KZ"] == store.rollups.stored_entities("country:%")
+    assert store.rollups.signals_of(["country:KZ", "asn:1"]) == {"country:KZ": ["probe"], "asn:1": []}
+    daily = store.rollups.series_view("country:KZ", "probe", 0, 2 * DAY, max_points=2)
+    assert daily.step == DAY and daily.values.tolist() == [100.0, 10.0]
+    raw = store.rollups.series_views(["country:KZ"], ["probe"], 0, 3600, max_points=100)
+    assert raw[0].step == 300 and len(raw[0].times) == 12
+    hourly = store.rollups.hourly_rows(["country:KZ"], DAY)
+    assert len(hourly) == 24 and (hourly["time"] >= DAY).all()
+    hourly["percent"] = 50.0
+    store.rollups.write_percent(hourly, DAY)
+    store.rollups.derive_daily(DAY)
+    percent = store.rollups.series_views(["country:KZ"], ["probe"], DAY, 2 * DAY, max_points=1, percent=True)
+    assert np.allclose(percent[0].values, [50.0])
+    with pytest.raises(ValueError, match="hour or more"):
+        store.rollups.series_views(["country:KZ"], ["probe"], 0, 3600, max_points=100, percent=True)
+    (source,) = store.evidence.series_sources(["country:KZ"], 0, DAY)
+    assert (source.source, source.observations, source.first, source.last) == ("csv", 288, 0, DAY - 300)
