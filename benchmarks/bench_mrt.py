@@ -26,7 +26,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from netvigil.pipeline.bgp import default_mapper, mrt_points
+from netvigil.pipeline.bgp import default_mapper
 from netvigil.sources.bgp_visibility import VisibilityAggregator, VisibilityConfig
 from netvigil.sources.gc_pause import paused_gc
 from netvigil.sources.mrt import ParseReport, bgpdump_line, dump_text, read_elements, read_routes
@@ -132,7 +132,7 @@ def visibility_child(path: str, full_feed: int) -> None:
     mapper.entities("2001:db8::/32", None)
     agg = VisibilityAggregator(mapper.entities, "bench", VisibilityConfig(full_feed_v4=full_feed))
     with paused_gc():
-        points = sum(len(c) for c in mrt_points(agg, read_routes(Path(path), ParseReport())))
+        points = sum(len(c) for c in agg.feed(read_routes(Path(path), ParseReport())))
     print(points + len(agg.flush()))
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import random
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
@@ -15,10 +15,20 @@ from netaddr import IPSet
 from netvigil.geo.registry import DATA_FILE, CountryTable
 from netvigil.geo.routing import PrefixMapper, slash24_equivalents
 from netvigil.model.errors import InputError
+from netvigil.model.routes import (
+    ESTABLISHED,
+    IDLE,
+    Announce,
+    PeerKey,
+    PeerState,
+    RibEntries,
+    Route,
+    Withdraw,
+)
 from netvigil.model.signals import SignalPoint
-from netvigil.pipeline.bgp import mrt_points
 from netvigil.sources.bgp_visibility import VisibilityAggregator, VisibilityConfig
-from netvigil.sources.mrt import MrtElement, ParseReport, RibRoutes, read_elements, read_routes
+from netvigil.sources.mrt import ParseReport, read_routes
+from netvigil.sources.mrt.decoder import MrtDecoder, read_records
 
 T0 = 1_641_168_000
 ROUTEVIEWS_RIB = "routeviews_rib.20140523.0600_first9073records.mrt.bz2"
@@ -26,6 +36,18 @@ ROUTEVIEWS_RIB = "routeviews_rib.20140523.0600_first9073records.mrt.bz2"
 
 def mapper(prefix: str, origin: int | None) -> tuple[str, ...]:
     return (f"asn:{origin}", "country:KZ") if origin in (9198, 29355) else (f"asn:{origin}",)
+
+
+def rib(time: int, peer: str, prefix: str, origin: int | None) -> RibEntries:
+    return RibEntries(time, prefix, [PeerKey(peer)], [origin])
+
+
+def announce(time: int, peer: str, prefix: str, origin: int | None) -> Announce:
+    return Announce(time, PeerKey(peer), [prefix], origin)
+
+
+def withdraw(time: int, peer: str, prefix: str) -> Withdraw:
+    return Withdraw(time, PeerKey(peer), [prefix])
 
 
 def values(points: list[SignalPoint], signal: str) -> dict[tuple[int, str], float]:
@@ -42,17 +64,17 @@ def table(peers: int = 4, full_feed: int = 1) -> VisibilityAggregator:
             ("2.72.1.0/24", 9198),
             ("5.0.0.0/23", 29355),
         ):
-            agg.announce(T0, f"p{peer}", prefix, origin, rib=True)
+            agg.rib_entries(rib(T0, f"p{peer}", prefix, origin))
     return agg
 
 
 def test_visible_needs_more_than_half_of_full_feed_peers() -> None:
     agg = table()
     points: list[SignalPoint] = []
-    points += agg.withdraw(T0 + 310, "p0", "2.72.0.0/24")
-    points += agg.withdraw(T0 + 320, "p1", "2.72.0.0/24")  # 2 of 4: no longer more than half
-    points += agg.withdraw(T0 + 330, "p0", "5.0.0.0/23")  # 3 of 4: still visible
-    points += agg.announce(T0 + 900, "p0", "2.72.0.0/24", 9198)
+    points += agg.withdraw(withdraw(T0 + 310, "p0", "2.72.0.0/24"))
+    points += agg.withdraw(withdraw(T0 + 320, "p1", "2.72.0.0/24"))  # 2 of 4: no longer more than half
+    points += agg.withdraw(withdraw(T0 + 330, "p0", "5.0.0.0/23"))  # 3 of 4: still visible
+    points += agg.announce(announce(T0 + 900, "p0", "2.72.0.0/24", 9198))
     points += agg.flush()
     bgp = values(points, "bgp")
     assert bgp[(0, "asn:9198")] == 2 and bgp[(0, "country:KZ")] == 4 and bgp[(0, "asn:1")] == 256
@@ -71,8 +93,8 @@ def test_visible_needs_more_than_half_of_full_feed_peers() -> None:
 def test_partial_feed_peers_do_not_vote() -> None:
     agg = table(peers=3, full_feed=2)
     for prefix, origin in (("2.72.1.0/24", 9198), ("5.0.0.0/23", 29355)):  # 2 prefixes: not more than 2
-        agg.announce(T0, "small", prefix, origin, rib=True)
-    agg.withdraw(T0 + 300, "p0", "2.72.0.0/24")
+        agg.rib_entries(rib(T0, "small", prefix, origin))
+    agg.withdraw(withdraw(T0 + 300, "p0", "2.72.0.0/24"))
     bgp = values(agg.flush(), "bgp")
     assert agg.full_counts[0] == 3
     assert bgp[(300, "asn:9198")] == 2  # 2 of 3 full-feed peers; were "small" counted, 2 of 4 is not enough
@@ -80,9 +102,9 @@ def test_partial_feed_peers_do_not_vote() -> None:
 
 def test_a_peer_going_down_takes_its_routes() -> None:
     agg = table(peers=4)
-    agg.withdraw(T0 + 300, "p1", "2.72.0.0/24")
-    agg.peer_down(T0 + 301, "p0")
-    assert agg.peers["p0"].n4 == 0
+    agg.withdraw(withdraw(T0 + 300, "p1", "2.72.0.0/24"))
+    agg.peer_state(PeerState(T0 + 301, PeerKey("p0"), ESTABLISHED, IDLE))
+    assert agg.peers[PeerKey("p0")].n4 == 0
     points = agg.flush()
     assert agg.full_counts[0] == 3  # a peer without routes is no longer full-feed
     bgp = values(points, "bgp")
@@ -92,7 +114,7 @@ def test_a_peer_going_down_takes_its_routes() -> None:
 def test_the_origin_decides_the_entity() -> None:
     agg = table()
     for peer in range(4):
-        agg.announce(T0 + 300, f"p{peer}", "2.72.0.0/24", 29355)
+        agg.announce(announce(T0 + 300, f"p{peer}", "2.72.0.0/24", 29355))
     bgp = values(agg.flush(), "bgp")
     assert bgp[(300, "asn:9198")] == 1 and bgp[(300, "asn:29355")] == 3 and bgp[(300, "country:KZ")] == 4
 
@@ -101,7 +123,7 @@ def test_ipv6_counts_48s_and_sizes() -> None:
     assert slash24_equivalents("2.72.0.0/13") == (False, 2048.0)
     assert slash24_equivalents("2a00:1a30::/32") == (True, 65536.0)
     agg = VisibilityAggregator(mapper, "t", VisibilityConfig(full_feed_v4=10, full_feed_v6=0))
-    agg.announce(T0, "p", "2a00:1a30::/40", 9198, rib=True)
+    agg.rib_entries(rib(T0, "p", "2a00:1a30::/40", 9198))
     assert values(agg.flush(), "bgp6")[(0, "country:KZ")] == 256
 
 
@@ -147,19 +169,22 @@ def test_a_file_that_is_not_mmdb_is_named(tmp_path: Path) -> None:
 
 
 def test_rib_records_whole_give_the_points_of_element_by_element() -> None:
-    """read_routes (RIB entries read in C, a record at a time) changes no figure (real RouteViews RIB)."""
+    """read_routes (RIB entries read in C, a record at a time) changes no figure (real RouteViews RIB).
+
+    The reference: every entry decoded by the Python element decoder.
+    """
     path = Path(__file__).resolve().parents[1] / "fixtures" / "mrt" / ROUTEVIEWS_RIB
 
-    def points(reader: Callable[[Path, ParseReport], Iterable[MrtElement | RibRoutes]]) -> list[SignalPoint]:
+    def points(routes: Iterable[Route]) -> list[SignalPoint]:
         agg = VisibilityAggregator(
             lambda p, o: (f"asn:{o}",), "bgp:t:map=t", VisibilityConfig(full_feed_v4=10)
         )
-        out = [p for chunk in mrt_points(agg, reader(path, ParseReport())) for p in chunk]
+        out = [p for chunk in agg.feed(routes) for p in chunk]
         return out + agg.flush()
 
-    whole = points(read_routes)
+    whole = points(read_routes(path, ParseReport()))
     assert len(whole) > 1000 and any(p.value > 0 for p in whole if p.signal == "bgp")
-    assert whole == points(read_elements)
+    assert whole == points(read_records(path, ParseReport(), MrtDecoder().reference_routes))
 
 
 def test_registry_table_answers_as_geoip2fast_does(tmp_path: Path) -> None:

@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from netvigil.sources.mrt import ParseReport, bgpdump_line, dump_text, read_elements
+from netvigil.sources.mrt import ParseReport, bgpdump_line, dump_text, read_elements, read_routes
+from netvigil.sources.mrt.decoder import MrtDecoder, read_records
 from netvigil.sources.mrt.writer import attributes
+from tests.sources.route_rows import line_rows, rows
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "mrt"
 FILES = sorted(p.name for p in FIXTURES.iterdir() if p.is_file() and p.suffix in (".gz", ".bz2"))
@@ -32,12 +34,20 @@ def expected_lines(name: str) -> list[str]:
 def our_lines(path: Path) -> tuple[list[str], ParseReport]:
     """Our bgpdump -m lines for a file (`mrt dump`'s path, RIB entries in C), with the parse report.
 
-    The element path (every entry decoded in Python) must give the same lines and report.
+    The element path (every entry decoded in Python) must give the same lines and report; the
+    route stream (read in C) the same routes and report as the Python decoder's, saying what the
+    lines say.
     """
     report, element_report = ParseReport(), ParseReport()
     lines = b"".join(dump_text(path, report)).decode().splitlines()
     assert lines == [bgpdump_line(e) for e in read_elements(path, element_report)]
     assert report == element_report
+    route_report, reference_report = ParseReport(), ParseReport()
+    routes = list(read_routes(path, route_report))
+    reference = list(read_records(path, reference_report, MrtDecoder().reference_routes))
+    assert [(type(r), r) for r in routes] == [(type(r), r) for r in reference]
+    assert route_report == reference_report == report
+    assert rows(routes) == line_rows(lines)
     return lines, report
 
 

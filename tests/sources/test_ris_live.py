@@ -15,11 +15,13 @@ import pytest
 from websockets.asyncio.server import ServerConnection, serve
 
 from netvigil.model.errors import InputError
+from netvigil.model.routes import ESTABLISHED, IDLE, PeerState, peer_key
 from netvigil.pipeline.bgp import ingest_ris_live_stream
 from netvigil.sources.bgp_visibility import VisibilityConfig
 from netvigil.sources.mrt import ParseReport, read_elements
 from netvigil.sources.ris_live import LiveOptions, live_messages, read_jsonl, route_changes
 from netvigil.store import open_store
+from tests.sources.route_rows import rows
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 RECORDED = FIXTURES / "ris_live" / "ris_updates.20160811.1600_first600.jsonl.gz"
@@ -32,21 +34,21 @@ def recorded() -> list[dict[str, Any]]:
 
 
 def test_recorded_messages_give_the_mrt_elements_they_came_from() -> None:
-    changes = [c for batch in read_jsonl(RECORDED) for c in batch]
-    last = max(c.time for c in changes)
+    changes = rows(read_jsonl(RECORDED))  # (time, peer, kind, prefix, origin), one per prefix
+    last = max(time for time, *_ in changes)
     mrt = [
         e
         for e in read_elements(FIXTURES / "mrt" / "ris_updates.20160811.1600.gz", ParseReport())
         if e.kind in ("A", "W") and e.time <= last
     ]
-    got = sorted((int(c.time), c.peer, c.kind, c.prefix, c.origin) for c in changes)
+    got = sorted(changes)
     want = sorted(
         (e.time, f"{e.peer_ip}|{e.peer_as}", e.kind, e.prefix, e.attrs.origin_as if e.kind == "A" else None)
         for e in mrt
     )
     assert not Counter(got) - Counter(want)  # every change is an element of the MRT file
     assert not Counter(w for w in want if w[0] < int(last)) - Counter(got)  # and none is lost
-    assert {c.kind for c in changes} == {"A", "W"}
+    assert {kind for _, _, kind, _, _ in changes} == {"A", "W"}
 
 
 def test_message_shapes() -> None:
@@ -59,7 +61,7 @@ def test_message_shapes() -> None:
     }
     assert route_changes({"type": "ris_message", "data": update})[0].origin is None  # ends in an AS_SET
     down = route_changes({**base, "type": "RIS_PEER_STATE", "state": "down"})
-    assert [c.kind for c in down] == ["DOWN"]
+    assert down == [PeerState(1, peer_key("192.0.2.1", 64496), ESTABLISHED, IDLE)] and down[0].down
     assert route_changes({**base, "type": "KEEPALIVE"}) == []
 
 

@@ -1,7 +1,8 @@
 """BGP into the store: MRT archives and RIS Live messages → ``bgp`` / ``bgp6`` / ``bgp_updates``.
 
-Files given together are replayed in order through one routing table (a RIB snapshot first,
-then updates), so the signal is continuous across them. The ingest is idempotent: its record's
+Both give one route stream (:mod:`netvigil.model.routes`), which the visibility aggregator takes
+as it comes. Files given together are replayed in order through one routing table (a RIB snapshot
+first, then updates), so the signal is continuous across them. The ingest is idempotent: its record's
 hash covers every file's SHA-256 and the settings, and ingesting the same again changes nothing.
 """
 
@@ -22,12 +23,11 @@ from netvigil.model.timeline import Timeline
 from netvigil.sources import ris_live
 from netvigil.sources.bgp_visibility import VisibilityAggregator, VisibilityConfig
 from netvigil.sources.gc_pause import paused_gc
-from netvigil.sources.mrt import MrtElement, ParseReport, RibRoutes, UpdateRoutes, read_routes
+from netvigil.sources.mrt import ParseReport, read_routes
 from netvigil.sources.textfile import sha256_of
 from netvigil.store.protocol import SignalStore
 
 ProgressFactory = Callable[[Path, int], Callable[[int], None]]
-ESTABLISHED = 6
 
 
 @dataclass(slots=True)
@@ -49,66 +49,6 @@ def default_mapper(mmdb: Path | None = None, registry: bool = True) -> PrefixMap
 def is_ris_live_file(path: Path) -> bool:
     """RIS Live recordings are .jsonl (optionally compressed); anything else is read as MRT."""
     return ".jsonl" in path.suffixes
-
-
-def mrt_points(
-    agg: VisibilityAggregator, routes: Iterable[MrtElement | RibRoutes | UpdateRoutes]
-) -> Iterator[list[SignalPoint]]:
-    """Feed MRT routes (elements, RIB records or UPDATEs whole) to the aggregator; yield each closed bin."""
-    keys: tuple[list[tuple[str, int]], list[str]] | None = None
-    for r in routes:
-        if isinstance(r, RibRoutes):
-            if keys is None or keys[0] is not r.peers:
-                keys = r.peers, [f"{ip}|{asn}" for ip, asn in r.peers]
-            names = keys[1]
-            out = agg.announce_rib(r.time, r.prefix, [names[i] for i in r.indices], r.origins)
-        elif isinstance(r, UpdateRoutes):
-            out = _update_points(agg, r)
-        else:
-            out = _element_points(agg, r)
-        if out:
-            yield out
-
-
-def _update_points(agg: VisibilityAggregator, u: UpdateRoutes) -> list[SignalPoint]:
-    """Feed one UPDATE: its withdrawals, then its announcements (the order of its elements)."""
-    peer = f"{u.peer_ip}|{u.peer_as}"
-    out: list[SignalPoint] = []
-    for prefix in u.withdrawn:
-        out.extend(agg.withdraw(u.time, peer, prefix))
-    for prefix in u.announced:
-        out.extend(agg.announce(u.time, peer, prefix, u.origin))
-    return out
-
-
-def _element_points(agg: VisibilityAggregator, e: MrtElement) -> list[SignalPoint]:
-    """Feed one element; a state change other than a session drop changes nothing."""
-    kind = e.kind
-    peer = f"{e.peer_ip}|{e.peer_as}"
-    if kind in {"A", "B"}:
-        return agg.announce(e.time, peer, e.prefix, e.attrs.origin_as, rib=kind == "B")
-    if kind == "W":
-        return agg.withdraw(e.time, peer, e.prefix)
-    if e.old_state == ESTABLISHED and e.new_state != ESTABLISHED:
-        return agg.peer_down(e.time, peer)
-    return []
-
-
-def _change_points(
-    agg: VisibilityAggregator, batches: Iterable[list[ris_live.RouteChange]]
-) -> Iterator[list[SignalPoint]]:
-    """Feed RIS Live route changes to the aggregator; yield the points of each closed bin."""
-    for changes in batches:
-        for c in changes:
-            t = int(c.time)
-            if c.kind == "A":
-                out = agg.announce(t, c.peer, c.prefix, c.origin)
-            elif c.kind == "W":
-                out = agg.withdraw(t, c.peer, c.prefix)
-            else:
-                out = agg.peer_down(t, c.peer)
-            if out:
-                yield out
 
 
 def _kept(
@@ -167,10 +107,10 @@ def ingest_bgp_files(
             for path in paths:
                 tick = progress(path, path.stat().st_size) if progress else None
                 if is_ris_live_file(path):
-                    yield from _change_points(agg, ris_live.read_jsonl(path, tick))
+                    yield from agg.feed(ris_live.read_jsonl(path, tick))
                 else:
                     report = result.reports[str(path)] = ParseReport()
-                    yield from mrt_points(agg, read_routes(path, report, strict=strict, progress=tick))
+                    yield from agg.feed(read_routes(path, report, strict=strict, progress=tick))
             yield agg.flush()
 
     record = IngestRecord(digest, " ".join(map(str, paths)), "bgp", 0, int(clock.time()))
@@ -205,7 +145,7 @@ async def ingest_ris_live_stream(
 
     async def follow() -> None:
         async for message in ris_live.live_messages(options, on_reconnect):
-            for points in _change_points(agg, [ris_live.route_changes(message)]):
+            for points in agg.feed(ris_live.route_changes(message)):
                 write(points)
 
     import asyncio  # noqa: PLC0415 - only the live stream needs it; file ingest starts faster

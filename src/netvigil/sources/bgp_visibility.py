@@ -22,12 +22,13 @@ compared with its own past, so a constant overlap does not move it. Each point's
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from netvigil.geo.routing import slash24_equivalents
+from netvigil.model.routes import Announce, PeerKey, PeerState, RibEntries, Route, Withdraw
 from netvigil.model.signals import SignalPoint
 
 EntityMap = Callable[[str, int | None], tuple[str, ...]]
@@ -84,13 +85,17 @@ class _Prefixes:
 
 
 class VisibilityAggregator:
-    """Feed it routes in time order; it returns the points of each bin as the bin closes."""
+    """Feed it routes in time order; it returns the points of each bin as the bin closes.
+
+    It is a :class:`~netvigil.model.routes.RouteSink`: each kind of route has its method, which
+    ``route.apply(aggregator)`` calls (:meth:`feed` does that for a stream).
+    """
 
     def __init__(self, mapper: EntityMap, source: str, config: VisibilityConfig | None = None) -> None:
         self.config = config or VisibilityConfig()
         self.mapper = mapper
         self.source = source
-        self.peers: dict[str, _Peer] = {}
+        self.peers: dict[PeerKey, _Peer] = {}
         self.prefixes = _Prefixes()
         self.sums: tuple[dict[str, float], dict[str, float]] = (defaultdict(float), defaultdict(float))
         self.updates: dict[str, int] = defaultdict(int)
@@ -98,49 +103,60 @@ class VisibilityAggregator:
         self.full_counts = [0, 0]
         self.bin: int | None = None
 
-    # -- input ---------------------------------------------------------------------------------
+    # -- input: the route stream (netvigil.model.routes) ----------------------------------------
 
-    def announce(
-        self, time: int, peer: str, prefix: str, origin: int | None, *, rib: bool = False
-    ) -> list[SignalPoint]:
-        """A peer routes ``prefix`` (originated by ``origin``); ``rib`` for snapshot entries."""
-        out = self._advance(time)
-        pid = self._prefix_id(prefix)
-        self._route(pid, self._peer(peer), origin)
-        if not rib:
-            for entity in self.prefixes.entities[pid]:
-                self.updates[entity] += 1
+    def feed(self, routes: Iterable[Route]) -> Iterator[list[SignalPoint]]:
+        """Apply routes in time order; yield the points of each bin they close."""
+        for route in routes:
+            out = route.apply(self)
+            if out:
+                yield out
+
+    def announce(self, route: Announce) -> list[SignalPoint]:
+        """A peer routes prefixes (originated by ``route.origin``); each counts as an update."""
+        out = self._advance(route.time)
+        state = self._peer(route.peer)
+        origin = route.origin
+        entities = self.prefixes.entities
+        updates = self.updates
+        for prefix in route.prefixes:
+            pid = self._prefix_id(prefix)
+            self._route(pid, state, origin)
+            for entity in entities[pid]:
+                updates[entity] += 1
         return out
 
-    def announce_rib(
-        self, time: int, prefix: str, peers: Sequence[str], origins: Sequence[int | None]
-    ) -> list[SignalPoint]:
-        """One prefix of a RIB snapshot: each of ``peers`` routes it, originated by ``origins``."""
-        out = self._advance(time)
-        pid = self._prefix_id(prefix)
+    def rib_entries(self, route: RibEntries) -> list[SignalPoint]:
+        """One prefix of a RIB snapshot: each peer routes it, with its origin AS; not updates."""
+        out = self._advance(route.time)
+        pid = self._prefix_id(route.prefix)
         state_of = self._peer
-        for peer, origin in zip(peers, origins, strict=True):
+        for peer, origin in zip(route.peers, route.origins, strict=True):
             self._route(pid, state_of(peer), origin)
         return out
 
-    def withdraw(self, time: int, peer: str, prefix: str) -> list[SignalPoint]:
-        """A peer no longer routes ``prefix``."""
-        out = self._advance(time)
-        pid = self.prefixes.ids.get(prefix)
-        if pid is None:
-            pid = self.prefixes.add(prefix)
-            self._set_origin(pid, None)
-        for entity in self.prefixes.entities[pid]:
-            self.updates[entity] += 1
-        state = self.peers.get(peer)
-        if state is not None and pid < len(state.routes) and state.routes[pid]:
-            self._drop(state, pid)
+    def withdraw(self, route: Withdraw) -> list[SignalPoint]:
+        """A peer no longer routes prefixes; each counts as an update."""
+        out = self._advance(route.time)
+        state = self.peers.get(route.peer)
+        prefixes = self.prefixes
+        for prefix in route.prefixes:
+            pid = prefixes.ids.get(prefix)
+            if pid is None:
+                pid = prefixes.add(prefix)
+                self._set_origin(pid, None)
+            for entity in prefixes.entities[pid]:
+                self.updates[entity] += 1
+            if state is not None and pid < len(state.routes) and state.routes[pid]:
+                self._drop(state, pid)
         return out
 
-    def peer_down(self, time: int, peer: str) -> list[SignalPoint]:
-        """A session went down: every route of the peer is gone."""
-        out = self._advance(time)
-        state = self.peers.get(peer)
+    def peer_state(self, route: PeerState) -> list[SignalPoint]:
+        """A session that went down takes every route of the peer; other changes change nothing."""
+        if not route.down:
+            return []
+        out = self._advance(route.time)
+        state = self.peers.get(route.peer)
         if state is not None:
             for pid, routed in enumerate(state.routes):
                 if routed:
@@ -177,7 +193,7 @@ class VisibilityAggregator:
             if state.full:
                 self._count(pid, 1)
 
-    def _peer(self, peer: str) -> _Peer:
+    def _peer(self, peer: PeerKey) -> _Peer:
         state = self.peers.get(peer)
         if state is None:
             state = self.peers[peer] = _Peer()

@@ -4,9 +4,10 @@ A message (``{"type": "ris_message", "data": {...}}``, or the bare ``data`` obje
 UPDATE with ``timestamp``, ``peer``, ``peer_asn``, ``host``, ``path`` (ASNs; a nested list is an
 AS_SET), ``announcements`` (``next_hop`` + ``prefixes``) and ``withdrawals``, or a
 ``RIS_PEER_STATE`` with ``state`` (``connected`` / ``down``). :func:`route_changes` turns one into
-:class:`RouteChange` items. The live client subscribes with filters (host, prefix, peer, …),
-reconnects with exponential backoff when the connection drops, and subscribes again. Its address
-is a setting (contract 3.7): :data:`RIS_LIVE_URL` by default.
+items of the route stream (:mod:`netvigil.model.routes`), the same the MRT decoder gives. The live
+client subscribes with filters (host, prefix, peer, …), reconnects with exponential backoff when
+the connection drops, and subscribes again. Its address is a setting (contract 3.7):
+:data:`RIS_LIVE_URL` by default.
 """
 
 from __future__ import annotations
@@ -16,24 +17,24 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from netvigil.model.errors import InputError
+from netvigil.model.routes import (
+    ESTABLISHED,
+    IDLE,
+    OPEN_CONFIRM,
+    PeerState,
+    Route,
+    peer_key,
+    update_routes,
+)
 from netvigil.sources.textfile import open_text
 
 RIS_LIVE_URL: Final = "wss://ris-live.ripe.net/v1/ws/?client=netvigil"
-Kind = Literal["A", "W", "DOWN"]
-
-
-@dataclass(frozen=True, slots=True)
-class RouteChange:
-    """One route event: peer (``ip|asn``) announces (A) or withdraws (W) a prefix, or goes DOWN."""
-
-    time: float
-    peer: str
-    kind: Kind
-    prefix: str = ""
-    origin: int | None = None
+# RIS_PEER_STATE as an RFC 4271 transition: a session comes up only from OpenConfirm, and one
+# that drops goes back to Idle.
+_STATES: Final = {"connected": (OPEN_CONFIRM, ESTABLISHED), "down": (ESTABLISHED, IDLE)}
 
 
 def _origin(path: list[Any]) -> int | None:
@@ -43,28 +44,29 @@ def _origin(path: list[Any]) -> int | None:
     return None
 
 
-def route_changes(message: dict[str, Any]) -> list[RouteChange]:
-    """Route changes in one RIS Live message (envelope or bare ``data``); others give none.
+def route_changes(message: dict[str, Any]) -> list[Route]:
+    """The routes of one RIS Live message (envelope or bare ``data``); other messages give none.
 
-    Raises KeyError / TypeError / ValueError when a field has the wrong shape.
+    An UPDATE gives a ``Withdraw`` and an ``Announce`` (each only when it has prefixes), as an
+    MRT UPDATE does; a peer state change a ``PeerState``. Raises KeyError / TypeError / ValueError
+    when a field has the wrong shape.
     """
     data = message.get("data", message) if message.get("type") == "ris_message" else message
     kind = data.get("type")
-    time = float(data["timestamp"])
-    peer = f"{data['peer']}|{int(data['peer_asn'])}"
+    time = int(float(data["timestamp"]))
+    peer = peer_key(str(data["peer"]), int(data["peer_asn"]))
     if kind == "RIS_PEER_STATE":
-        return [RouteChange(time, peer, "DOWN")] if data.get("state") == "down" else []
+        states = _STATES.get(str(data.get("state")))
+        return [] if states is None else [PeerState(time, peer, *states)]
     if kind != "UPDATE":
         return []
-    out = [RouteChange(time, peer, "W", str(prefix)) for prefix in data.get("withdrawals", [])]
-    origin = _origin(data.get("path", []))
-    for announcement in data.get("announcements", []):
-        out.extend(RouteChange(time, peer, "A", str(p), origin) for p in announcement["prefixes"])
-    return out
+    withdrawn = [str(prefix) for prefix in data.get("withdrawals", [])]
+    announced = [str(p) for announcement in data.get("announcements", []) for p in announcement["prefixes"]]
+    return update_routes(time, peer, withdrawn, announced, _origin(data.get("path", [])))
 
 
-def read_jsonl(path: Path, tick: Callable[[int], None] | None = None) -> Iterator[list[RouteChange]]:
-    """Route changes of each line of a .jsonl(.gz) file; a bad line raises InputError with its number."""
+def read_jsonl(path: Path, tick: Callable[[int], None] | None = None) -> Iterator[Route]:
+    """The routes of a .jsonl(.gz) file, line after line; a bad line raises InputError with its number."""
     text, raw = open_text(path)
     with text, raw:
         for number, line in enumerate(text, start=1):
@@ -74,7 +76,7 @@ def read_jsonl(path: Path, tick: Callable[[int], None] | None = None) -> Iterato
                 message = json.loads(line)
                 if not isinstance(message, dict):
                     raise TypeError("not a JSON object")
-                changes = route_changes(message)
+                routes = route_changes(message)
             except (ValueError, KeyError, TypeError) as exc:
                 raise InputError(
                     f"expected a RIS Live ris_message JSON object ({type(exc).__name__}: {exc})",
@@ -83,7 +85,7 @@ def read_jsonl(path: Path, tick: Callable[[int], None] | None = None) -> Iterato
                 ) from None
             if tick is not None and number % 4096 == 0:
                 tick(raw.tell())
-            yield changes
+            yield from routes
 
 
 @dataclass(slots=True)

@@ -1,9 +1,9 @@
 """MRT archives (RouteViews, RIPE RIS): a streaming decoder and the ``bgpdump -m`` layout.
 
 Public names: :func:`read_elements`, :func:`iter_elements`, :class:`MrtElement`, :class:`ParseReport`,
-:class:`Damage`, :func:`bgpdump_line`, :func:`dump_text`, :func:`read_routes`, :class:`RibRoutes`,
-:class:`UpdateRoutes`.
-Decoding choices are explained in docs/design/mrt-decoder.md.
+:class:`Damage`, :func:`bgpdump_line`, :func:`dump_text`, :func:`read_routes` (the route stream of
+:mod:`netvigil.model.routes`).
+Decoding choices are explained in docs/design/mrt-decoder.md and docs/design/routes.md.
 """
 
 from __future__ import annotations
@@ -14,8 +14,6 @@ from netvigil.sources.mrt.decoder import (
     Damage,
     MrtElement,
     ParseReport,
-    RibRoutes,
-    UpdateRoutes,
     iter_elements,
     read_elements,
     read_routes,
@@ -26,8 +24,6 @@ __all__ = [
     "Damage",
     "MrtElement",
     "ParseReport",
-    "RibRoutes",
-    "UpdateRoutes",
     "bgpdump_line",
     "dump_text",
     "iter_elements",

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import IO, Any, Final, NamedTuple, TypeVar
 
 from netvigil.model.errors import InputError
+from netvigil.model.routes import PeerKey, PeerState, RibEntries, Route, peer_key, update_routes
 from netvigil.sources.mrt import _fastpath
 from netvigil.sources.mrt.attributes import (
     EMPTY,
@@ -90,10 +91,11 @@ class ParseReport:
 
 
 class _PeerTable:
-    """TABLE_DUMP_V2 PEER_INDEX_TABLE: peer index → (address, AS)."""
+    """TABLE_DUMP_V2 PEER_INDEX_TABLE: peer index → (address, AS), and → its :func:`peer_key`."""
 
     def __init__(self) -> None:
         self.peers: list[tuple[str, int]] = []
+        self.keys: list[PeerKey] = []
 
 
 def _ip(data: bytes, v6: bool) -> str:
@@ -119,6 +121,7 @@ def _peer_index(body: bytes, table: _PeerTable) -> None:
             raise ValueError("peer index table runs past its record")
         peers.append((address, int.from_bytes(body[start + width : pos], "big")))
     table.peers = peers
+    table.keys = [peer_key(address, asn) for address, asn in peers]
 
 
 class RibRecord(NamedTuple):
@@ -143,35 +146,6 @@ class RibRecord(NamedTuple):
             MrtElement(self.name, self.time, -1, "B", *peers[i], self.prefix, a, rib_next_hop(a), path_id)
             for i, a, path_id in zip(self.indices, self.attrs, ids, strict=True)
         ]
-
-
-class RibRoutes(NamedTuple):
-    """One RIB record reduced to what routing visibility needs.
-
-    Its prefix and, per entry, the peer index and the origin AS (None when the path does not end
-    in an AS_SEQUENCE).
-    """
-
-    time: int
-    prefix: str
-    peers: list[tuple[str, int]]
-    indices: list[int]
-    origins: list[int | None]
-
-
-class UpdateRoutes(NamedTuple):
-    """One BGP UPDATE reduced to what routing visibility needs.
-
-    Who sent it, the prefixes it withdraws and announces (MP_REACH / MP_UNREACH included), and the
-    origin AS of its path.
-    """
-
-    time: int
-    peer_ip: str
-    peer_as: int
-    withdrawn: list[str]
-    announced: list[str]
-    origin: int | None
 
 
 def rib_prefix(sub: int, body: bytes) -> tuple[str, int, bool]:
@@ -317,11 +291,12 @@ class MrtDecoder:
         name = "TABLE_DUMP2_AP" if addpath else "TABLE_DUMP2"
         return RibRecord(name, time, prefix, self.peers.peers, indices, attrs, path_ids)
 
-    def rib_routes(self, time: int, sub: int, body: bytes) -> RibRoutes:
+    def rib_entries(self, time: int, sub: int, body: bytes) -> RibEntries:
         """A RIB record's prefix, peers and origin ASes, read in C (``_fastpath.origins``)."""
         prefix, pos, addpath = rib_prefix(sub, body)
         indices, origins, _ = _fastpath.origins(body, pos, addpath, self._origin_as)
-        return RibRoutes(time, prefix, self.peers.peers, indices, origins)
+        keys = self.peers.keys
+        return RibEntries(time, prefix, [keys[i] for i in indices], origins)
 
     def _origin_as(self, block: bytes) -> int | None:
         """The origin AS of a RIB entry's block, by the Python decoder (blocks the C walk leaves)."""
@@ -335,25 +310,31 @@ class MrtDecoder:
         head, inner, et = _unwrap_bgp4mp(typ, time, sub, body)
         return _bgp4mp_header(head, inner, et), inner
 
-    def routes(
-        self, typ: int, sub: int, time: int, body: bytes
-    ) -> Decoded[MrtElement | RibRoutes | UpdateRoutes]:
-        """Like :meth:`elements`, but whole records where the C fast path reads them.
+    def routes(self, typ: int, sub: int, time: int, body: bytes) -> Decoded[Route]:
+        """The route stream of one record (:mod:`netvigil.model.routes`).
 
-        A RIB record comes as :class:`RibRoutes`, a BGP UPDATE as :class:`UpdateRoutes`.
+        RIB entries and BGP UPDATEs are read in C; what C leaves goes to :meth:`reference_routes`.
         """
         if self.is_rib(typ, sub):
-            record = self.rib_routes(time, sub, body)
-            return [record], len(record.indices)
+            entries = self.rib_entries(time, sub, body)
+            return [entries], len(entries.peers)
         message = self.message(typ, sub, time, body)
         if message is not None:
             h, data = message
             fast = _fastpath.update_routes(data, h.pos, h.asn_len, h.addpath)
             if fast is not None:
-                update = UpdateRoutes(h.time, h.peer_ip, h.peer_as, *fast)
-                return [update], len(update.withdrawn) + len(update.announced)
+                withdrawn, announced, origin = fast
+                routes = update_routes(h.time, peer_key(h.peer_ip, h.peer_as), withdrawn, announced, origin)
+                return routes, len(withdrawn) + len(announced)
+        return self.reference_routes(typ, sub, time, body)
+
+    def reference_routes(self, typ: int, sub: int, time: int, body: bytes) -> Decoded[Route]:
+        """The route stream of one record by the Python decoder alone: its elements as routes.
+
+        The reference the C path is held to (tests compare the two on every fixture file).
+        """
         found = self.decode(typ, sub, time, body)
-        return None if found is None else ([*found], len(found))
+        return None if found is None else (element_routes(found), len(found))
 
     def elements(self, typ: int, sub: int, time: int, body: bytes) -> Decoded[MrtElement]:
         """:meth:`decode` with the element count, for :func:`iter_records`."""
@@ -372,6 +353,28 @@ class MrtDecoder:
         if typ == TABLE_DUMP:
             return _table_dump((time, sub, -1), body, self.cache)
         return None
+
+
+def element_routes(elements: list[MrtElement]) -> list[Route]:
+    """One record's elements as routes.
+
+    Its RIB entries (one prefix) as one :class:`RibEntries`, a state change as :class:`PeerState`,
+    an UPDATE's withdrawals and announcements as one ``Withdraw`` and one ``Announce`` (an UPDATE
+    has one path, so one origin).
+    """
+    if not elements:
+        return []
+    first = elements[0]
+    if first.kind == "B":
+        peers = [peer_key(e.peer_ip, e.peer_as) for e in elements]
+        return [RibEntries(first.time, first.prefix, peers, [e.attrs.origin_as for e in elements])]
+    peer = peer_key(first.peer_ip, first.peer_as)
+    if first.kind == "STATE":
+        return [PeerState(first.time, peer, first.old_state, first.new_state)]
+    withdrawn = [e.prefix for e in elements if e.kind == "W"]
+    announced = [e for e in elements if e.kind == "A"]
+    origin = announced[0].attrs.origin_as if announced else None
+    return update_routes(first.time, peer, withdrawn, [e.prefix for e in announced], origin)
 
 
 def decompressed_blocks(raw: IO[bytes], errors: list[str]) -> Iterator[bytes]:
@@ -583,6 +586,6 @@ def read_routes(
     *,
     strict: bool = False,
     progress: Callable[[int], None] | None = None,
-) -> Iterator[MrtElement | RibRoutes | UpdateRoutes]:
-    """Like :func:`read_elements`, but RIB records and UPDATEs come whole (:meth:`MrtDecoder.routes`)."""
+) -> Iterator[Route]:
+    """The route stream of an MRT file (:meth:`MrtDecoder.routes`); damage as in :func:`read_elements`."""
     return read_records(path, report, MrtDecoder().routes, strict=strict, progress=progress)
