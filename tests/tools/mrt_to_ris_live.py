@@ -12,6 +12,7 @@ import argparse
 import gzip
 import io
 import json
+from collections.abc import Iterable, Iterator
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -53,6 +54,14 @@ def message(elements: list[MrtElement], host: str) -> dict[str, Any]:
     return {"type": "ris_message", "data": data}
 
 
+def messages(elements: Iterable[MrtElement], host: str = "rrc00") -> Iterator[dict[str, Any]]:
+    """ris_messages for the announcements and withdrawals (one per run of the same time, peer, path)."""
+    updates = (e for e in elements if e.kind in ("A", "W"))
+    key = lambda e: (e.time, e.usec, e.peer_ip, e.attrs.as_path)  # noqa: E731
+    for _, group in groupby(updates, key=key):
+        yield message(list(group), host)
+
+
 def main() -> None:
     """Command line: MRT in, RIS Live .jsonl(.gz) out."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -61,13 +70,11 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=0, help="stop after this many messages")
     parser.add_argument("--host", default="rrc00")
     args = parser.parse_args()
-    report = ParseReport()
-    updates = (e for e in read_elements(args.mrt, report) if e.kind in ("A", "W"))
+    elements = read_elements(args.mrt, ParseReport())
     raw = gzip.GzipFile(args.out, "wb", mtime=0) if args.out.suffix == ".gz" else open(args.out, "wb")  # noqa: SIM115
     with io.TextIOWrapper(raw, encoding="utf-8") as out:
-        key = lambda e: (e.time, e.usec, e.peer_ip, e.attrs.as_path)  # noqa: E731
-        for count, (_, group) in enumerate(groupby(updates, key=key), start=1):
-            out.write(json.dumps(message(list(group), args.host), separators=(",", ":")) + "\n")
+        for count, item in enumerate(messages(elements, args.host), start=1):
+            out.write(json.dumps(item, separators=(",", ":")) + "\n")
             if args.limit and count >= args.limit:
                 break
 
