@@ -2,5 +2,6 @@
 
 Rules: this package imports nothing else of netvigil, does no I/O and holds no state created at
 import time. Everything here is a frozen dataclass, an enum-like closed set of strings, or an
-exception class.
+exception class; the route items (routes.py), made millions of times per file, are NamedTuples:
+as immutable, and four times cheaper to make.
 """
