@@ -2,8 +2,9 @@
 
 Both give one route stream (:mod:`netvigil.model.routes`), which the visibility aggregator takes
 as it comes. Files given together are replayed in order through one routing table (a RIB snapshot
-first, then updates), so the signal is continuous across them. The ingest is idempotent: its record's
-hash covers every file's SHA-256 and the settings, and ingesting the same again changes nothing.
+first, then updates), so the signal is continuous across them. The ingest is idempotent: its
+record's hash covers every file's SHA-256 and the settings, and ingesting the same again changes
+nothing.
 """
 
 from __future__ import annotations
