@@ -22,13 +22,13 @@ import numpy as np
 from netvigil.model.events import Event, EventFilter
 from netvigil.pipeline.analyse import run_detection
 from netvigil.pipeline.ingest import ingest_signal_file
-from netvigil.pipeline.scenarios import write_series
 from netvigil.report.browser import print_pdf
 from netvigil.report.document import build_report
 from netvigil.report.exports import read_stop_csv, stop_csv
 from netvigil.report.publish import write_report
-from netvigil.sources.scenarios import kazakhstan
-from netvigil.sources.scenarios.generate import generate
+from netvigil.sim import kazakhstan
+from netvigil.sim.scenarios.files import write_series
+from netvigil.sim.scenarios.generate import generate
 from netvigil.store import open_store
 
 

@@ -9,8 +9,9 @@ from hypothesis import strategies as st
 
 from netvigil.detect.engine import detect
 from netvigil.detect.hierarchy import EntityInfo
-from netvigil.pipeline.scenarios import load_series, write_series
-from netvigil.sources.scenarios.generate import SeriesOut
+from netvigil.pipeline.scenarios import load_series
+from netvigil.sim.scenarios.files import write_series
+from netvigil.sim.scenarios.generate import SeriesOut
 
 from .helpers import T0, cut, cyclic, series
 

@@ -7,8 +7,9 @@ from netvigil.detect.config import DetectorConfig
 from netvigil.detect.engine import detect
 from netvigil.detect.streaming import StreamingDetector
 from netvigil.pipeline.analyse import entity_info
-from netvigil.pipeline.scenarios import load_series, stream, write_scenario
-from netvigil.sources.scenarios.library import build
+from netvigil.pipeline.scenarios import load_series, stream
+from netvigil.sim.scenarios.files import write_scenario
+from netvigil.sim.scenarios.library import build
 
 
 @pytest.mark.parametrize("name", ["long_blackout-sy-0", "mobile_cut-kz-0", "curfew-uz-0", "glitch-pk-0"])

@@ -11,7 +11,6 @@ import pytest
 
 from netvigil.model.errors import ConfigError
 from netvigil.probe.hitlist import HitlistBlock
-from netvigil.probe.transport import SimulatedTransport
 from netvigil.probe.trinocular import (
     BELIEF_CEILING,
     BELIEF_FLOOR,
@@ -21,6 +20,7 @@ from netvigil.probe.trinocular import (
     ProberConfig,
     update_belief,
 )
+from netvigil.sim.transport import SimulatedTransport
 
 CONFIG = InferenceConfig()
 T0 = 1_640_000_000.0

@@ -11,10 +11,10 @@ import pytest
 from netvigil.model.events import Event
 from netvigil.pipeline.analyse import run_detection
 from netvigil.pipeline.ingest import ingest_signal_file
-from netvigil.pipeline.scenarios import write_scenario, write_series
-from netvigil.sources.scenarios import kazakhstan
-from netvigil.sources.scenarios.generate import generate
-from netvigil.sources.scenarios.library import build
+from netvigil.sim import kazakhstan
+from netvigil.sim.scenarios.files import write_scenario, write_series
+from netvigil.sim.scenarios.generate import generate
+from netvigil.sim.scenarios.library import build
 from netvigil.store import Store, open_store
 
 

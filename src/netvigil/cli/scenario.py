@@ -15,8 +15,9 @@ from rich.table import Table
 from netvigil.cli.common import console, err_console, fail, handles_errors
 from netvigil.cli.options import detector_config
 from netvigil.detect.evaluate import ScenarioScore, summarise
-from netvigil.pipeline.scenarios import evaluate_folder, scenario_dirs, write_scenario
-from netvigil.sources.scenarios.library import ARCHETYPES, build, scenario_names
+from netvigil.pipeline.scenarios import evaluate_folder, scenario_dirs
+from netvigil.sim.scenarios.files import write_scenario
+from netvigil.sim.scenarios.library import ARCHETYPES, build, scenario_names
 
 app = typer.Typer(help="Synthetic, labelled scenarios for testing detectors (they say they are synthetic).")
 

@@ -20,7 +20,6 @@ from netvigil.geo.entities import default_registry
 from netvigil.geo.routing import PrefixMapper
 from netvigil.model.series import IngestRecord
 from netvigil.model.signals import SignalPoint
-from netvigil.model.timeline import Timeline
 from netvigil.sources import ris_live
 from netvigil.sources.bgp_visibility import VisibilityAggregator, VisibilityConfig
 from netvigil.sources.gc_pause import paused_gc
@@ -155,26 +154,3 @@ async def ingest_ris_live_stream(
         await asyncio.wait_for(follow(), timeout=seconds)
     write(agg.flush())
     return written
-
-
-def replay_timeline(store: SignalStore, timeline: Timeline, workdir: Path) -> int:
-    """The BGP part of a scenario demo: write what collectors would record, then ingest it for real.
-
-    Writes a RIB snapshot and RIS Live messages for the real prefixes of the Kazakhstan operators
-    (see :mod:`netvigil.pipeline.bgp_replay`) into ``workdir``, then sends them through the MRT
-    decoder, the RIS Live parser and the visibility aggregation into ``bgp`` / ``bgp_updates`` of
-    ``asn:*`` (the KZ operators) and ``country:KZ``. Returns the points written.
-    """
-    from netvigil.pipeline import bgp_replay  # noqa: PLC0415 - the demo's writer; file ingest starts faster
-
-    files = bgp_replay.write_replay(timeline, workdir)
-    keep = {f"asn:{asn}" for asn in bgp_replay.KZ_OPERATORS} | {"country:KZ"}
-    config = VisibilityConfig(step=timeline.step, full_feed_v4=bgp_replay.FULL_FEED)
-    result = ingest_bgp_files(
-        store,
-        [files.rib, files.updates],
-        config=config,
-        mapper=default_mapper(registry=False),
-        keep=keep.__contains__,
-    )
-    return result.points

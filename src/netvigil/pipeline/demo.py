@@ -1,40 +1,41 @@
 """The Kazakhstan 2022 replay: synthetic signals through the real ingest and detector.
 
-The signals are shaped by the public record; they go through the embedded store and end in an
-event timeline (and a dashboard, when served).
+:mod:`netvigil.sim` makes the data, one module per signal, shaped by the public record; this module
+only wires it: each signal's files go through the real ingest (signal CSV, MRT and RIS Live, the
+prober's inference, the OONI importer) into the store, and the detector ends in an event timeline
+(and a dashboard, when served).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable
+import random
+import textwrap
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from netvigil.model.events import Event
+from netvigil.model.timeline import Timeline
 from netvigil.pipeline.analyse import run_detection
-from netvigil.pipeline.bgp import replay_timeline as bgp_replay
+from netvigil.pipeline.bgp import default_mapper, ingest_bgp_files
 from netvigil.pipeline.ingest import ProgressFactory, ingest_signal_file
-from netvigil.pipeline.probing import replay_timeline as probe_replay
-from netvigil.pipeline.reach import replay_timeline as reach_replay
-from netvigil.pipeline.scenarios import write_series
-from netvigil.sources.scenarios import kazakhstan
-from netvigil.sources.scenarios.generate import generate
-from netvigil.sources.scenarios.timeline import ScenarioTimeline
+from netvigil.pipeline.ooni import import_ooni_file
+from netvigil.pipeline.probing import RoundWriter, blocks_up, resample
+from netvigil.sim import bgp as sim_bgp
+from netvigil.sim import kazakhstan
+from netvigil.sim.ooni import write_measurements
+from netvigil.sim.probing import REPLAY_STEP, SimBlock, block_entities, kz_blocks, simulated_rounds
+from netvigil.sim.traffic import write_traffic
+from netvigil.sources.bgp_visibility import VisibilityConfig
 from netvigil.store import open_store
+from netvigil.store.protocol import SignalStore, Store
 
 SEED = 2022
-README = """# netvigil demo: Kazakhstan, 2-11 January 2022 (SYNTHETIC replay)
-
-These files are SYNTHETIC. They are shaped like the January 2022 shutdown in Kazakhstan as the
-public record describes it (Cloudflare Radar, Kentik, RIPE Atlas, NetBlocks, RFE/RL, Access Now
-STOP; times in UTC), for real operators (Kazakhtelecom AS9198, Kcell AS29355, Kar-Tel AS21299,
-Tele2 AS48503) and regions (Almaty KZ-75, Astana KZ-71, Mangystau KZ-47), but no value here was
-measured. They exist to show what netvigil does with such signals.
-
-- kz-traffic.csv.gz  per-network traffic volumes (contract 3.2), 5-minute bins
+README_HEAD = "# netvigil demo: Kazakhstan, 2-11 January 2022 (SYNTHETIC replay)"
+README_FILES = """- kz-traffic.csv.gz  per-network traffic volumes (contract 3.2), 5-minute bins
 - bgp/               RIS Live messages for real prefixes of the KZ operators, from simulated
                      full-feed peers (withdrawals and the update burst of 5 January), replayed
                      through netvigil's RIS Live parser into the bgp / bgp_updates signals
@@ -45,6 +46,20 @@ measured. They exist to show what netvigil does with such signals.
 - netvigil.duckdb    the embedded store the replay was ingested into (unless --db named another)
 - events.jsonl       the events netvigil detected (contract 3.3)
 """
+
+
+def readme() -> str:
+    """The README of the demo's folder: what the files are, naming the replay's operators and regions."""
+    operators = ", ".join(f"{o.name} AS{o.asn}" for o in kazakhstan.OPERATORS)
+    regions = ", ".join(f"{r.name} {r.code}" for r in kazakhstan.REGIONS)
+    about = (
+        "These files are SYNTHETIC. They are shaped like the January 2022 shutdown in Kazakhstan as the "
+        "public record describes it (Cloudflare Radar, Kentik, RIPE Atlas, NetBlocks, RFE/RL, Access Now "
+        f"STOP; times in UTC), for real operators ({operators}) and regions ({regions}), but no value here "
+        "was measured. They exist to show what netvigil does with such signals."
+    )
+    return f"{README_HEAD}\n\n{textwrap.fill(about, 96)}\n\n{README_FILES}"
+
 
 Step = Callable[[str], None]
 
@@ -59,12 +74,59 @@ class DemoResult:
     signal_files: list[Path]
 
 
-def write_traffic(out: Path, timeline: ScenarioTimeline) -> Path:
-    """Generate the synthetic KZ traffic signal into ``out/kz-traffic.csv.gz`` (same bytes every run)."""
-    path = out / "kz-traffic.csv.gz"
-    sizes = {entity: (0, 0, volume) for entity, (_, _, volume) in kazakhstan.SIZES.items()}
-    write_series(generate(timeline, sizes, kazakhstan.STYLE, np.random.default_rng(SEED)), path)
-    return path
+def replay_bgp(store: SignalStore, timeline: Timeline, workdir: Path) -> int:
+    """The BGP part of the replay: write what collectors would record, then ingest it for real.
+
+    Writes a RIB snapshot and RIS Live messages for the real prefixes of the Kazakhstan operators
+    (:mod:`netvigil.sim.bgp`) into ``workdir``, then sends them through the MRT decoder, the RIS Live
+    parser and the visibility aggregation into ``bgp`` / ``bgp_updates`` of ``asn:*`` (the KZ
+    operators) and ``country:KZ``. Returns the points written.
+    """
+    files = sim_bgp.write_replay(timeline, workdir)
+    config = VisibilityConfig(step=timeline.step, full_feed_v4=sim_bgp.FULL_FEED)
+    result = ingest_bgp_files(
+        store,
+        [files.rib, files.updates],
+        config=config,
+        mapper=default_mapper(registry=False),
+        keep=sim_bgp.ENTITIES.__contains__,
+    )
+    return result.points
+
+
+def replay_probe(store: Store, timeline: Timeline, seed: int = 0) -> int:
+    """Simulate Kazakh /24s answering by ``timeline`` through the real inference; write ``probe`` signals.
+
+    800 blocks (200 per operator of :mod:`netvigil.sim.kazakhstan`) spread over its regions are
+    probed in 660-s rounds on a virtual clock; the blocks-up counts of every asn:*, region:* and
+    country:KZ are resampled to 300-s bins (sample and hold) from ``timeline.start`` to
+    ``timeline.end``. Returns the number of signal points written.
+    """
+    blocks = kz_blocks(random.Random(seed))
+    return asyncio.run(replay_blocks(store, timeline, blocks, seed))
+
+
+async def replay_blocks(store: Store, timeline: Timeline, blocks: Sequence[SimBlock], seed: int) -> int:
+    """Run the prober over simulated blocks through the timeline; store its changes and ``probe`` signals."""
+    entities = block_entities(blocks)
+    writer = RoundWriter(store, entities, "simulated", write_signals=False)
+    rounds: list[tuple[int, Counter[str]]] = []
+    async for verdicts in simulated_rounds(timeline, blocks, seed):
+        writer(verdicts)
+        rounds.append((verdicts[0].time, blocks_up(verdicts, entities)))
+    points = resample(rounds, timeline.start, timeline.end, REPLAY_STEP)
+    return store.write_signals(points)
+
+
+def replay_ooni(store: Store, timeline: Timeline, workdir: Path, seed: int = 0) -> int:
+    """Simulate OONI measurements of ``timeline`` and import them; returns how many were new.
+
+    The JSONL file (:mod:`netvigil.sim.ooni`) is imported exactly as a file from OONI's archive
+    would be (:func:`netvigil.pipeline.ooni.import_ooni_file`): classified, stored in the
+    measurements table and turned into the ``reachability`` and ``throttled`` signals.
+    """
+    path = write_measurements(timeline, workdir, seed)
+    return import_ooni_file(store, path).accepted
 
 
 def national_event(events: list[Event]) -> Event | None:
@@ -79,21 +141,21 @@ def run_demo(
     """Write the replay's inputs, ingest them into the store, detect, and write events.jsonl."""
     say = step or (lambda _message: None)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "README.md").write_text(README, encoding="utf-8")
+    (out / "README.md").write_text(readme(), encoding="utf-8")
     db_path = db or out / "netvigil.duckdb"
     timeline = kazakhstan.timeline()
     say("traffic: writing synthetic per-network volumes (contract 3.2 CSV)")
-    files = [write_traffic(out, timeline)]
+    files = [write_traffic(out, timeline, SEED)]
     with open_store(db_path) as store:
         for path in files:
             say(f"traffic: ingesting {path.name}")
             ingest_signal_file(store, path, progress)
         say("bgp: writing RIS Live messages for real KZ prefixes, replaying them through the parser")
-        bgp_replay(store, timeline, out / "bgp")
+        replay_bgp(store, timeline, out / "bgp")
         say("probe: simulated KZ /24 blocks through the Trinocular inference")
-        probe_replay(store, timeline, seed=SEED)
+        replay_probe(store, timeline, seed=SEED)
         say("reachability: simulated OONI measurements through the importer")
-        reach_replay(store, timeline, out / "ooni", seed=SEED)
+        replay_ooni(store, timeline, out / "ooni", seed=SEED)
         say("detecting")
         events = run_detection(store)
     events_path = out / "events.jsonl"

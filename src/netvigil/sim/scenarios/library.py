@@ -22,8 +22,8 @@ import pycountry
 from netvigil.geo.entities import default_registry
 from netvigil.model.entities import NetworkKind
 from netvigil.model.events import EventKind, Label, Scope
-from netvigil.sources.scenarios.generate import Glitch, Style
-from netvigil.sources.scenarios.timeline import Impairment, ScenarioTimeline
+from netvigil.sim.scenarios.generate import Glitch, Style
+from netvigil.sim.scenarios.timeline import Impairment, ScenarioTimeline
 
 HOUR = 3600
 DAY = 86_400
@@ -78,7 +78,7 @@ class Scenario:
 @functools.cache
 def ioda_durations() -> dict[str, list[int]]:
     """Outage durations in minutes from IODA's checked list, by scope (country, region, asn)."""
-    text = resources.files("netvigil.sources.scenarios").joinpath("data/ioda_outages.csv").read_text("utf-8")
+    text = resources.files("netvigil.sim.scenarios").joinpath("data/ioda_outages.csv").read_text("utf-8")
     durations: dict[str, list[int]] = {}
     for row in csv.DictReader(io.StringIO(text)):
         durations.setdefault(row["scope"], []).append(int(row["duration_minutes"]))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from netvigil.sources.scenarios.timeline import Floats, ScenarioTimeline, Times
+from netvigil.sim.scenarios.timeline import Floats, ScenarioTimeline, Times
 
 HOUR = 3600
 DAY = 86_400

@@ -6,16 +6,22 @@ A failing test fails the way the scenario suggests: with a timeout when the netw
 down (connectivity below half), with a TLS reset on the service's name otherwise (SNI filtering,
 what Kazakh ISPs used). Measurements made while the network was down reach the observatory only
 when it is back: their ``measurement_uid`` carries that later receive time, as OONI's does.
+:func:`write_measurements` writes them as the JSONL file OONI's archive would hold.
 """
 
 from __future__ import annotations
 
+import gzip
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Final
 
+import orjson
+
 from netvigil.model.timeline import Timeline
+from netvigil.sim import kazakhstan
 from netvigil.sources.ooni import ooni_time
 
 SERVICE_OF: Final[dict[str, str]] = {
@@ -212,3 +218,30 @@ def simulate(
                 msm["input"] = rng.choice(WEB_URLS) if test == "web_connectivity" else None
                 msm["test_keys"] = KEYS_OF[test](out)
                 yield msm
+
+
+def _asns(timeline: Timeline) -> list[int]:
+    """The networks the timeline models, or the Kazakh operators when it models none."""
+    found = [int(e.split(":", 1)[1]) for e in timeline.entities() if e.startswith("asn:")]
+    return found or list(kazakhstan.ASNS)
+
+
+def write_measurements(
+    timeline: Timeline,
+    workdir: Path,
+    seed: int = 0,
+    *,
+    country: str = kazakhstan.COUNTRY,
+    window: tuple[int, int] = (kazakhstan.START, kazakhstan.END),
+    per_hour: int = 4,
+) -> Path:
+    """Simulate OONI measurements of ``timeline`` over ``window`` into a JSONL file in ``workdir``."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / f"ooni-sim-{country}-{seed}.jsonl.gz"
+    start, end = max(window[0], timeline.start), min(window[1], timeline.end)
+    with gzip.open(path, "wb", compresslevel=1) as out:
+        for msm in simulate(
+            timeline, country, _asns(timeline), start=start, end=end, per_hour=per_hour, seed=seed
+        ):
+            out.write(orjson.dumps(msm) + b"\n")
+    return path

@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 
 from netvigil.detect.services import detect_service_events
+from netvigil.pipeline.demo import replay_ooni
 from netvigil.pipeline.measurements import search_measurements
-from netvigil.pipeline.reach import replay_timeline
-from netvigil.sources.scenarios import kazakhstan
+from netvigil.sim import kazakhstan
 from netvigil.store import open_store
 
 DAY = 86_400
@@ -47,10 +47,10 @@ class SmallTimeline:
 def test_replay_imports_measurements_and_shows_the_block_not_the_blackout(tmp_path: Path) -> None:
     timeline = SmallTimeline()
     with open_store(tmp_path / "s.duckdb") as store:
-        count = replay_timeline(store, timeline, tmp_path / "work", seed=3)
+        count = replay_ooni(store, timeline, tmp_path / "work", seed=3)
         assert count == 7 * 24 * 4 * 2 * 4  # 7 days x 24 h x 4/h x 2 networks x 4 tests
         assert list((tmp_path / "work").glob("*.jsonl.gz"))
-        again = replay_timeline(store, timeline, tmp_path / "work", seed=3)
+        again = replay_ooni(store, timeline, tmp_path / "work", seed=3)
         assert again == 0  # same ids: nothing new
         late = search_measurements(store, probe_asn=29355, since=BLACKOUT[0], until=BLACKOUT[1], limit=500)
         delays = [r["upload_delay_s"] for r in late]
@@ -73,7 +73,7 @@ def test_replay_imports_measurements_and_shows_the_block_not_the_blackout(tmp_pa
 def test_kazakhstan_messenger_restrictions_appear_as_service_events(tmp_path: Path) -> None:
     timeline = kazakhstan.timeline()
     with open_store(tmp_path / "kz.duckdb") as store:
-        assert replay_timeline(store, timeline, tmp_path / "work") > 20_000
+        assert replay_ooni(store, timeline, tmp_path / "work") > 20_000
         series = {
             s.entity: (s.times, s.values)
             for s in store.read_series(signals=["reachability"])

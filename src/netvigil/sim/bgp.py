@@ -2,10 +2,11 @@
 
 Given a :class:`~netvigil.model.timeline.Timeline`, it writes a TABLE_DUMP_V2 RIB snapshot at the
 start and RIS Live ``ris_message`` lines after it, for REAL prefixes of the Kazakhstan operators
-(``geo/data/kz_prefixes.tsv``) seen from a set of simulated full-feed peers: withdrawals when the
-timeline's routing share falls, announcements when it recovers, a little ordinary churn, and the
-burst of path changes of 5 January 2022 around 10:45 UTC. Background prefixes (100.64.0.0/10,
-private origin ASes) keep the peers full-feed when a whole country is withdrawn.
+(:data:`netvigil.sim.kazakhstan.OPERATORS`, prefixes from ``geo/data/kz_prefixes.tsv``) seen from a
+set of simulated full-feed peers: withdrawals when the timeline's routing share falls, announcements
+when it recovers, a little ordinary churn, and the burst of path changes of 5 January 2022
+(:data:`netvigil.sim.kazakhstan.UPDATE_BURST`). Background prefixes (100.64.0.0/10, private origin
+ASes) keep the peers full-feed when a whole country is withdrawn.
 """
 
 from __future__ import annotations
@@ -21,20 +22,21 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from netvigil.model.timeline import Timeline
+from netvigil.sim import kazakhstan
 from netvigil.sources.mrt.writer import attributes, write_rib
 
-KZ_OPERATORS: Final = (9198, 29355, 21299, 48503)
 PEERS: Final = tuple((f"198.51.100.{i + 1}", 64601 + i) for i in range(10))
 TRANSITS: Final = (3356, 1299, 174, 6939, 2914, 9002, 20485, 31133, 12389, 3216)
 BACKGROUND: Final = tuple(f"100.{64 + i // 256}.{i % 256}.0/24" for i in range(1000))
 FULL_FEED: Final = 900  # background (1000) + KZ prefixes per peer, so a KZ blackout keeps peers full
-BURST: Final = (1641379200 + 10 * 3600 + 40 * 60, 1641379200 + 10 * 3600 + 55 * 60)  # 2022-01-05
+ENTITIES: Final = frozenset({f"country:{kazakhstan.COUNTRY}", *(o.entity for o in kazakhstan.OPERATORS)})
+"""The entities whose BGP signals a replay is for: the country and its operators."""
 
 
 def kz_prefixes() -> dict[int, list[str]]:
     """The shipped real prefixes of each KZ operator (package data), in file order."""
     text = resources.files("netvigil.geo").joinpath("data/kz_prefixes.tsv").read_text()
-    out: dict[int, list[str]] = {asn: [] for asn in KZ_OPERATORS}
+    out: dict[int, list[str]] = {asn: [] for asn in kazakhstan.ASNS}
     for line in text.splitlines():
         if line and not line.startswith(";"):
             prefix, asn = line.split("\t")
@@ -55,7 +57,7 @@ def _share(timeline: Timeline, asn: int, time: int) -> float:
     """Routing share of an operator, or of its country when the timeline does not model it."""
     entity = f"asn:{asn}"
     known = set(timeline.entities())
-    return timeline.routing(entity if entity in known else "country:KZ", time)
+    return timeline.routing(entity if entity in known else f"country:{kazakhstan.COUNTRY}", time)
 
 
 def _message(time: float, peer: int, path: Sequence[int], announce: list[str], withdraw: list[str]) -> str:
@@ -125,13 +127,13 @@ def _bin_messages(
             if back:
                 out.emit(when, peer, _path(peer, asn), back, [])
     for _ in range(2):  # ordinary churn: a path change somewhere, in KZ and in the rest of the table
-        asn = rng.choice(KZ_OPERATORS)
+        asn = rng.choice(kazakhstan.ASNS)
         peer = rng.randrange(len(PEERS))
         if now[asn]:
             kz_prefix = rng.choice(prefixes[asn][: now[asn]])
             out.emit(t + rng.uniform(0, 290), peer, _path(peer, asn, 1), [kz_prefix], [])
         out.emit(t + rng.uniform(0, 290), peer, _path(peer, 64512, 1), [rng.choice(BACKGROUND)], [])
-    if BURST[0] <= t < BURST[1]:
+    if kazakhstan.UPDATE_BURST[0] <= t < kazakhstan.UPDATE_BURST[1]:
         for asn, plist in prefixes.items():
             for peer in range(len(PEERS)):
                 out.emit(t + 5 + 20 * peer + rng.random(), peer, _path(peer, asn, 2), plist[: now[asn]], [])
