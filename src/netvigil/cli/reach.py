@@ -1,11 +1,14 @@
-"""``netvigil reach …``: run service-reachability tests (OONI format) and upload them."""
+"""``netvigil reach …``: run service-reachability tests (OONI format) and upload them.
+
+The service loop lives in :mod:`netvigil.pipeline.reach_service`; this module reads the options
+and shows each round.
+"""
 
 from __future__ import annotations
 
-import json
 import sys
-import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,13 +16,17 @@ import typer
 
 from netvigil.cli.common import DbOption, console, err_console, handles_errors
 from netvigil.detect.ooni import classify
-from netvigil.model.errors import InputError, reading
-from netvigil.pipeline.measurements import submit_measurements
-from netvigil.probe.reachability import TESTS, URL_TESTS, canonical, test_names
-from netvigil.probe.reachability.base import ProbeContext
-from netvigil.probe.reachability.netx import NetConfig
+from netvigil.pipeline.measurements import measurement_line
+from netvigil.pipeline.reach_service import (
+    ReachPlan,
+    ReachService,
+    load_config,
+    make_context,
+    parse_tests,
+    read_urls,
+)
+from netvigil.probe.reachability import test_names
 from netvigil.probe.reachability.uploader import DiskQueue, UploadConfig, drain
-from netvigil.store import open_store
 
 app = typer.Typer(
     help=(
@@ -29,86 +36,6 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
 )
-CONFIG_KEYS = {
-    "resolver", "ca_bundle", "timeout", "probe_cc", "probe_asn", "control_url", "baseline_url",
-    "throttle_factor", "throttle_min_seconds", "endpoints", "allowed_networks",
-}  # fmt: skip
-
-
-def load_config(path: Path | None) -> dict[str, Any]:
-    """The JSON settings file (keys in :data:`CONFIG_KEYS`); bad content raises InputError."""
-    if path is None:
-        return {}
-    try:
-        with reading(path):
-            data = json.loads(path.read_text())
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg}", path=str(path), line=exc.lineno) from exc
-    if not isinstance(data, dict):
-        raise InputError("expected a JSON object of settings", path=str(path))
-    unknown = sorted(set(data) - CONFIG_KEYS)
-    if unknown:
-        raise InputError(
-            f"unknown setting(s) {', '.join(unknown)}; known: {sorted(CONFIG_KEYS)}", path=str(path)
-        )
-    return data
-
-
-def make_context(settings: dict[str, Any]) -> ProbeContext:
-    """The probe context from merged settings."""
-    net = NetConfig(
-        resolver=settings.get("resolver"),
-        ca_bundle=settings.get("ca_bundle"),
-        timeout=float(settings.get("timeout", 10.0)),
-        allowed_networks=tuple(settings.get("allowed_networks") or ()),
-    )
-    return ProbeContext(
-        net=net,
-        probe_cc=str(settings.get("probe_cc", "ZZ")).upper(),
-        probe_asn=str(settings.get("probe_asn", "AS0")).upper(),
-        control_url=settings.get("control_url"),
-        baseline_url=settings.get("baseline_url"),
-        throttle_factor=float(settings.get("throttle_factor", 3.0)),
-        throttle_min_seconds=float(settings.get("throttle_min_seconds", 0.5)),
-        endpoints=settings.get("endpoints") or {},
-    )
-
-
-def read_urls(path: Path | None) -> list[str]:
-    """One URL per line; blank lines and ``#`` comments skipped; a non-URL line raises InputError."""
-    if path is None:
-        return []
-    urls: list[str] = []
-    with reading(path):
-        lines = path.read_text().splitlines()
-    for number, line in enumerate(lines, start=1):
-        text = line.split("#", 1)[0].strip()
-        if not text:
-            continue
-        if not text.startswith(("http://", "https://")):
-            raise InputError(
-                f"expected an http:// or https:// URL, got {text!r}", path=str(path), line=number
-            )
-        urls.append(text)
-    return urls
-
-
-def run_once(tests: list[str], urls: list[str], ctx: ProbeContext) -> list[dict[str, Any]]:
-    """Run each selected test once (web_connectivity once per URL)."""
-    out: list[dict[str, Any]] = []
-    for name in tests:
-        if name in URL_TESTS:
-            out.extend(URL_TESTS[name](url, ctx) for url in urls)
-        else:
-            out.append(TESTS[name](ctx))
-    return out
-
-
-def _parse_tests(text: str, urls: list[str]) -> list[str]:
-    names = [canonical(raw.strip()) for raw in text.split(",")]
-    if any(n in URL_TESTS for n in names) and not urls:
-        raise InputError("web_connectivity needs --urls FILE (one URL per line)")
-    return names
 
 
 @app.command("run")
@@ -156,77 +83,47 @@ def run(
         if value is not None:
             settings[key] = value
     url_list = read_urls(urls)
-    names = _parse_tests(tests, url_list)
-    ctx = make_context(settings)
-    disk = DiskQueue(queue) if queue else None
-    if upload and disk is None:
-        raise InputError("--upload needs --queue DIR (measurements wait there until uploaded)")
-    stop = threading.Event()
-    uploader = _start_uploader(disk, upload, token, stop) if upload and every else None
-    rounds = 0
-    try:
-        while True:
-            measurements = run_once(names, url_list, ctx)
-            _emit(measurements, output, disk, db if store_local else None)
-            rounds += 1
-            if every is None or rounds == runs or stop.wait(every):
-                break
-    except KeyboardInterrupt:
-        pass
-    finally:
-        stop.set()
-        if uploader:
-            uploader.join(timeout=5)
-    if upload and disk is not None:
-        drain(disk, UploadConfig(upload, token), deadline=time.monotonic() + 60, on_event=_warn)
-        if len(disk):
-            _warn(
-                f"{len(disk)} measurement(s) stay queued in {queue}; netvigil reach upload sends them later"
-            )
+    plan = ReachPlan(
+        tests=parse_tests(tests, url_list),
+        urls=url_list,
+        context=make_context(settings),
+        output=output,
+        queue=queue,
+        upload=UploadConfig(upload, token) if upload else None,
+        db=db if store_local else None,
+        every=every,
+        runs=runs,
+    )
+    report = ReachService(plan, _shows_round(plan.keeps_measurements), _warn).run()
+    if plan.upload is not None and report.queued:
+        _warn(
+            f"{report.queued} measurement(s) stay queued in {queue}; netvigil reach upload sends them later"
+        )
 
 
 def _warn(message: str) -> None:
     err_console.print(f"[yellow]{message}[/]", highlight=False)
 
 
-def _start_uploader(
-    disk: DiskQueue | None, upload: str, token: str | None, stop: threading.Event
-) -> threading.Thread:
-    def loop() -> None:
-        while not stop.is_set():
-            if disk is not None:
-                drain(disk, UploadConfig(upload, token), deadline=time.monotonic() + 30, on_event=_warn)
-            stop.wait(5)
-
-    thread = threading.Thread(target=loop, name="uploader", daemon=True)
-    thread.start()
-    return thread
+def _verdict_line(msm: dict[str, Any]) -> str:
+    verdict = classify(msm)
+    return (
+        f"{msm['test_name']} {msm.get('input') or ''} → {verdict.verdict}"
+        f"{' ' + verdict.blocking_type if verdict.blocking_type else ''}"
+        f"{' (' + verdict.failure + ')' if verdict.failure else ''}"
+    )
 
 
-def _emit(
-    measurements: list[dict[str, Any]], output: Path | None, disk: DiskQueue | None, db: Path | None
-) -> None:
-    for msm in measurements:
-        verdict = classify(msm)
-        console.print(
-            f"{msm['test_name']} {msm.get('input') or ''} → {verdict.verdict}"
-            f"{' ' + verdict.blocking_type if verdict.blocking_type else ''}"
-            f"{' (' + verdict.failure + ')' if verdict.failure else ''}",
-            highlight=False,
-            soft_wrap=True,
-        )
-        if disk is not None:
-            disk.put(msm)
-    if output is not None:
-        with open(output, "a", encoding="utf-8") as handle:
-            for msm in measurements:
-                handle.write(json.dumps(msm) + "\n")
-    elif disk is None and db is None:
+def _shows_round(kept: bool) -> Callable[[list[dict[str, Any]]], None]:
+    """Print a verdict per measurement, then the measurements as JSON lines unless kept elsewhere."""
+
+    def show(measurements: list[dict[str, Any]]) -> None:
         for msm in measurements:
-            sys.stdout.write(json.dumps(msm) + "\n")
-    if db is not None:
-        with open_store(db) as store:
-            submit_measurements(store, measurements, int(time.time()), source="probe")
+            console.print(_verdict_line(msm), highlight=False, soft_wrap=True)
+        if not kept:
+            sys.stdout.writelines(measurement_line(msm) for msm in measurements)
+
+    return show
 
 
 @app.command("upload")

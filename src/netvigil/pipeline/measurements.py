@@ -120,6 +120,11 @@ def submit_measurements(
     )
 
 
+def measurement_line(msm: Mapping[str, Any]) -> str:
+    """One OONI-format measurement as a JSON line (``reach run``'s output, contract 3.5)."""
+    return json.dumps(msm) + "\n"
+
+
 def row_to_json(row: MeasurementRow) -> dict[str, Any]:
     """A stored measurement as the API lists it (OONI API field names; times ISO 8601 UTC)."""
     out: dict[str, Any] = {
