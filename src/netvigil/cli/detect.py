@@ -16,8 +16,9 @@ from netvigil.cli.options import detector_config, parse_entities, parse_time
 from netvigil.cli.render import events_table
 from netvigil.model.events import Event
 from netvigil.pipeline.analyse import run_detection
+from netvigil.pipeline.event_query import event_filter
 from netvigil.pipeline.ingest import ingest_signal_file
-from netvigil.store import EventFilter, open_store
+from netvigil.store import open_store
 
 
 class Format(enum.StrEnum):
@@ -132,14 +133,14 @@ def events_command(
 
     Example: netvigil events --scope national --ongoing --format jsonl
     """
-    where = EventFilter(
-        entities=parse_entities(entity),
+    where = event_filter(
+        entities=entity,
         kinds=kind,
         scopes=scope,
         since=parse_time(since, "--from"),
         until=parse_time(until, "--to"),
         ongoing=ongoing,
-        top_level_only=top_level,
+        top_level=top_level,
     )
     with open_store(db, read_only=True) as store:
         events = sorted(store.read_events(where), key=lambda e: (e.start, e.entity))

@@ -16,12 +16,13 @@ from netvigil.cli.common import DbOption, console, fail, handles_errors
 from netvigil.cli.options import parse_entities, parse_time
 from netvigil.model.annotations import Annotation
 from netvigil.model.errors import InputError
+from netvigil.pipeline.event_query import event_filter
 from netvigil.report.cost import TOP10VPN_KZ_2022, TOP10VPN_SOURCE, estimate, millions
 from netvigil.report.document import build_report, find_event
 from netvigil.report.exports import cloudflare_json, ioda_json, stop_csv
 from netvigil.report.publish import write_report, write_text
 from netvigil.report.taxonomy import CAUSES
-from netvigil.store import EventFilter, open_store
+from netvigil.store import open_store
 
 
 class ReportFormat(enum.StrEnum):
@@ -166,7 +167,7 @@ def export_command(
     """
     start, end = parse_time(since, "--from"), parse_time(until, "--until")
     with open_store(db, read_only=True) as store:
-        events = store.read_events(EventFilter(entities=parse_entities(entity), since=start, until=end))
+        events = store.read_events(event_filter(entities=entity, since=start, until=end))
         causes = store.annotations.current_causes([e.id for e in events])
     events = [replace(e, cause=causes[e.id].cause) if e.id in causes else e for e in events]
     events.sort(key=lambda e: (e.start, e.entity, e.id))

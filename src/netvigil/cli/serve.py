@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import secrets
 import signal
 import threading
-import time
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -15,11 +13,15 @@ import uvicorn
 
 from netvigil.alert import DeliveryPolicy, deliver_due, plan_alerts
 from netvigil.cli.common import DbOption, console, echo_json_line, fail, handles_errors
-from netvigil.model.alerts import AlertRule
-from netvigil.model.entities import parse_entity
-from netvigil.model.errors import EntityParseError
-from netvigil.model.events import EVENT_KINDS, SCOPES, Event, EventFilter, iso, parse_iso
+from netvigil.model.events import Event, EventFilter, iso
 from netvigil.model.tokens import TOKEN_SCOPES
+from netvigil.pipeline.alert_rules import (
+    RULE_ADDED_FIELDS,
+    RULE_FILTER_FIELDS,
+    RuleRequest,
+    new_rule,
+    rule_json,
+)
 from netvigil.pipeline.watch import AfterRound, RoundReport, Watcher
 from netvigil.serve.app import create_app
 from netvigil.serve.middleware import ResponseCache
@@ -218,24 +220,6 @@ def token_revoke(
 alert_app = typer.Typer(help="Alert rules (webhook, e-mail) and their deliveries.", no_args_is_help=True)
 
 
-def _entity(text: str | None) -> str | None:
-    if text is None:
-        return None
-    try:
-        return str(parse_entity(text))
-    except EntityParseError as exc:
-        raise fail(str(exc)) from None
-
-
-def _time(text: str | None) -> int | None:
-    if text is None:
-        return None
-    try:
-        return parse_iso(text)
-    except ValueError as exc:
-        raise fail(f"--since: {exc}") from None
-
-
 @alert_app.command("add")
 @handles_errors
 def alert_add(
@@ -263,36 +247,21 @@ def alert_add(
     Example: netvigil alert add kz-ops --channel webhook --target https://example.org/hook
     --entity country:KZ --max-level 50
     """
-    if channel not in ("webhook", "email"):
-        raise fail("--channel must be webhook or email")
-    if scope is not None and scope not in SCOPES:
-        raise fail(f"--scope must be one of {', '.join(SCOPES)}")
-    if kind is not None and kind not in EVENT_KINDS:
-        raise fail(f"--kind must be one of {', '.join(EVENT_KINDS)}")
-    rule = AlertRule(
-        id=secrets.token_hex(6),
+    request = RuleRequest(
         name=name,
         channel=channel,
         target=target,
-        entity=_entity(entity),
+        entity=entity,
         scope=scope,
         kind=kind,
         max_level=max_level,
-        secret=secret or (secrets.token_urlsafe(24) if channel == "webhook" else None),
-        since=_time(since),
-        created_at=int(time.time()),
+        secret=secret,
+        since=since,
     )
+    rule = new_rule(request)
     with open_store(db) as store:
         store.alerts.add_rule(rule)
-    echo_json_line(
-        {
-            "id": rule.id,
-            "name": rule.name,
-            "channel": rule.channel,
-            "target": rule.target,
-            "secret": rule.secret,
-        }
-    )
+    echo_json_line(rule_json(rule, RULE_ADDED_FIELDS))
 
 
 @alert_app.command("list")
@@ -301,18 +270,7 @@ def alert_list(db: DbOption = None) -> None:
     """List alert rules as JSON lines (without secrets)."""
     with open_store(db) as store:
         for r in store.alerts.list_rules():
-            echo_json_line(
-                {
-                    "id": r.id,
-                    "name": r.name,
-                    "channel": r.channel,
-                    "target": r.target,
-                    "entity": r.entity,
-                    "scope": r.scope,
-                    "kind": r.kind,
-                    "max_level": r.max_level,
-                }
-            )
+            echo_json_line(rule_json(r, RULE_FILTER_FIELDS))
 
 
 @alert_app.command("remove")

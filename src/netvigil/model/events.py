@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Final, Literal
 
 from netvigil.model.entities import NetworkKind
+from netvigil.model.errors import InputError
 
 EventKind = Literal["blackout", "disruption", "throttling", "service_blocking"]
 EVENT_KINDS: Final[tuple[EventKind, ...]] = (
@@ -38,6 +39,20 @@ def parse_iso(text: str) -> int:
     if moment.tzinfo is None:
         raise ValueError(f"{text!r} has no time zone; add Z or an offset such as +06:00")
     return int(moment.timestamp())
+
+
+def parse_moment(text: str | None, name: str) -> int | None:
+    """ISO 8601 with a zone, or Unix seconds, given as parameter ``name``; empty is None.
+
+    The API's times and an alert rule's ``since`` are read with it; anything else raises an
+    :class:`InputError` naming the parameter.
+    """
+    if text is None or text == "":
+        return None
+    try:
+        return int(text) if text.lstrip("-").isdigit() else parse_iso(text)
+    except (ValueError, OverflowError):
+        raise InputError(f"{name}: {text!r} is not a time; use ISO 8601 with Z, or Unix seconds") from None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,10 @@ from typing import Annotated
 from fastapi import Depends, Header, Query, Request
 
 from netvigil.geo.entities import EntityRegistry, default_registry
-from netvigil.model.entities import parse_entity
-from netvigil.model.errors import ApiError, EntityParseError
-from netvigil.model.events import parse_iso
+from netvigil.model.errors import ApiError
+from netvigil.model.events import parse_moment
 from netvigil.model.tokens import ApiToken
+from netvigil.pipeline.event_query import canonical_entity
 from netvigil.serve.settings import Settings
 from netvigil.serve.views import DAY, Window
 from netvigil.store.protocol import Store
@@ -43,21 +43,13 @@ RegistryDep = Annotated[EntityRegistry, Depends(get_registry)]
 
 
 def parse_time(text: str | None, name: str) -> int | None:
-    """ISO 8601 with a zone, or Unix seconds; 422 otherwise."""
-    if text is None or text == "":
-        return None
-    try:
-        return int(text) if text.lstrip("-").isdigit() else parse_iso(text)
-    except (ValueError, OverflowError):
-        raise ApiError(422, f"{name}: {text!r} is not a time; use ISO 8601 with Z, or Unix seconds") from None
+    """ISO 8601 with a zone, or Unix seconds; 422 otherwise (see :func:`parse_moment`)."""
+    return parse_moment(text, name)
 
 
 def entity_key(text: str, name: str = "entity") -> str:
-    """A canonical entity identifier; 422 if malformed."""
-    try:
-        return str(parse_entity(text))
-    except EntityParseError as exc:
-        raise ApiError(422, f"{name}: {exc}") from None
+    """A canonical entity identifier; 422 if malformed (see :func:`canonical_entity`)."""
+    return canonical_entity(text, name)
 
 
 @dataclass(frozen=True, slots=True)

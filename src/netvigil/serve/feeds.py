@@ -9,8 +9,9 @@ from xml.etree import ElementTree as ET
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from netvigil.model.events import EVENT_KINDS, SCOPES, Event, EventFilter, EventKind, Scope, iso
-from netvigil.serve.deps import SettingsDep, StoreDep, entity_key
+from netvigil.model.events import EVENT_KINDS, SCOPES, Event, EventKind, Scope, iso
+from netvigil.pipeline.event_query import event_filter
+from netvigil.serve.deps import SettingsDep, StoreDep
 
 ATOM = "http://www.w3.org/2005/Atom"
 router = APIRouter()
@@ -80,12 +81,7 @@ def events_feed(
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> Response:
     """The newest events (filtered like ``/api/v1/events``) as Atom."""
-    where = EventFilter(
-        entities=[entity_key(e) for e in entity] if entity else None,
-        kinds=kind or list(EVENT_KINDS),
-        scopes=scope or list(SCOPES),
-        limit=limit,
-    )
+    where = event_filter(entities=entity, kinds=kind or EVENT_KINDS, scopes=scope or SCOPES, limit=limit)
     base = settings.text("public_url").rstrip("/")
     body = atom_feed(store.read_events(where), base, f"{base}/feeds/events.atom")
     return Response(body, media_type="application/atom+xml; charset=utf-8")

@@ -1,0 +1,221 @@
+"""The public, read-only part of the HTTP API: entities, signals, events, summary, overview, measurements.
+
+No token is needed; every list and series also comes as CSV (``format=csv``).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from netvigil.model.errors import ApiError, UnknownEntityError
+from netvigil.model.events import EVENT_KINDS, SCOPES, EventFilter, EventKind, Scope, iso
+from netvigil.pipeline.event_query import event_filter
+from netvigil.pipeline.measurements import search_measurements
+from netvigil.serve import views
+from netvigil.serve.deps import (
+    RegistryDep,
+    SettingsDep,
+    StoreDep,
+    WindowDep,
+    entity_key,
+    parse_time,
+    resolve_window,
+)
+from netvigil.serve.formats import FormatQuery, csv_response, events_csv
+
+router = APIRouter()
+
+
+@router.get("/health", summary="Is the service up, and how fresh is its data")
+def health(store: StoreDep) -> dict[str, Any]:
+    """Liveness and the newest data time."""
+    return {"status": "ok", "latest_data": iso(store.rollups.latest_time())}
+
+
+@router.get("/entities", summary="Search entities by name or code")
+def search_entities(
+    registry: RegistryDep,
+    q: Annotated[str, Query(min_length=1, max_length=100, description="Part of a name or code")],
+    limit: Annotated[int, Query(ge=1, le=500)] = 20,
+    format: FormatQuery = "json",
+) -> Any:
+    """Countries, regions and operators whose name or code contains ``q``."""
+    found = [views.entity_json(registry, e.key) for e in registry.search(q, limit)]
+    if format == "csv":
+        header = ["entity", "type", "name", "parent", "kind", "country"]
+        return csv_response(header, ([e[h] for h in header] for e in found), "entities")
+    return {"entities": found}
+
+
+def _known(registry: RegistryDep, text: str) -> str:
+    key = entity_key(text)
+    try:
+        registry.get(key)
+    except UnknownEntityError as exc:
+        raise ApiError(404, str(exc)) from None
+    return key
+
+
+@router.get("/entities/{entity}", summary="One entity with its parent and children")
+def get_entity(entity: str, registry: RegistryDep) -> dict[str, Any]:
+    """Name, type, parent and children of an entity."""
+    key = _known(registry, entity)
+    body = views.entity_json(registry, key)
+    body["children"] = [views.entity_json(registry, c.key) for c in registry.children(key)]
+    return body
+
+
+@router.get("/entities/{entity}/children", summary="Children of an entity (regions, networks)")
+def get_children(entity: str, registry: RegistryDep, format: FormatQuery = "json") -> Any:
+    """The regions and operators of a country."""
+    key = _known(registry, entity)
+    found = [views.entity_json(registry, c.key) for c in registry.children(key)]
+    if format == "csv":
+        header = ["entity", "type", "name", "parent", "kind", "country"]
+        return csv_response(header, ([e[h] for h in header] for e in found), "children")
+    return {"entity": key, "children": found}
+
+
+@router.get("/signals", summary="Series of an entity, raw or as % of ordinary")
+def get_signals(
+    store: StoreDep,
+    settings: SettingsDep,
+    window: WindowDep,
+    entity: Annotated[str, Query(description="e.g. country:KZ, asn:29355")],
+    signal: Annotated[list[str] | None, Query(description="Signal names; default every stored one")] = None,
+    mode: Annotated[views.Mode, Query(description="raw values or percent of ordinary")] = "raw",
+    format: FormatQuery = "json",
+) -> Any:
+    """Each signal in the window in at most ``max_points`` bins (mean; ``lows`` has the minimum)."""
+    key = entity_key(entity)
+    view = resolve_window(store, settings, window)
+    payload = views.series(store, key, signal, view, mode, settings.integer("baseline_days"))
+    if format == "csv":
+        return csv_response(["time", "entity", "signal", "value"], views.series_csv_rows(payload), "signals")
+    return {"entity": key, "since": iso(view.since), "until": iso(view.until), "series": payload}
+
+
+@router.get("/events", summary="Events, newest first")
+def list_events(
+    store: StoreDep,
+    settings: SettingsDep,
+    entity: Annotated[list[str] | None, Query(description="Entities (repeatable)")] = None,
+    kind: Annotated[list[EventKind] | None, Query()] = None,
+    scope: Annotated[list[Scope] | None, Query()] = None,
+    since: Annotated[str | None, Query(alias="from", description="Events still going on at or after")] = None,
+    until: Annotated[str | None, Query(description="Events that started before")] = None,
+    ongoing: Annotated[bool | None, Query()] = None,
+    top_level: Annotated[bool, Query(description="Only events that are not part of a bigger one")] = False,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+    format: FormatQuery = "json",
+) -> Any:
+    """Stored events matching every given filter (contract 3.3 objects)."""
+    where = event_filter(
+        entities=entity,
+        kinds=kind,
+        scopes=scope,
+        since=parse_time(since, "from"),
+        until=parse_time(until, "until"),
+        ongoing=ongoing,
+        top_level=top_level,
+        limit=min(limit, settings.integer("page_limit")),
+    )
+    found = [views.event_json(e) for e in store.read_events(where)]
+    if format == "csv":
+        return events_csv(found, "events")
+    return {"events": found, "kinds": list(EVENT_KINDS), "scopes": list(SCOPES)}
+
+
+@router.get("/events/{event_id}", summary="One event")
+def get_event(event_id: str, store: StoreDep) -> dict[str, Any]:
+    """An event with its phases, and the events that are part of it."""
+    event = store.get_event(event_id)
+    if event is None:
+        raise ApiError(404, f"no event {event_id!r}")
+    body = views.event_json(event)
+    parts = store.read_events(
+        EventFilter(entities=list(event.children) or None, since=event.start, until=event.end)
+    )
+    body["parts"] = [
+        views.event_json(p) for p in parts if p.parent_event == event.id or p.entity in event.children
+    ]
+    return body
+
+
+@router.get("/summary", summary="What is disrupted now")
+def summary(
+    store: StoreDep,
+    settings: SettingsDep,
+    at: Annotated[str | None, Query(description="The moment; default the store's newest data")] = None,
+    format: FormatQuery = "json",
+) -> Any:
+    """Events going on at ``at``, most severe first, and the latest events."""
+    moment = parse_time(at, "at")
+    if moment is None:
+        newest = store.rollups.latest_time()
+        moment = newest if newest is not None else int(time.time())
+    limit = settings.integer("page_limit")
+    now = views.disrupted_at(store, moment, limit)
+    if format == "csv":
+        return events_csv(now, "disrupted")
+    latest = [views.event_json(e) for e in store.read_events(EventFilter(top_level_only=True, limit=20))]
+    return {"at": iso(moment), "disrupted": now, "latest": latest}
+
+
+@router.get("/countries/{country}/overview", summary="The country page's tables")
+def country_overview(
+    country: str,
+    store: StoreDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    window: WindowDep,
+    format: FormatQuery = "json",
+) -> Any:
+    """Networks (mobile vs fixed), regions and service reachability, each as % of ordinary."""
+    key = _known(registry, f"country:{country.upper()}")
+    view = resolve_window(store, settings, window)
+    body = views.country_overview(store, registry, key.split(":")[1], view, settings.integer("baseline_days"))
+    if format == "csv":
+        header = ["table", "entity", "name", "kind", "latest_percent", "lowest_percent", "events"]
+        return csv_response(header, views.overview_csv_rows(body), f"overview-{country.upper()}")
+    return body
+
+
+@router.get("/measurements", summary="Search measurements, newest first")
+def get_measurements(
+    store: StoreDep,
+    probe_cc: Annotated[str | None, Query(pattern="^[A-Za-z]{2}$")] = None,
+    probe_asn: Annotated[str | None, Query(pattern="^(AS|as)?[0-9]{1,10}$")] = None,
+    test_name: Annotated[str | None, Query(max_length=64)] = None,
+    since: Annotated[str | None, Query(alias="from")] = None,
+    until: Annotated[str | None, Query()] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    format: FormatQuery = "json",
+) -> Any:
+    """Stored measurements matching the filters (OONI API field names)."""
+    found = search_measurements(
+        store,
+        probe_cc=probe_cc,
+        probe_asn=probe_asn,
+        test_name=test_name,
+        since=parse_time(since, "from"),
+        until=parse_time(until, "until"),
+        limit=limit,
+    )
+    if format == "csv":
+        header = [
+            "measurement_uid",
+            "test_name",
+            "probe_cc",
+            "probe_asn",
+            "input",
+            "measurement_start_time",
+            "verdict",
+            "blocking_type",
+            "failure_string",
+        ]
+        return csv_response(header, ([m.get(h) for h in header] for m in found), "measurements")
+    return {"results": found}
