@@ -10,8 +10,10 @@ from pathlib import Path
 import pytest
 
 from netvigil.alert import DeliveryPolicy, deliver_due, plan_alerts
+from netvigil.alert.channels import CHANNELS as SENDERS
 from netvigil.model.alerts import AlertRule
 from netvigil.model.events import Phase
+from netvigil.pipeline.alert_rules import CHANNELS, TARGET_CHECKS
 from netvigil.store import Store, open_store
 from tests.alert.receiver import Receiver
 from tests.serve import kzdata
@@ -122,3 +124,7 @@ def test_phases_in_payload(store: Store, receiver: Receiver) -> None:
     assert receiver.requests[0]["json"]["headline"].startswith(
         "Blackout in Kazakhstan (national) started: 3.0 %"
     )
+
+
+def test_every_channel_a_rule_may_name_has_a_sender() -> None:
+    assert set(SENDERS) == set(CHANNELS) == set(TARGET_CHECKS)

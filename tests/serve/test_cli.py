@@ -60,3 +60,11 @@ def test_alert_rules_and_bad_input(tmp_path: Path) -> None:
         assert code == 2, (flag, out)
     assert len(run("alert", "list", "--db", db)[1].splitlines()) == 1
     assert run("watch", "--inbox", str(tmp_path / "missing"), "--db", db, "--once")[0] == 2
+
+
+def test_alert_add_refuses_a_webhook_target_that_is_not_a_url(tmp_path: Path) -> None:
+    db = str(tmp_path / "u.duckdb")
+    code, out = run("alert", "add", "x", "--channel", "webhook", "--target", "notaurl", "--db", db)
+    assert code == 2
+    assert "error: a webhook target must be an http:// or https:// URL" in out
+    assert run("alert", "list", "--db", db)[1] == ""

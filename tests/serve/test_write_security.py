@@ -149,6 +149,15 @@ def test_admin_manages_alert_rules(client: TestClient, store: Store) -> None:
     assert store.alerts.list_rules() == []
 
 
+def test_a_webhook_target_that_is_not_a_url_gets_422(client: TestClient, store: Store) -> None:
+    _, admin = create_token(store.tokens, "ops", ["admin"])
+    rule = {"name": "x", "channel": "webhook", "target": "notaurl"}
+    response = client.post("/api/v1/alerts/rules", json=rule, headers=bearer(admin))
+    assert_error(response, 422)
+    assert response.json()["error"]["message"] == "a webhook target must be an http:// or https:// URL"
+    assert store.alerts.list_rules() == []
+
+
 def test_rate_limit_answers_429(store: Store) -> None:
     settings = load_settings({"rate_limit_per_minute": "3"}, env={})
     with TestClient(create_app(store, settings)) as limited:
