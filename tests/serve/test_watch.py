@@ -81,7 +81,12 @@ def test_a_pending_detection_survives_a_restart(tmp_path: Path) -> None:
 
 
 def _watch(db: Path, inbox: Path, *extra: str) -> subprocess.Popen[str]:
-    env = {**os.environ, "NETVIGIL_WEBHOOK_TIMEOUT": "5", "NETVIGIL_ALERT_BACKOFF_SECONDS": "1"}
+    env = {
+        **os.environ,
+        "NETVIGIL_WEBHOOK_TIMEOUT": "5",
+        "NETVIGIL_ALERT_BACKOFF_SECONDS": "1",
+        "PYTHONUNBUFFERED": "1",  # so the test can wait for the "running" line
+    }
     return subprocess.Popen(
         [
             str(Path(sys.executable).parent / "netvigil"),
@@ -129,17 +134,36 @@ def test_sigterm_stops_cleanly_and_restart_resumes_without_duplicates(
     assert not list(inbox.glob("*.csv"))
 
 
+def _wait_until_running(process: subprocess.Popen[str], timeout: float = 120.0) -> str:
+    """Read the watcher's output until it says its SIGTERM handler is installed; return what it said.
+
+    A fixed sleep raced the start-up: on a loaded machine the import alone took longer, and the
+    signal killed the process before the handler existed.
+    """
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    seen: list[str] = []
+    while time.monotonic() < deadline:
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        if "netvigil watch: running" in line:
+            return "".join(seen)
+    raise AssertionError(f"watch did not start: {''.join(seen)}")
+
+
 def test_sigterm_while_files_wait_keeps_them_for_the_next_run(tmp_path: Path) -> None:
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     db = tmp_path / "w.duckdb"
     open_store(db).close()
     process = _watch(db, inbox, "--interval", "0.2")
-    time.sleep(3)
+    started = _wait_until_running(process)
     files = write_day_files(inbox)
     process.send_signal(signal.SIGTERM)
     output, _ = process.communicate(timeout=60)
-    assert process.returncode == 0, output
+    assert process.returncode == 0, started + output
     done = {p.name for p in (inbox / "done").glob("*.csv")} if (inbox / "done").exists() else set()
     waiting = {p.name for p in inbox.glob("*.csv")}
     assert done | waiting == {f.name for f in files} and not done & waiting
