@@ -9,7 +9,8 @@
     ├── StoreError          the store cannot be opened, migrated or written
     │   └── StoreBusyError      another process holds the write lock for too long
     ├── ConfigError         a setting has an invalid value
-    └── ApiError            an answer the HTTP API gives on purpose: status, code and a sentence
+    ├── ApiError            an answer the HTTP API gives on purpose: status, code and a sentence
+    └── SourceError         a public data source (IODA, OONI, Radar, …) failed; ``kind`` says how
 
 Every class netvigil raises on purpose is in this module and descends from :class:`NetvigilError`
 (a test walks every module to keep it so). The second parents are kept where callers outside
@@ -23,15 +24,18 @@ Rules:
   boundary (the way httpx maps httpcore's errors in ``map_httpcore_exceptions``): files with
   :func:`reading` (``OSError`` → :class:`InputError`); the RIS Live websocket in
   ``sources.ris_live`` (a bad URL → :class:`InputError`, a dropped connection → a reconnect); HTTP
-  in ``probe.reachability.uploader`` and ``alert.webhook`` (→ a failure string, data); DuckDB in
-  ``store/`` (→ :class:`StoreError`). Nothing above those places catches a foreign error.
+  in ``probe.reachability.uploader`` and ``alert.webhook`` (→ a failure string, data); HTTP from
+  the public sources in ``sources.http`` (→ :class:`SourceError`); DuckDB in ``store/``
+  (→ :class:`StoreError`). Nothing above those places catches a foreign error.
 - An internal parse helper may raise ``ValueError`` when the same module (or package, for the MRT
   decoder) catches it and raises :class:`InputError` with the file and line, e.g.
   ``sources.signal_csv.point_from_fields``; so may :func:`netvigil.model.events.parse_iso`,
   whose every caller turns it into an :class:`InputError` naming the option or field.
 - A programming mistake of the calling code (bins fed out of order, a mapping protocol's missing
   key) stays the built-in ``ValueError``/``KeyError``/``TypeError``: it is not the user's input.
-- Network and probe failures are not exceptions: they are data (see ``model.failures``).
+- Network and probe failures are not exceptions: they are data (see ``model.failures``). A public
+  source that cannot be read is different: the fetch of that source stops, so it raises
+  :class:`SourceError` once, and the caller reports it and goes on with the other sources.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Final, Literal
 
 
 class NetvigilError(Exception):
@@ -110,3 +114,36 @@ def reading(path: str | os.PathLike[str]) -> Iterator[None]:
         yield
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror}", path=os.fspath(path)) from exc
+
+
+SourceErrorKind = Literal[
+    "offline",
+    "timeout",
+    "unauthorised",
+    "rate_limited",
+    "server_error",
+    "not_found",
+    "rejected",
+    "malformed",
+    "empty",
+    "disk",
+]
+"""How a public source failed: unreachable, too slow, refused our credentials, told us to slow down,
+broke (5xx), has no such resource (404), refused the request (other 4xx), answered something we
+cannot read, has no data for what was asked, or the local cache/download file could not be written."""
+
+SOURCE_ERROR_KINDS: Final[frozenset[str]] = frozenset(SourceErrorKind.__args__)  # type: ignore[attr-defined]
+
+
+class SourceError(NetvigilError):
+    """A public source could not be read: which source, how (``kind``), and the URL that failed.
+
+    The message is one line that says what happened and what to do about it; it is made by the
+    HTTP client (``sources.http``), which translates every foreign error exactly once.
+    """
+
+    def __init__(self, message: str, *, source: str, kind: SourceErrorKind, url: str) -> None:
+        self.source = source
+        self.kind: SourceErrorKind = kind
+        self.url = url
+        super().__init__(message)

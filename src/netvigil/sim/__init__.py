@@ -1,8 +1,10 @@
-"""Everything synthetic or replayed: scenarios, the Kazakhstan replay per signal, the simulated prober.
+"""Everything synthetic or replayed: scenarios, the Kazakhstan replay per signal, the simulated prober,
+replays of outside services.
 
 :mod:`~netvigil.sim.kazakhstan` defines the Kazakhstan January 2022 operators and timeline once;
 each signal's replay reads them from there (:mod:`~netvigil.sim.traffic`, :mod:`~netvigil.sim.bgp`,
 :mod:`~netvigil.sim.probing`, :mod:`~netvigil.sim.ooni`). :mod:`~netvigil.sim.transport` is the probe
-transport on a virtual clock; :mod:`~netvigil.sim.scenarios` the labelled scenario library. Only the
+transport on a virtual clock; :mod:`~netvigil.sim.scenarios` the labelled scenario library;
+:mod:`~netvigil.sim.services` serves replays of outside services on loopback for tests. Only the
 demo and scenario wiring (pipeline/, cli/) import this package; the rest of netvigil never does.
 """
