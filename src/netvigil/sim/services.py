@@ -118,7 +118,13 @@ class ServiceHarness:
     def start(self) -> ServiceHarness:
         """Start serving on a free port of 127.0.0.1 and wait until it accepts connections."""
         config = uvicorn.Config(
-            self._asgi, host="127.0.0.1", port=0, log_level="critical", access_log=False, lifespan="off"
+            self._asgi,
+            host="127.0.0.1",
+            port=0,
+            interface="asgi3",
+            lifespan="off",
+            log_level="critical",
+            access_log=False,
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="service-harness", daemon=True)
