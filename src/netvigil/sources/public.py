@@ -112,9 +112,12 @@ def fetch_windows(since: int, until: int, size: int) -> list[Window]:
     """The windows of ``size`` seconds, aligned to multiples of ``size``, that cover ``[since, until)``.
 
     The first window starts at or before ``since`` and the last ends at or after ``until``, so
-    the same span always gives the same windows whatever ``since`` a run starts from.
+    the same span always gives the same windows whatever ``since`` a run starts from. An empty
+    span has no windows.
     """
     if size <= 0:
         raise ValueError(f"window size must be positive, got {size}")
+    if until <= since:
+        return []
     first = since - since % size
     return [Window(start, start + size) for start in range(first, until, size)]
