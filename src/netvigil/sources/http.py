@@ -339,8 +339,6 @@ class SourceClient:
         if response.status_code == 304 and cached is not None:
             self._counters.cache_hits += 1
             return decode(cached.body)
-        if response.status_code == 304:
-            response = self._with_retries(url, lambda: self._fetch(url, {}))
         value = decode(response.content)
         etag, modified = response.headers.get("etag"), response.headers.get("last-modified")
         if etag or modified:
