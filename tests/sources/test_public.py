@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from netvigil.model.errors import InputError
+from netvigil.model.errors import UnknownNameError
 from netvigil.model.foreign import ForeignEvent, Window
 from netvigil.model.signals import SignalPoint
 from netvigil.sources import public
@@ -49,7 +49,7 @@ def test_a_registered_source_is_found_by_name() -> None:
 @pytest.mark.usefixtures("registry")
 def test_an_unknown_source_is_an_input_error_naming_the_known_ones() -> None:
     register(Quiet())
-    with pytest.raises(InputError, match=r"unknown source 'nosuch' \(known: .*quiet"):
+    with pytest.raises(UnknownNameError, match=r"unknown source 'nosuch'; known: .*quiet"):
         get("nosuch")
 
 

@@ -36,7 +36,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, NoReturn, Protocol, TypeVar
+from typing import Any, Final, Protocol, TypeVar
 
 import httpx
 import orjson
@@ -213,13 +213,12 @@ def _stepping(
     return follow
 
 
-class _RetryableError(Exception):
-    """Internal: this attempt failed in a way worth another try (after ``delay`` if the server said)."""
+@dataclass(frozen=True, slots=True)
+class _Retry:
+    """An attempt's failure worth another try (after ``delay`` when the server said how long)."""
 
-    def __init__(self, error: SourceError, delay: float | None = None) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.delay = delay
+    error: SourceError
+    delay: float | None = None
 
 
 @dataclass
@@ -346,31 +345,27 @@ class SourceClient:
                 self.cache.store(url, CachedAnswer(response.content, etag, modified))
         return value
 
-    def _fetch(self, url: str, headers: Mapping[str, str]) -> httpx.Response:
-        """One attempt at a GET, body read whole; raises :class:`_RetryableError` or :class:`SourceError`."""
-        with self._translated(url):
-            response = self._http.get(url, headers={**self._auth(url), **headers})
+    def _fetch(self, url: str, headers: Mapping[str, str]) -> httpx.Response | _Retry:
+        """One attempt at a GET, body read whole; a failure not worth retrying raises :class:`SourceError`."""
+        response = self._http.get(url, headers={**self._auth(url), **headers})
         self._counters.bytes += len(response.content)
-        if response.status_code >= 400:
-            self._raise_for_status(url, response)
-        return response
+        return self._status_outcome(url, response) if response.status_code >= 400 else response
 
-    def _download_once(self, url: str, part: Path, progress: Progress | None) -> None:
+    def _download_once(self, url: str, part: Path, progress: Progress | None) -> _Retry | None:
         """One attempt at streaming ``url`` onto the end of ``part``."""
         have = part.stat().st_size if part.exists() else 0
         headers = {**self._auth(url), "Accept-Encoding": "identity"}
         if have:
             headers["Range"] = f"bytes={have}-"
-        with self._translated(url), self._http.stream("GET", url, headers=headers) as response:
+        with self._http.stream("GET", url, headers=headers) as response:
             if response.status_code == 416 and have:
                 if _content_range_total(response) == have:
-                    return
+                    return None
                 part.unlink()
-                stale = self.fail("server_error", url, "the partial download no longer matches")
-                raise _RetryableError(stale, 0.0)
+                return _Retry(self.fail("server_error", url, "the partial download no longer matches"), 0.0)
             if response.status_code >= 400:
                 response.read()
-                self._raise_for_status(url, response)
+                return self._status_outcome(url, response)
             resumed = response.status_code == 206 and _content_range_start(response) == have
             done = have if resumed else 0
             total = _expected_total(response, done)
@@ -382,24 +377,23 @@ class SourceClient:
                     if progress is not None:
                         progress(done, total)
         if total is not None and done != total:
-            short = self.fail("server_error", url, f"the connection closed at {done} of {total} bytes")
-            raise _RetryableError(short)
+            return _Retry(self.fail("server_error", url, f"the connection closed at {done} of {total} bytes"))
+        return None
 
-    def _with_retries(self, url: str, attempt: Callable[[], T]) -> T:
+    def _with_retries(self, url: str, attempt: Callable[[], T | _Retry]) -> T:
         """Run ``attempt`` (politely), retrying what is worth retrying with backoff or Retry-After."""
         number = 0
         while True:
             self._be_polite(url)
             self._counters.requests += 1
-            try:
-                return attempt()
-            except _RetryableError as retry:
-                if number == self.settings.retries:
-                    raise retry.error from retry
-                delay = retry.delay if retry.delay is not None else self._backoff(number)
+            outcome = self._translated(url, attempt)
+            if not isinstance(outcome, _Retry):
+                return outcome
+            if number == self.settings.retries:
+                raise outcome.error
             self._counters.retries += 1
+            self._sleep(outcome.delay if outcome.delay is not None else self._backoff(number))
             number += 1
-            self._sleep(delay)
 
     def _backoff(self, attempt: int) -> float:
         """Full jitter: a random wait up to ``base * 2**attempt``, capped."""
@@ -429,20 +423,19 @@ class SourceClient:
             )
         return {}
 
-    @contextlib.contextmanager
-    def _translated(self, url: str) -> Iterator[None]:
-        """Translate httpx's transport errors into :class:`_RetryableError` (each is worth another try)."""
+    def _translated(self, url: str, attempt: Callable[[], T | _Retry]) -> T | _Retry:
+        """Run ``attempt``; httpx's transport errors become a :class:`_Retry` (each is worth another try)."""
         try:
-            yield
+            return attempt()
         except httpx.TimeoutException as exc:
-            raise _RetryableError(self.fail("timeout", url)) from exc
+            return _Retry(_caused(self.fail("timeout", url), exc))
         except httpx.ConnectError as exc:
-            raise _RetryableError(self.fail("offline", url)) from exc
+            return _Retry(_caused(self.fail("offline", url), exc))
         except httpx.TransportError as exc:
-            raise _RetryableError(self.fail("server_error", url, f"connection dropped: {exc}")) from exc
+            return _Retry(_caused(self.fail("server_error", url, f"connection dropped: {exc}"), exc))
 
-    def _raise_for_status(self, url: str, response: httpx.Response) -> NoReturn:
-        """Raise what a 4xx/5xx means: :class:`_RetryableError` for 429/5xx, else :class:`SourceError`."""
+    def _status_outcome(self, url: str, response: httpx.Response) -> _Retry:
+        """What a 4xx/5xx means: a :class:`_Retry` for 429 and 5xx, else a :class:`SourceError` raised."""
         status = response.status_code
         detail = f"HTTP {status}" + (f": {said}" if (said := _said(response)) else "")
         error = self.fail(_kind_of_status(status), url, detail)
@@ -453,7 +446,13 @@ class SourceClient:
             delay = retry_after(response.headers.get("retry-after"), self._wall_clock())
         if delay is not None and delay > self.settings.max_retry_after:
             raise self.fail(_kind_of_status(status), url, f"{detail}; asks us to wait {delay:.0f} s")
-        raise _RetryableError(error, delay)
+        return _Retry(error, delay)
+
+
+def _caused(error: SourceError, cause: BaseException) -> SourceError:
+    """``error`` with the foreign error kept as its cause (for tracebacks and logs)."""
+    error.__cause__ = cause
+    return error
 
 
 def retry_after(value: str | None, now: float) -> float | None:

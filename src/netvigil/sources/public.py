@@ -13,7 +13,7 @@ import importlib.util
 from collections.abc import Iterator
 from typing import Final, Protocol
 
-from netvigil.model.errors import InputError
+from netvigil.model.errors import UnknownNameError
 from netvigil.model.foreign import ForeignEvent, Window
 from netvigil.model.signals import SignalPoint
 from netvigil.sources.http import SourceClient, SourceSettings
@@ -98,14 +98,14 @@ def names() -> list[str]:
 
 
 def get(name: str) -> PublicSource:
-    """The source called ``name``, importing its module if need be; an unknown name is an input error."""
+    """The source called ``name``, its module imported if need be; else :class:`UnknownNameError`."""
     if name not in _REGISTERED and name in MODULES and importlib.util.find_spec(MODULES[name]) is not None:
         importlib.import_module(MODULES[name])
     try:
         return _REGISTERED[name]
     except KeyError:
         known = ", ".join(names()) or "none"
-        raise InputError(f"unknown source {name!r} (known: {known})") from None
+        raise UnknownNameError(f"unknown source {name!r}; known: {known}") from None
 
 
 def fetch_windows(since: int, until: int, size: int) -> list[Window]:
