@@ -274,3 +274,8 @@ def test_the_replay_refuses_100_days_as_ioda_does(client: SourceClient) -> None:
     with pytest.raises(SourceError, match="less than 100 days") as caught:
         client.get_json("signals/raw/country/KZ", {"from": JAN_5, "until": JAN_5 + 100 * DAY})
     assert caught.value.kind == "rejected"
+
+
+def test_an_alert_at_the_window_start_is_kept(client: SourceClient) -> None:
+    found = IodaSource().fetch_events(client, "country:KZ", BLACKOUT_START, BLACKOUT_START + 3600)
+    assert [a.level for a in found if a.kind.startswith("alert:")] == ["critical", "critical"]
