@@ -1,5 +1,4 @@
-"""Everything synthetic or replayed: scenarios, the Kazakhstan replay per signal, the simulated prober,
-replays of outside services.
+"""Everything synthetic or replayed: scenarios, the Kazakhstan replay, the prober, outside services.
 
 :mod:`~netvigil.sim.kazakhstan` defines the Kazakhstan January 2022 operators and timeline once;
 each signal's replay reads them from there (:mod:`~netvigil.sim.traffic`, :mod:`~netvigil.sim.bgp`,
