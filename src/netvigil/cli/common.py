@@ -25,10 +25,11 @@ console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
 
 DbOption = Annotated[
-    Path | None,
+    str | None,
     typer.Option(
         "--db",
         envvar="NETVIGIL_DB",
+        metavar="<path|url>",
         help=(
             "Store: a DuckDB file path or a URL (duckdb:///abs/path). "
             "Default: $NETVIGIL_DB, else ~/.local/share/netvigil/netvigil.duckdb."

@@ -136,7 +136,7 @@ class ReachPlan:
     output: Path | None = None
     queue: Path | None = None
     upload: UploadConfig | None = None
-    db: Path | None = None
+    db: str | Path | None = None
     every: float | None = None
     runs: int = 0
 
