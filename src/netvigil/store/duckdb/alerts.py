@@ -17,10 +17,7 @@ import duckdb
 from netvigil.model.alerts import AlertDelivery, AlertRule, DeliveryStatus
 from netvigil.store.duckdb.database import Database
 from netvigil.store.duckdb.migrations import SERVICE, Migration
-from netvigil.store.duckdb.schema import columns_of, create_table_sql
-
-_RULE_COLUMNS = [c.name for c in columns_of(AlertRule)]
-_DELIVERY_COLUMNS = [c.name for c in columns_of(AlertDelivery)]
+from netvigil.store.duckdb.schema import create_table_sql, insert_sql, values_of
 
 
 def _tables() -> list[str]:
@@ -49,10 +46,8 @@ class AlertTable:
 
     def add_rule(self, rule: AlertRule) -> AlertRule:
         """Store a rule (its id must be new)."""
-        values = [getattr(rule, name) for name in _RULE_COLUMNS]
-        marks = ", ".join("?" for _ in values)
         with self._db.transaction() as cur:
-            cur.execute(f"INSERT INTO alert_rules VALUES ({marks})", values)
+            cur.execute(insert_sql("alert_rules", AlertRule), values_of(rule))
         return rule
 
     def list_rules(self) -> list[AlertRule]:
@@ -75,12 +70,11 @@ class AlertTable:
         """Queue deliveries not queued before (same rule, event and transition); returns how many are new."""
         if not deliveries:
             return 0
-        marks = ", ".join("?" for _ in _DELIVERY_COLUMNS)
         with self._db.transaction() as cur:
             before = _count(cur)
             cur.executemany(
-                f"INSERT INTO alert_deliveries VALUES ({marks}) ON CONFLICT DO NOTHING",
-                [[getattr(d, name) for name in _DELIVERY_COLUMNS] for d in deliveries],
+                insert_sql("alert_deliveries", AlertDelivery) + " ON CONFLICT DO NOTHING",
+                [values_of(d) for d in deliveries],
             )
             return _count(cur) - before
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from netvigil.model.annotations import Annotation
 from netvigil.store.duckdb.database import Database
 from netvigil.store.duckdb.migrations import Migration
-from netvigil.store.duckdb.schema import columns_of, create_table_sql
+from netvigil.store.duckdb.schema import columns_of, create_table_sql, insert_sql, values_of
 
 _COLUMNS = [c.name for c in columns_of(Annotation)]
 
@@ -32,10 +32,8 @@ class AnnotationTable:
 
     def add(self, annotation: Annotation) -> Annotation:
         """Append an annotation; a second one by the same author in the same second replaces the first."""
-        values = [getattr(annotation, name) for name in _COLUMNS]
-        marks = ", ".join("?" for _ in values)
         with self._db.transaction() as cur:
-            cur.execute(f"INSERT OR REPLACE INTO annotations VALUES ({marks})", values)
+            cur.execute(insert_sql("annotations", Annotation, "INSERT OR REPLACE"), values_of(annotation))
         return annotation
 
     def _has_table(self) -> bool:

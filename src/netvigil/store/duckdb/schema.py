@@ -52,3 +52,14 @@ def create_table_sql(table: str, cls: type[Any], primary_key: Sequence[str] = ()
     if primary_key:
         parts.append("PRIMARY KEY (" + ", ".join(f'"{k}"' for k in primary_key) + ")")
     return f"CREATE TABLE IF NOT EXISTS {table} (\n  " + ",\n  ".join(parts) + "\n)"
+
+
+def insert_sql(table: str, cls: type[Any], verb: str = "INSERT") -> str:
+    """``INSERT INTO table VALUES (?, …)`` with one placeholder per column of the dataclass ``cls``."""
+    marks = ", ".join("?" for _ in dataclasses.fields(cls))
+    return f"{verb} INTO {table} VALUES ({marks})"
+
+
+def values_of(record: Any) -> list[Any]:
+    """A dataclass record's field values in column order (the order :func:`insert_sql` expects)."""
+    return [getattr(record, f.name) for f in dataclasses.fields(record)]
