@@ -18,6 +18,7 @@ from starlette.routing import Route
 from netvigil.model.errors import SOURCE_ERROR_KINDS, SourceError
 from netvigil.sim.services import Fault, ServiceHarness, json_answer, ranged_answer
 from netvigil.sources.http import SourceClient, SourceSettings, by_offset, by_page, next_url, retry_after
+from tests.sources.clock import Clock
 
 ITEMS = list(range(25))
 FILE = bytes((i * 7919) % 251 for i in range(200_000))
@@ -37,20 +38,6 @@ SETTINGS = SourceSettings(
     read_timeout=2.0,
 )
 
-
-class Clock:
-    """Time that passes only when the client sleeps: backoff and politeness are asserted, never waited."""
-
-    def __init__(self) -> None:
-        self.now = 1_641_376_800.0
-        self.slept: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-    def time(self) -> float:
-        return self.now
 
 
 def _validated(request: Request) -> Response:
@@ -115,7 +102,7 @@ def service(server: ServiceHarness) -> ServiceHarness:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(1_641_376_800.0)
 
 
 def make_client(

@@ -25,26 +25,13 @@ from netvigil.sources.ioda import (
     listed_datasources,
     spans,
 )
+from tests.sources.clock import Clock
 
 DAY = 86_400
 SIGNALS = "/v2/signals/raw/country/KZ"
 BEFORE = 1_641_168_000 - DAY  # 2022-01-02 00:00 UTC, a normal day
 JAN_5 = 1_641_340_800  # 2022-01-05 00:00 UTC
 
-
-class Clock:
-    """Time that passes only when the client sleeps: Retry-After is asserted, never waited."""
-
-    def __init__(self) -> None:
-        self.now = 1_642_000_000.0
-        self.slept: list[float] = []
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.now += seconds
-
-    def time(self) -> float:
-        return self.now
 
 
 async def _error_on_200(request: object) -> object:
@@ -68,7 +55,7 @@ def service(server: ServiceHarness) -> ServiceHarness:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(1_642_000_000.0)
 
 
 @pytest.fixture
