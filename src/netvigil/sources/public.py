@@ -11,7 +11,8 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from collections.abc import Iterator
-from typing import Final, Protocol
+from pathlib import Path
+from typing import Final, Protocol, runtime_checkable
 
 from netvigil.model.errors import UnknownNameError
 from netvigil.model.foreign import ForeignEvent, Window
@@ -82,6 +83,34 @@ class PublicSource(Protocol):
 
     def fetch_events(self, client: SourceClient, entity: str, since: int, until: int) -> list[ForeignEvent]:
         """The source's outage events and alerts for ``entity`` that overlap ``[since, until)``."""
+        ...
+
+
+@runtime_checkable
+class MeasurementSource(PublicSource, Protocol):
+    """A source that also gives raw measurements in OONI's format (OONI's API and archives).
+
+    The caller feeds them to the OONI importer (:func:`netvigil.pipeline.ooni.import_lines`), the
+    same path a user's ``.jsonl`` file takes, so a measurement is parsed and classified once.
+    """
+
+    def fetch_measurements(
+        self, client: SourceClient, entity: str, since: int, until: int
+    ) -> Iterator[list[bytes]]:
+        """Whole measurements of ``entity`` started in ``[since, until)``, one JSON document per item."""
+        ...
+
+
+@runtime_checkable
+class ArchiveSource(PublicSource, Protocol):
+    """A source of MRT archive files (RIPE RIS, Route Views): the whole table, every country at once.
+
+    The caller replays the files, in order, through the MRT decoder into the visibility signals
+    (:func:`netvigil.pipeline.bgp.ingest_bgp_files`), keeping the entities it watches.
+    """
+
+    def fetch_archives(self, client: SourceClient, since: int, until: int) -> list[Path]:
+        """The cached files for ``[since, until)``: the RIB at ``since``, then the updates in time order."""
         ...
 
 
