@@ -24,6 +24,7 @@ def test_shipped_migrations_keep_their_numbers_and_names(tmp_path: Path) -> None
         (4, "OONI-format measurements"),
         (5, "service: API tokens, alert rules and deliveries, roll-ups, service state"),
         (6, "report: analyst cause annotations"),
+        (7, "public sources: foreign events and the fetch manifest"),
     ]
 
 

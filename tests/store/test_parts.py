@@ -121,3 +121,33 @@ def test_rollups_views_and_evidence(store: Store) -> None:
         store.rollups.series_views(["country:KZ"], ["probe"], 0, 3600, max_points=100, percent=True)
     (source,) = store.evidence.series_sources(["country:KZ"], 0, DAY)
     assert (source.source, source.observations, source.first, source.last) == ("csv", 288, 0, DAY - 300)
+
+
+def test_foreign_events_are_replaced_by_key_and_read_by_overlap(store: Store) -> None:
+    from netvigil.model.foreign import ForeignEvent
+
+    first = ForeignEvent("ioda", "country:KZ", 1000, None, "outage", "e1", level="critical")
+    other = ForeignEvent("radar", "asn:29355", 5000, 6000, "outage", "r1")
+    assert store.foreign.add_events([first, other]) == 2
+    ended = ForeignEvent("ioda", "country:KZ", 1000, 4000, "outage", "e1", level="critical")
+    store.foreign.add_events([ended])
+    assert store.foreign.read_events() == [ended, other]
+    assert store.foreign.read_events(source="radar") == [other]
+    assert store.foreign.read_events(entities=["country:KZ"], since=3000, until=9000) == [ended]
+    assert store.foreign.read_events(since=4000) == [other]
+    assert store.foreign.read_events(entities=[]) == []
+
+
+def test_the_fetch_manifest_knows_which_windows_are_complete(store: Store) -> None:
+    from netvigil.model.foreign import FetchRecord, Window
+
+    store.foreign.record_fetch(FetchRecord("ioda", "country:KZ", 0, 100, 5, 0, 10, True))
+    store.foreign.record_fetch(FetchRecord("ioda", "country:KZ", 100, 200, 2, 0, 10, False))
+    store.foreign.record_fetch(FetchRecord("ioda", "asn:1", 0, 100, 1, 0, 10, True))
+    assert store.foreign.completed("ioda", "country:KZ", 0, 300) == {Window(0, 100)}
+    store.foreign.record_fetch(FetchRecord("ioda", "country:KZ", 100, 200, 4, 1, 20, True))
+    assert store.foreign.completed("ioda", "country:KZ", 50, 150) == {Window(0, 100), Window(100, 200)}
+    assert store.foreign.completed("ioda", "country:KZ", 200, 300) == set()
+    assert [(r.entity, r.start, r.points) for r in store.foreign.fetches("ioda")] == [
+        ("asn:1", 0, 1), ("country:KZ", 0, 5), ("country:KZ", 100, 4),
+    ]  # fmt: skip

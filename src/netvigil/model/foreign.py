@@ -83,3 +83,27 @@ class Window:
     def complete(self, now: float) -> bool:
         """Whether the whole window lies in the past at ``now``."""
         return self.end <= now
+
+
+@dataclass(frozen=True, slots=True)
+class FetchRecord:
+    """One window of one source fetched and stored for one entity: a row of the fetch manifest.
+
+    ``entity`` is ``*`` for a source that fetches the whole world at once (the MRT archives).
+    A record with ``complete`` False marks a window that reached into the future when it was
+    fetched: it is fetched again until a run stores it complete, and never after that.
+    """
+
+    source: str
+    entity: str
+    start: int
+    end: int
+    points: int
+    events: int
+    fetched_at: int
+    complete: bool
+
+    @property
+    def window(self) -> Window:
+        """The window this record covers."""
+        return Window(self.start, self.end)

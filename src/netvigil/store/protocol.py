@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 from netvigil.model.alerts import AlertDelivery, AlertRule, DeliveryStatus
 from netvigil.model.annotations import Annotation
 from netvigil.model.events import Event, EventFilter
+from netvigil.model.foreign import FetchRecord, ForeignEvent, Window
 from netvigil.model.measurements import MeasurementQuery, MeasurementRow, ReachabilityCount
 from netvigil.model.probing import BlockChange, BlockState
 from netvigil.model.series import IngestRecord, SeriesData, SeriesInfo, SeriesSource, SeriesView
@@ -275,6 +276,41 @@ class EvidenceStore(Protocol):
         ...
 
 
+class ForeignStore(Protocol):
+    """What other observatories said (their events), and which windows of each source are stored.
+
+    The manifest is what makes a backfill resumable: a window is recorded in the same transaction
+    as its data, so after a crash a window is either wholly stored and recorded or not at all.
+    """
+
+    def add_events(self, events: Sequence[ForeignEvent]) -> int:
+        """Store events, replacing stored ones with the same (source, source_id, entity); returns how many."""
+        ...
+
+    def read_events(
+        self,
+        *,
+        source: str | None = None,
+        entities: Sequence[str] | None = None,
+        since: int | None = None,
+        until: int | None = None,
+    ) -> list[ForeignEvent]:
+        """Events of ``source`` (all: None) about ``entities`` overlapping ``[since, until)``, by start."""
+        ...
+
+    def record_fetch(self, record: FetchRecord) -> None:
+        """Record one fetched window (replacing an earlier, incomplete record of it)."""
+        ...
+
+    def completed(self, source: str, entity: str, since: int, until: int) -> set[Window]:
+        """The windows of ``source`` and ``entity`` inside ``[since, until)`` stored complete."""
+        ...
+
+    def fetches(self, source: str | None = None) -> list[FetchRecord]:
+        """The manifest (of one source, or all), by source, entity and start."""
+        ...
+
+
 class Store(SignalStore, EventStore, Protocol):
     """A whole store: signals and events flat, the feature parts as attributes, and its lifecycle."""
 
@@ -316,6 +352,11 @@ class Store(SignalStore, EventStore, Protocol):
     @property
     def annotations(self) -> AnnotationStore:
         """Analysts' cause annotations."""
+        ...
+
+    @property
+    def foreign(self) -> ForeignStore:
+        """Other observatories' events and the public sources' fetch manifest."""
         ...
 
     @property

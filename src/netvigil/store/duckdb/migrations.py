@@ -5,7 +5,8 @@ Each part of the DuckDB store declares its own migrations (a ``MIGRATIONS`` tupl
 parts are listed, so a step that makes tables of several parts (1: signals and events; 5: the
 service tables) stays the single step it shipped as. Add a migration with the next free version
 number; never edit one that has shipped. Version numbers are reserved per feature so parallel work
-does not collide. Shipped: 1 core, 3 probe_changes, 4 measurements, 5 service tables, 6 annotations.
+does not collide. Shipped: 1 core, 3 probe_changes, 4 measurements, 5 service tables, 6 annotations,
+7 foreign events and the fetch manifest.
 """
 
 from __future__ import annotations

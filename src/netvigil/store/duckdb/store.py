@@ -19,6 +19,7 @@ from netvigil.store.duckdb import (
     alerts,
     cause_annotations,
     events,
+    foreign,
     measurements,
     migrations,
     probing,
@@ -41,6 +42,7 @@ _PARTS: tuple[ModuleType, ...] = (
     alerts,
     rollups,
     cause_annotations,
+    foreign,
 )
 
 MIGRATIONS: tuple[Migration, ...] = tuple(m for part in _PARTS for m in part.MIGRATIONS)
@@ -63,6 +65,7 @@ class DuckDBStore(signals.SignalTable, events.EventTable):
         self.state = rollups.StateTable(self.db)
         self.rollups = rollups.RollupTable(self.db, self.state)
         self.annotations = cause_annotations.AnnotationTable(self.db)
+        self.foreign = foreign.ForeignTable(self.db)
         self.evidence = EvidenceQueries(self.db)
         if not read_only:
             self.migrate()
