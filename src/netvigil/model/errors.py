@@ -133,6 +133,8 @@ broke (5xx), has no such resource (404), refused the request (other 4xx), answer
 cannot read, has no data for what was asked, or the local cache/download file could not be written."""
 
 SOURCE_ERROR_KINDS: Final[frozenset[str]] = frozenset(SourceErrorKind.__args__)  # type: ignore[attr-defined]
+SERVICE_WIDE_KINDS: Final[frozenset[str]] = frozenset({"offline", "rate_limited", "unauthorised", "disk"})
+"""Failures of the whole source rather than of one request: asking it anything else now is pointless."""
 
 
 class SourceError(NetvigilError):

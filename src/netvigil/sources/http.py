@@ -42,7 +42,7 @@ import httpx
 import orjson
 
 from netvigil.geo.registry import cache_dir
-from netvigil.model.errors import SourceError, SourceErrorKind
+from netvigil.model.errors import ConfigError, SourceError, SourceErrorKind
 from netvigil.model.foreign import SourceReport
 
 T = TypeVar("T")
@@ -84,6 +84,15 @@ class SourceSettings:
     def base_url(self, env: Mapping[str, str]) -> str:
         """``$<url_env>`` when set, else the default; without a trailing slash."""
         return (env.get(self.url_env) or self.default_url).rstrip("/")
+
+    def interval(self, env: Mapping[str, str]) -> float:
+        """Seconds between requests: ``$NETVIGIL_<NAME>_MIN_INTERVAL`` (a mirror, a replay), else ours."""
+        variable = f"NETVIGIL_{self.name.upper().replace('-', '_')}_MIN_INTERVAL"
+        value = env.get(variable)
+        try:
+            return max(0.0, float(value)) if value else self.min_interval
+        except ValueError:
+            raise ConfigError(f"{variable}={value!r}: expected a number of seconds") from None
 
     def token(self, env: Mapping[str, str]) -> str | None:
         """The API token from ``$<token_env>``, or None."""
@@ -249,6 +258,7 @@ class SourceClient:
         self.settings = settings
         self.base_url = (base_url or settings.base_url(environ)).rstrip("/")
         self.token = settings.token(environ)
+        self.min_interval = settings.interval(environ)
         self.cache = ResponseCache(cache_root if cache_root is not None else cache_dir() / "http")
         self._sleep, self._rand, self._monotonic, self._wall_clock = sleep, rand, monotonic, wall_clock
         self._counters = _Counters()
@@ -405,7 +415,7 @@ class SourceClient:
         host = httpx.URL(url).netloc.decode("ascii", "replace")
         last = self._counters.last_request.get(host)
         if last is not None:
-            wait = self.settings.min_interval - (self._monotonic() - last)
+            wait = self.min_interval - (self._monotonic() - last)
             if wait > 0:
                 self._sleep(wait)
         self._counters.last_request[host] = self._monotonic()

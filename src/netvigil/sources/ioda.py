@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from netvigil.model.entities import parse_entity
-from netvigil.model.errors import SourceError, UnknownEntityError
+from netvigil.model.errors import SERVICE_WIDE_KINDS, SourceError, UnknownEntityError
 from netvigil.model.foreign import ForeignEvent, SourceReport
 from netvigil.model.signals import SignalPoint
 from netvigil.sources.http import SourceClient, SourceSettings, by_page, dig
@@ -47,8 +47,6 @@ MAX_RANGE: Final = 99 * 86_400
 PAGE_LIMIT: Final = 500
 DASHBOARD: Final = "https://ioda.inetintel.cc.gatech.edu"
 MAPPED_KINDS: Final = ("country", "asn")
-ABORTING_KINDS: Final = frozenset({"offline", "rate_limited", "unauthorised"})
-"""Failures that concern the whole service, not one datasource: the other datasources are not tried."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +185,7 @@ class IodaSource:
                 try:
                     points, skipped = self._datasource(client, target, datasource, start, end)
                 except SourceError as error:
-                    if error.kind in ABORTING_KINDS:
+                    if error.kind in SERVICE_WIDE_KINDS:
                         raise
                     errors.append(error)
                     break
