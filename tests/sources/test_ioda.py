@@ -23,6 +23,7 @@ from netvigil.sources.ioda import (
     fetch_report,
     ioda_entity,
     listed_datasources,
+    match_regions,
     spans,
 )
 from tests.sources.clock import Clock
@@ -103,8 +104,8 @@ def test_an_unmapped_entity_yields_nothing_and_asks_nothing(
     client: SourceClient, service: ServiceHarness
 ) -> None:
     source = IodaSource()
-    assert _points(source, client, "region:KZ-75", JAN_5, JAN_5 + DAY) == []
-    assert source.fetch_events(client, "region:KZ-75", JAN_5, JAN_5 + DAY) == []
+    assert _points(source, client, "service:whatsapp", JAN_5, JAN_5 + DAY) == []
+    assert source.fetch_events(client, "service:whatsapp", JAN_5, JAN_5 + DAY) == []
     assert service.requests == []
 
 
@@ -140,10 +141,11 @@ def test_from_rounded_down_by_the_server_is_cut_back_to_the_window(client: Sourc
 
 
 def test_the_blackout_shows_as_a_drop(client: SourceClient) -> None:
-    points = _points(IodaSource(("bgp", "ping-slash24")), client, "country:KZ", JAN_5, JAN_5 + DAY)
-    for signal, share in (("ioda.bgp", 0.6), ("ioda.ping-slash24", 0.05)):
-        before = [p.value for p in _of(points, signal) if p.time < BLACKOUT_START]
-        during = [p.value for p in _of(points, signal) if p.time >= BLACKOUT_START]
+    points = _points(IodaSource(("bgp", "ping-slash24")), client, "country:KZ", JAN_5 - DAY, JAN_5 + DAY)
+    first_hours = range(BLACKOUT_START + 300, BLACKOUT_START + 6 * 3600)
+    for signal, share in (("ioda.bgp", 0.75), ("ioda.ping-slash24", 0.03)):
+        before = [p.value for p in _of(points, signal) if p.time < JAN_5 - DAY / 2]
+        during = [p.value for p in _of(points, signal) if p.time in first_hours]
         assert max(during) < min(before) * share * 1.5
 
 
@@ -266,3 +268,32 @@ def test_the_replay_refuses_100_days_as_ioda_does(client: SourceClient) -> None:
 def test_an_alert_at_the_window_start_is_kept(client: SourceClient) -> None:
     found = IodaSource().fetch_events(client, "country:KZ", BLACKOUT_START, BLACKOUT_START + 3600)
     assert [a.level for a in found if a.kind.startswith("alert:")] == ["critical", "critical"]
+
+
+def test_regions_are_matched_to_iso_3166_2_by_name() -> None:
+    named = {"1": "Almaty City", "3": "Mangghystau", "4": "Astana", "5": "Nowhere Land", "6": "Shymkent"}
+    assert match_regions("KZ", named) == {"KZ-75": "1", "KZ-47": "3", "KZ-71": "4", "KZ-79": "6"}
+    assert match_regions("KZ", {"2": "Almaty"}) == {"KZ-75": "2"}
+    assert match_regions("KZ", {"9": "Almaty Oblysy"}) == {"KZ-19": "9"}
+
+
+def test_a_region_is_fetched_under_iodas_code_and_stored_under_its_iso_code(
+    client: SourceClient, service: ServiceHarness
+) -> None:
+    source = IodaSource(("ping-slash24",))
+    points = _points(source, client, "region:KZ-75", BEFORE, BEFORE + 3600)
+    assert {p.entity for p in points} == {"region:KZ-75"} and len(points) == 6
+    code = services_ioda.REGION_CODES["KZ-75"]
+    assert service.hits(f"/v2/signals/raw/region/{code}")
+    assert len(service.hits("/v2/entities/query")) == 1
+    _points(source, client, "region:KZ-71", BEFORE, BEFORE + 3600)
+    assert len(service.hits("/v2/entities/query")) == 1, "the country's regions are looked up once"
+    assert _points(source, client, "region:KZ-10", BEFORE, BEFORE + 3600) == []
+
+
+def test_almaty_comes_back_before_the_country(client: SourceClient) -> None:
+    source = IodaSource(("ping-slash24",))
+    entities = ("region:KZ-75", "country:KZ")
+    found = {e: source.fetch_events(client, e, JAN_5, JAN_5 + 7 * DAY) for e in entities}
+    ends = {e: max(x.end or 0 for x in events if x.kind.startswith("event:")) for e, events in found.items()}
+    assert ends["region:KZ-75"] < ends["country:KZ"] == BLACKOUT_END

@@ -1,28 +1,37 @@
-"""A loopback replay of IODA API v2 in its own envelope, from a SYNTHETIC Kazakhstan January 2022 timeline.
+"""A loopback replay of IODA API v2 in its own envelope, from the SYNTHETIC Kazakhstan January 2022 timeline.
 
-The numbers here are SYNTHETIC: shaped like the January 2022 shutdown in Kazakhstan (a nation-wide
-blackout from 2022-01-05 ~10:30 UTC to 2022-01-11 ~02:15 UTC, active probing and the telescope down
-to ~5 % of normal, BGP dropping less) over a diurnal baseline, but not IODA's measurements. The
-replay answers ``/v2/signals/raw/{type}/{code}``, ``/v2/datasources/``, ``/v2/outages/events``
-and ``/v2/outages/alerts`` as IODA does (API-SHAPES.md §1): the envelope, ``from`` rounded down to
-the step, ``null`` gaps, nested values for ``ping-slash24-loss``, 400 with ``error`` set for a
-missing or over-long range. It knows ``country/KZ`` and ``asn/29355``; other entities have no series.
+The numbers here are SYNTHETIC: each series is the entity's ordinary level, with a daily swing,
+times the share of it the replay's timeline (:mod:`netvigil.sim.kazakhstan`) leaves at that moment:
+routing for ``bgp``, connectivity for the others. So IODA's replay shows the same incident as the
+demo's own signals: the mobile cut on Kcell and Tele2 on 4 January, the national blackout from
+5 January ~10:35 UTC, Almaty back on 10 January before the rest of the country on 11 January.
+The replay answers ``/v2/entities/query``, ``/v2/signals/raw/{type}/{code}``,
+``/v2/datasources/``, ``/v2/outages/events`` and ``/v2/outages/alerts`` as IODA does
+(API-SHAPES.md §1): the envelope, ``from`` rounded down to the step, ``null`` gaps, nested values
+for ``ping-slash24-loss``, 400 with ``error`` set for a missing or over-long range. It knows
+``country/KZ``, the four operators' ASes and three regions under IODA-style numeric region codes
+(the codes are made up; IODA's are its geolocation provider's ids).
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Final
 
+import numpy as np
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-BLACKOUT_START: Final = 1_641_378_600
-"""SYNTHETIC: 2022-01-05 10:30 UTC, the nation-wide blackout begins."""
-BLACKOUT_END: Final = 1_641_867_300
-"""SYNTHETIC: 2022-01-11 02:15 UTC, connectivity is back."""
+from netvigil.sim import kazakhstan
+from netvigil.sim.scenarios.timeline import ScenarioTimeline
+
+BLACKOUT_START: Final = kazakhstan.BLACKOUT_START
+"""SYNTHETIC: 2022-01-05 10:35 UTC, the nation-wide blackout begins."""
+BLACKOUT_END: Final = kazakhstan.RESTORED
+"""SYNTHETIC: 2022-01-11 02:15 UTC, connectivity is back everywhere."""
 GAP: Final = (1_641_168_000, 1_641_169_800)
 """SYNTHETIC: 2022-01-03 00:00–00:30 UTC, ping-slash24 has no data (``null``)."""
 NATIVE_STEPS: Final[dict[str, int]] = {
@@ -39,30 +48,89 @@ NAMES: Final[dict[str, tuple[str, str]]] = {
     "merit-nt": ("Merit Network Telescope", "Unique Source IPs"),
     "gtr": ("Google Transparency Report", "Traffic"),
 }
-BASELINES: Final[dict[str, float]] = {"bgp": 6000.0, "ping-slash24": 2400.0, "merit-nt": 9000.0, "gtr": 4.0e8}
-"""SYNTHETIC: normal levels for country/KZ (asn/29355 is a fifth of them)."""
-DURING: Final[dict[str, float]] = {"bgp": 0.6, "ping-slash24": 0.05, "merit-nt": 0.05, "gtr": 0.05}
-"""SYNTHETIC: the share of normal left during the blackout."""
-ENTITIES: Final[dict[tuple[str, str], tuple[str, float]]] = {
-    ("country", "KZ"): ("Kazakhstan", 1.0),
-    ("asn", "29355"): ("KCELL-AS", 0.2),
-}
+PER_TRAFFIC_UNIT: Final[dict[str, float]] = {"merit-nt": 9.0, "gtr": 4.0e5}
+"""SYNTHETIC: telescope sources and Google traffic per unit of the replay's traffic volume."""
+REGION_CODES: Final[dict[str, str]] = {"KZ-75": "4334", "KZ-71": "4335", "KZ-47": "4336"}
+"""SYNTHETIC: the replay's IODA region codes for the regions the timeline models."""
+REGION_NAMES: Final[dict[str, str]] = {"KZ-75": "Almaty City", "KZ-71": "Astana", "KZ-47": "Mangghystau"}
+"""How the replay names the regions (IODA's provider spells them its own way)."""
+EPISODE_LEVEL: Final = 0.5
+"""An IODA event is where the replay's connectivity stays below this share of ordinary…"""
+EPISODE_JOIN: Final = 2 * 3600
+"""…joining drops less than this many seconds apart."""
 MAX_RANGE: Final = 100 * 86_400
 COPYRIGHT: Final = (
     "This data is Copyright (c) 2021-2025 Georgia Tech Research Corporation. All Rights Reserved."
 )
 
 
-def level(datasource: str, time: int, scale: float = 1.0) -> float | None:
-    """The SYNTHETIC value of ``datasource`` at ``time``: a diurnal baseline, the blackout, one gap."""
-    if datasource == "ping-slash24" and GAP[0] <= time < GAP[1]:
-        return None
-    base = BASELINES[datasource] * scale
-    if datasource != "bgp":
-        base *= 1.0 + 0.2 * math.sin(2 * math.pi * ((time + 6 * 3600) % 86_400) / 86_400)
-    if BLACKOUT_START <= time < BLACKOUT_END:
-        base *= DURING[datasource]
-    return round(base, 1)
+def _entities() -> dict[tuple[str, str], tuple[str, str]]:
+    """IODA (type, code) → (name, the timeline's entity)."""
+    found: dict[tuple[str, str], tuple[str, str]] = {("country", "KZ"): ("Kazakhstan", "country:KZ")}
+    for op in kazakhstan.OPERATORS:
+        found["asn", str(op.asn)] = (op.name.upper(), op.entity)
+    for region in kazakhstan.REGIONS:
+        found["region", REGION_CODES[region.code]] = (REGION_NAMES[region.code], region.entity)
+    return found
+
+
+ENTITIES: Final = _entities()
+
+
+@functools.cache
+def _timeline() -> ScenarioTimeline:
+    return kazakhstan.timeline()
+
+
+def _base(datasource: str, entity: str) -> float:
+    """The entity's ordinary level of ``datasource``, from the replay's sizes."""
+    blocks, routed, volume = kazakhstan.SIZES[entity]
+    if datasource == "bgp":
+        return float(routed or blocks)
+    if datasource == "ping-slash24":
+        return 0.4 * blocks
+    return volume * PER_TRAFFIC_UNIT[datasource]
+
+
+def daily_swing(time: int) -> float:
+    """SYNTHETIC: ±20 % over the day, highest in Kazakhstan's evening (UTC+6)."""
+    return 1.0 + 0.2 * math.sin(2 * math.pi * ((time + 6 * 3600) % 86_400) / 86_400)
+
+
+def levels(datasource: str, entity: str, times: np.ndarray) -> list[float | None]:
+    """The SYNTHETIC values of ``datasource`` for a timeline entity at ``times`` (``None``: a gap)."""
+    factors = _timeline().factors(entity, times, routing=datasource == "bgp")
+    base = _base(datasource, entity)
+    values: list[float | None] = []
+    for time, factor in zip(times.tolist(), factors.tolist(), strict=True):
+        if datasource == "ping-slash24" and GAP[0] <= time < GAP[1]:
+            values.append(None)
+            continue
+        swing = 1.0 if datasource == "bgp" else daily_swing(time)
+        values.append(round(base * swing * factor, 1))
+    return values
+
+
+def level(datasource: str, time: int, entity: str = "country:KZ") -> float | None:
+    """One SYNTHETIC value (see :func:`levels`)."""
+    return levels(datasource, entity, np.array([time], dtype=np.int64))[0]
+
+
+@functools.cache
+def episodes(entity: str) -> tuple[tuple[int, int], ...]:
+    """The replay's outages of ``entity``: connectivity below :data:`EPISODE_LEVEL`, close drops joined."""
+    timeline = _timeline()
+    grid = np.arange(timeline.start, timeline.end, timeline.step, dtype=np.int64)
+    low = (timeline.factors(entity, grid) < EPISODE_LEVEL).tolist()
+    found: list[list[int]] = []
+    for time, down in zip(grid.tolist(), low, strict=True):
+        if not down:
+            continue
+        if found and time - found[-1][1] < EPISODE_JOIN:
+            found[-1][1] = time + timeline.step
+        else:
+            found.append([time, time + timeline.step])
+    return tuple((start, end) for start, end in found)
 
 
 def envelope(
@@ -98,20 +166,20 @@ def _range(request: Request, kind: str) -> tuple[int, int] | Response:
 
 def _series(entity: tuple[str, str], datasource: str, since: int, until: int) -> dict[str, Any]:
     """One series as IODA's TimeSeriesNormalizer writes it (``from`` rounded down to the step)."""
-    name, scale = ENTITIES[entity]
+    name, ours = ENTITIES[entity]
     step = NATIVE_STEPS[datasource]
     first = since - since % step
-    times = range(first, until, step)
+    times = np.arange(first, until, step, dtype=np.int64)
     values: list[Any]
     if datasource == "ping-slash24-loss":
         values = [[{"probe": "a", "agg_values": {"loss_pct": 0.01}}] for _ in times]
     else:
-        values = [level(datasource, t, scale) for t in times]
+        values = levels(datasource, ours, times)
     return {
         "entityType": entity[0],
         "entityCode": entity[1],
         "entityName": name,
-        "entityFqid": f"geo.provider.AS.{entity[1]}" if entity[0] == "country" else entity[1],
+        "entityFqid": f"geo.provider.AS.{entity[1]}" if entity[0] != "asn" else entity[1],
         "datasource": datasource,
         "subtype": "WEB_SEARCH" if datasource == "gtr" else "",
         "from": first,
@@ -145,7 +213,31 @@ async def datasources(request: Request) -> Response:
 
 
 def _entity_object(entity: tuple[str, str]) -> dict[str, Any]:
-    return {"code": entity[1], "name": ENTITIES[entity][0], "type": entity[0], "subnames": [], "attrs": {}}
+    """An entity as IODA's MetadataEntityNormalizer writes it; regions name their country."""
+    attrs = {"fqid": f"geo.provider.AS.KZ.{entity[1]}", "country_code": "KZ", "country_name": "Kazakhstan"}
+    return {
+        "code": entity[1],
+        "name": ENTITIES[entity][0],
+        "type": entity[0],
+        "subnames": [],
+        "attrs": attrs if entity[0] == "region" else {},
+    }
+
+
+async def entities_query(request: Request) -> Response:
+    """``/entities/query``: by ``entityType``, ``entityCode``, ``relatedTo`` and ``search``, paged."""
+    query = request.query_params
+    kind, codes, related = query.get("entityType"), query.get("entityCode"), query.get("relatedTo")
+    search = (query.get("search") or "").lower()
+    found = [
+        e
+        for e in ENTITIES
+        if (kind is None or e[0] == kind)
+        and (codes is None or e[1] in codes.split(","))
+        and (related is None or related == "country/KZ")
+        and search in ENTITIES[e][0].lower()
+    ]
+    return envelope("entities.lookup", dict(query), _page(request, [_entity_object(e) for e in found]))
 
 
 def _outage_entities(request: Request) -> list[tuple[str, str]]:
@@ -156,42 +248,47 @@ def _outage_entities(request: Request) -> list[tuple[str, str]]:
 
 def _page(request: Request, records: list[Any]) -> list[Any]:
     """IODA's 0-based ``limit``/``page`` slice."""
-    limit = int(request.query_params.get("limit", 500))
+    limit = int(request.query_params.get("limit", 2000))
     page = int(request.query_params.get("page", 0))
     return records[limit * page : limit * (page + 1)]
 
 
+def _codf(entity: tuple[str, str], datasource: str, start: int, end: int, until: int) -> dict[str, Any]:
+    """One codf event record, scored as IODA does: the drop in % times its minutes."""
+    drop = 1.0 - float(np.mean(_timeline().factors(ENTITIES[entity][1], np.arange(start, end, 300))))
+    return {
+        "location": f"{entity[0]}/{entity[1]}",
+        "start": start,
+        "duration": end - start,
+        "uncertainty": None,
+        "method": "median",
+        "datasource": datasource,
+        "status": 0,
+        "fraction": None,
+        "score": round(drop * 100 * (end - start) / 60, 1),
+        "location_name": ENTITIES[entity][0],
+        "overlaps_window": until < end,
+    }
+
+
 async def events(request: Request) -> Response:
-    """``/outages/events`` (codf): one event per datasource over the blackout, scored drop% × minutes."""
+    """``/outages/events`` (codf): one event per datasource over each of the replay's outages."""
     span = _range(request, "outages.events")
     if isinstance(span, Response):
         return span
     since, until = span
-    records = []
-    if until > BLACKOUT_START and since - 1_209_600 < BLACKOUT_END:
-        for entity in _outage_entities(request):
-            for datasource in ("bgp", "ping-slash24", "merit-nt"):
-                minutes = (BLACKOUT_END - BLACKOUT_START) / 60
-                records.append(
-                    {
-                        "location": f"{entity[0]}/{entity[1]}",
-                        "start": BLACKOUT_START,
-                        "duration": BLACKOUT_END - BLACKOUT_START,
-                        "uncertainty": None,
-                        "method": "median",
-                        "datasource": datasource,
-                        "status": 0,
-                        "fraction": None,
-                        "score": round((1 - DURING[datasource]) * 100 * minutes, 1),
-                        "location_name": ENTITIES[entity][0],
-                        "overlaps_window": until < BLACKOUT_END,
-                    }
-                )
+    records = [
+        _codf(entity, datasource, start, end, until)
+        for entity in _outage_entities(request)
+        for start, end in episodes(ENTITIES[entity][1])
+        if start < until and end > since
+        for datasource in ("bgp", "ping-slash24", "merit-nt")
+    ]
     return envelope("outages.events", dict(request.query_params), _page(request, records))
 
 
 async def alerts(request: Request) -> Response:
-    """``/outages/alerts``: a critical alert at the blackout's start, a normal one at its end."""
+    """``/outages/alerts``: a critical alert where an outage starts, a normal one where it ends."""
     span = _range(request, "outages.alerts")
     if isinstance(span, Response):
         return span
@@ -208,8 +305,9 @@ async def alerts(request: Request) -> Response:
             "method": "median",
         }
         for entity in _outage_entities(request)
+        for start, end in episodes(ENTITIES[entity][1])
         for datasource in ("bgp", "ping-slash24")
-        for time, alert_level in ((BLACKOUT_START, "critical"), (BLACKOUT_END, "normal"))
+        for time, alert_level in ((start, "critical"), (end, "normal"))
         if since <= time < until
     ]
     return envelope("outages.alerts", dict(request.query_params), _page(request, records))
@@ -219,6 +317,7 @@ def ioda_app() -> Starlette:
     """The replay as a Starlette app, IODA's routes under ``/v2``."""
     return Starlette(
         routes=[
+            Route("/v2/entities/query", entities_query),
             Route("/v2/signals/raw/{type}/{code}", signals),
             Route("/v2/datasources/", datasources),
             Route("/v2/outages/events", events),

@@ -5,11 +5,13 @@ IODA API v2 (API-SHAPES.md §1) gives, per country or AS, raw time series per da
 ``/outages/events`` and ``/outages/alerts``. Every answer is one envelope whose ``error`` field
 must be checked even on HTTP 200 (a backend failure comes back as 200 with ``error`` set).
 
-- Entities: ``country:KZ`` → ``country/KZ`` and ``asn:29355`` → ``asn/29355``. A netvigil region
-  (``region:KZ-75``, ISO 3166-2) is **not** mapped: IODA numbers regions by its geolocation
-  provider's own ids (``1473`` for Greater Accra), with no published ISO table; services are not
-  IODA entities either. :func:`ioda_entity` names what is not mapped; the fetch methods yield
-  nothing for it, as the :class:`~netvigil.sources.public.PublicSource` guide asks.
+- Entities: ``country:KZ`` → ``country/KZ`` and ``asn:29355`` → ``asn/29355``. IODA numbers
+  regions by its geolocation provider's own ids (``1473`` for Greater Accra), with no published
+  ISO 3166-2 table, so a netvigil region (``region:KZ-75``) is found by name: the country's regions
+  from ``/entities/query`` are matched to ISO 3166-2 names (:func:`match_regions`); a region whose
+  name matches none, or several, is not mapped. Services are not IODA entities.
+  :func:`ioda_entity` names what is not mapped; the fetch methods yield nothing for it, as the
+  :class:`~netvigil.sources.public.PublicSource` guide asks.
 - Signals: one request per datasource (``bgp``, ``ping-slash24``, ``merit-nt``, ``gtr``; others
   listed by ``/datasources/`` may be passed in), each span cut below IODA's 100-day limit. Point
   *k* of a series is at ``from + k*step``; ``null`` is a gap (no point, never a zero), and the
@@ -22,10 +24,12 @@ must be checked even on HTTP 200 (a backend failure comes back as 200 with ``err
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import unicodedata
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from netvigil.geo.entities import default_registry
 from netvigil.model.entities import parse_entity
 from netvigil.model.errors import SERVICE_WIDE_KINDS, SourceError, UnknownEntityError
 from netvigil.model.foreign import ForeignEvent, SourceReport
@@ -51,10 +55,19 @@ MAPPED_KINDS: Final = ("country", "asn")
 
 @dataclass(frozen=True, slots=True)
 class IodaEntity:
-    """An entity as IODA names it in its URLs and answers: ``entityType`` and ``entityCode``."""
+    """An entity as IODA names it in its URLs and answers: ``entityType`` and ``entityCode``.
+
+    ``netvigil`` is the netvigil entity it stands for (empty: the plain ``type:code`` mapping).
+    """
 
     type: str
     code: str
+    netvigil: str = ""
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """``(entityType, entityCode)`` as an answer names it."""
+        return self.type, self.code
 
 
 def ioda_entity(entity: str) -> IodaEntity:
@@ -63,26 +76,55 @@ def ioda_entity(entity: str) -> IodaEntity:
     if parsed.type in MAPPED_KINDS:
         return IodaEntity(parsed.type, parsed.code)
     why = {
-        "region": "IODA numbers regions by its geolocation provider's ids, not ISO 3166-2 codes",
+        "region": "IODA numbers regions by its own ids, not ISO 3166-2 codes (IodaSource finds them by name)",
         "service": "IODA watches networks, not services",
     }.get(parsed.type, "IODA has no such entity kind")
     raise UnknownEntityError(f"IODA has no entity for {entity}: {why}; ask for country:CC or asn:N")
 
 
-def netvigil_entity(entity_type: object, entity_code: object) -> str | None:
-    """The netvigil entity an IODA answer names, or None for a kind netvigil does not map."""
+def netvigil_entity(entity_type: object, entity_code: object, target: IodaEntity | None = None) -> str | None:
+    """The netvigil entity an IODA answer names (``target``'s when it is that one), else None."""
+    if target is not None and target.netvigil and (entity_type, str(entity_code)) == target.key:
+        return target.netvigil
     if entity_type not in MAPPED_KINDS or not isinstance(entity_code, str | int):
         return None
     code = str(entity_code)
     return f"country:{code.upper()}" if entity_type == "country" else f"asn:{code}"
 
 
-def _mapped(entity: str) -> IodaEntity | None:
-    """:func:`ioda_entity`, or None for an entity IODA does not know (the fetches then yield nothing)."""
-    try:
-        return ioda_entity(entity)
-    except UnknownEntityError:
-        return None
+_REGION_WORDS: Final = frozenset({"city", "oblysy", "oblast", "region", "province", "governorate", "state"})
+
+
+def _folded(name: str, keep_kind_words: bool) -> str:
+    """A name compared loosely: case and accents folded, punctuation dropped, kind words optional."""
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().casefold()
+    words = "".join(c if c.isalnum() else " " for c in plain).split()
+    return " ".join(w for w in words if keep_kind_words or w not in _REGION_WORDS)
+
+
+def match_regions(country: str, named: Mapping[str, str]) -> dict[str, str]:
+    """ISO 3166-2 code → IODA region code, for the IODA regions (code → name) of ``country``.
+
+    A name matches the ISO subdivision whose name is the same once case, accents and words such
+    as "City" or "oblysy" are set aside; when that leaves several, the one whose full name (alone
+    or with its ISO type) is the same wins: "Almaty City" and "Almaty" are KZ-75, the city, not
+    KZ-19, the Almaty oblysy. Anything else is not mapped.
+    """
+    registry = default_registry()
+    loosely: dict[str, str] = {}
+    full: dict[str, set[str]] = {}
+    for region in registry.regions(country):
+        kind = registry.get(region.id).attributes.get("type", "")
+        loosely[region.id.code] = _folded(region.name, False)
+        full[region.id.code] = {_folded(region.name, True), _folded(f"{region.name} {kind}", True)}
+    found: dict[str, str] = {}
+    for code, name in named.items():
+        loose = [iso for iso, folded in loosely.items() if folded == _folded(name, False)]
+        exact = [iso for iso in loose if _folded(name, True) in full[iso]]
+        chosen = loose if len(loose) == 1 else exact
+        if len(chosen) == 1:
+            found[chosen[0]] = code
+    return found
 
 
 def envelope_data(client: SourceClient, url: str, body: Any, kind: str) -> Any:
@@ -105,11 +147,13 @@ class SeriesPoints:
     skipped: int
 
 
-def series_points(client: SourceClient, url: str, series: Any, since: int, until: int) -> SeriesPoints:
+def series_points(
+    client: SourceClient, url: str, series: Any, since: int, until: int, target: IodaEntity | None = None
+) -> SeriesPoints:
     """The points of one series in ``[since, until)``: ``null`` is a gap, nested values are skipped."""
     if not isinstance(series, dict) or not isinstance(series.get("values"), list):
         raise client.fail("malformed", url, "a series without values")
-    entity = netvigil_entity(series.get("entityType"), series.get("entityCode"))
+    entity = netvigil_entity(series.get("entityType"), series.get("entityCode"), target)
     start, step = series.get("from"), _step(series)
     if entity is None or not isinstance(start, int) or step is None:
         raise client.fail("malformed", url, "a series without entity, from or step")
@@ -142,6 +186,20 @@ def listed_datasources(client: SourceClient) -> list[str]:
     return [item["datasource"] for item in data if isinstance(dig(item, "datasource"), str)]
 
 
+def region_names(client: SourceClient, country: str) -> dict[str, str]:
+    """IODA's regions of ``country`` (code → name) from ``/entities/query``, every page."""
+    params: dict[str, str | int] = {"entityType": "region", "relatedTo": f"country/{country}"}
+    params["limit"] = PAGE_LIMIT
+    url = client.url("entities/query", params)
+    names: dict[str, str] = {}
+    for page in client.pages("entities/query", {**params, "page": 0}, by_page(["data"], PAGE_LIMIT)):
+        data = envelope_data(client, url, page, "entities.lookup")
+        if not isinstance(data, list):
+            raise client.fail("malformed", url, "entities data is not a list")
+        names.update((str(e["code"]), str(e["name"])) for e in data if isinstance(dig(e, "name"), str))
+    return names
+
+
 def spans(since: int, until: int) -> list[tuple[int, int]]:
     """``[since, until)`` cut into spans IODA accepts in one request (shorter than 100 days)."""
     return [(max(w.start, since), min(w.end, until)) for w in fetch_windows(since, until, MAX_RANGE)]
@@ -165,6 +223,21 @@ class IodaSource:
         self.settings = SETTINGS
         self.signals = tuple(f"ioda.{name}" for name in datasources)
         self.window = 7 * 86_400
+        self._regions: dict[str, dict[str, str]] = {}
+
+    def target(self, client: SourceClient, entity: str) -> IodaEntity | None:
+        """IODA's entity for ``entity`` (a region looked up by name), or None when IODA has none."""
+        parsed = parse_entity(entity)
+        if parsed.type != "region":
+            try:
+                return ioda_entity(entity)
+            except UnknownEntityError:
+                return None
+        country = parsed.code[:2]
+        if country not in self._regions:
+            self._regions[country] = match_regions(country, region_names(client, country))
+        code = self._regions[country].get(parsed.code)
+        return IodaEntity("region", code, entity) if code is not None else None
 
     def fetch_signals(
         self, client: SourceClient, entity: str, since: int, until: int, *, failures: list[str] | None = None
@@ -176,7 +249,7 @@ class IodaSource:
         error is raised once the other datasources are done. A failure of the whole service
         (offline, rate-limited) is raised at once.
         """
-        target = _mapped(entity)
+        target = self.target(client, entity)
         if target is None:
             return
         errors: list[SourceError] = []
@@ -211,14 +284,14 @@ class IodaSource:
         points: list[SignalPoint] = []
         skipped = 0
         for series in (one for per_entity in data for one in per_entity):
-            read = series_points(client, url, series, since, until)
+            read = series_points(client, url, series, since, until, target)
             points.extend(read.points)
             skipped += read.skipped
         return points, skipped
 
     def fetch_events(self, client: SourceClient, entity: str, since: int, until: int) -> list[ForeignEvent]:
         """IODA's outage events and non-normal alerts for ``entity`` that overlap ``[since, until)``."""
-        target = _mapped(entity)
+        target = self.target(client, entity)
         if target is None:
             return []
         query = {"from": since, "until": until, "entityType": target.type, "entityCode": target.code}
@@ -278,7 +351,7 @@ def _alert(client: SourceClient, target: IodaEntity, entity: str, record: Any) -
     time, level = dig(record, "time"), dig(record, "level")
     if not isinstance(time, int) or not isinstance(level, str):
         raise client.fail("malformed", client.url("outages/alerts"), "an alert without time or level")
-    named = netvigil_entity(dig(record, "entity", "type"), dig(record, "entity", "code"))
+    named = netvigil_entity(dig(record, "entity", "type"), dig(record, "entity", "code"), target)
     if level == "normal" or named != entity:
         return None
     method = f"{record.get('datasource')}.{record.get('method')}"
