@@ -9,7 +9,7 @@ from netvigil.model.errors import ConfigError, StoreError
 from netvigil.model.signals import SignalPoint
 from netvigil.store import Store, open_store, parse_location
 
-SHIPPED = 7  # the newest migration: 1 core, 3 probe_changes, 4 measurements, 5 service, 6 annotations, 7 foreign
+SHIPPED = 7  # the newest migration (6 annotations, 7 foreign events and fetches)
 
 
 def test_migrations_are_all_applied_and_idempotent_on_reopen(store_url: str) -> None:

@@ -7,6 +7,7 @@ import pytest
 
 from netvigil.model.alerts import AlertDelivery, AlertRule
 from netvigil.model.annotations import Annotation
+from netvigil.model.foreign import FetchRecord, ForeignEvent, Window
 from netvigil.model.measurements import MeasurementQuery, MeasurementRow, ReachabilityCount
 from netvigil.model.probing import BlockChange
 from netvigil.model.signals import SignalPoint
@@ -124,8 +125,6 @@ def test_rollups_views_and_evidence(store: Store) -> None:
 
 
 def test_foreign_events_are_replaced_by_key_and_read_by_overlap(store: Store) -> None:
-    from netvigil.model.foreign import ForeignEvent
-
     first = ForeignEvent("ioda", "country:KZ", 1000, None, "outage", "e1", level="critical")
     other = ForeignEvent("radar", "asn:29355", 5000, 6000, "outage", "r1")
     assert store.foreign.add_events([first, other]) == 2
@@ -139,8 +138,6 @@ def test_foreign_events_are_replaced_by_key_and_read_by_overlap(store: Store) ->
 
 
 def test_the_fetch_manifest_knows_which_windows_are_complete(store: Store) -> None:
-    from netvigil.model.foreign import FetchRecord, Window
-
     store.foreign.record_fetch(FetchRecord("ioda", "country:KZ", 0, 100, 5, 0, 10, True))
     store.foreign.record_fetch(FetchRecord("ioda", "country:KZ", 100, 200, 2, 0, 10, False))
     store.foreign.record_fetch(FetchRecord("ioda", "asn:1", 0, 100, 1, 0, 10, True))
