@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from netvigil.geo.entities import EntityRegistry, default_registry
 from netvigil.model.errors import SERVICE_WIDE_KINDS, SourceError
@@ -146,7 +147,8 @@ class Backfill:
 
     ``env`` holds the base URLs, tokens and intervals (``os.environ`` by default); ``now`` says
     which windows are complete; ``stopping`` is polled between windows (a SIGTERM ends the pass
-    cleanly); ``on_window`` hears of every window stored (progress bars).
+    cleanly); ``on_window`` hears of every window stored (progress bars); ``client_options`` are
+    passed to each :class:`~netvigil.sources.http.SourceClient` (a test's clock, say).
     """
 
     store: Store
@@ -157,6 +159,7 @@ class Backfill:
     stopping: Callable[[], bool] = lambda: False
     on_window: WindowDone | None = None
     cache_root: Path | None = None
+    client_options: Mapping[str, Any] = field(default_factory=dict)
 
     def run(self, since: int, until: int) -> list[SourceReport]:
         """Backfill every source; one that fails is reported and the others go on."""
@@ -182,7 +185,8 @@ class Backfill:
         """Backfill one source; its failures end up in its report."""
         source = public.get(name)
         report = SourceReport(name)
-        with SourceClient(source.settings, env=self.env, cache_root=self.cache_root) as client:
+        options = {"env": self.env, "cache_root": self.cache_root, **self.client_options}
+        with SourceClient(source.settings, **options) as client:
             for entity, window in self.plan(name, since, until):
                 if self.stopping():
                     break
