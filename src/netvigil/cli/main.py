@@ -26,6 +26,18 @@ COMMANDS: dict[str, LazyCommand] = {
     "serve": LazyCommand(
         "netvigil.cli.serve:serve_command", "Serve the API, the Atom feed and the dashboard from a store."
     ),
+    "monitor": LazyCommand(
+        "netvigil.cli.monitor:monitor_command",
+        "Watch countries from public data (IODA, OONI, Radar, Atlas, RIS): backfill, detect, follow live.",
+    ),
+    "compare": LazyCommand(
+        "netvigil.cli.compare:compare_command",
+        "Set netvigil's events beside IODA's, Radar's or OONI's: agreement, precision and recall.",
+    ),
+    "sources": LazyCommand(
+        "netvigil.cli.monitor:sources_command",
+        "List the public sources: what each gives, where it is read from, whether it needs a token.",
+    ),
     "watch": LazyCommand(
         "netvigil.cli.serve:watch_command",
         "Watch an inbox: ingest new signal files, detect, send alerts; repeat until SIGTERM or Ctrl-C.",

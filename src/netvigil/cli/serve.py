@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 from typing import Annotated
@@ -22,7 +23,7 @@ from netvigil.pipeline.alert_rules import (
     new_rule,
     rule_json,
 )
-from netvigil.pipeline.watch import AfterRound, RoundReport, Watcher
+from netvigil.pipeline.watch import AfterRound, Collector, RoundReport, Watcher
 from netvigil.serve.app import create_app
 from netvigil.serve.middleware import ResponseCache
 from netvigil.serve.settings import Settings, load_settings, parse_assignments
@@ -137,33 +138,55 @@ def watch_command(
     if inbox is not None and not inbox.is_dir():
         raise fail(f"{inbox}: not a directory")
     with open_store(db) as store:
-        server, cache = _server(store, settings, host, port) if serve else (None, None)
-        watcher = Watcher(
-            store,
-            inbox,
-            interval if interval is not None else settings.number("watch_interval"),
-            after_round=_after_round(store, delivery_policy(settings), cache),
-        )
-        if once:
-            _print_round(watcher.run_once())
-            return
-        thread = threading.Thread(target=server.run, daemon=True) if server else None
-        if thread is not None:
-            thread.start()
-            console.print(f"netvigil: dashboard at http://{host}:{port}/")
+        every = interval if interval is not None else settings.number("watch_interval")
+        run_watch(store, settings, WatchOptions(inbox, every, once, serve, host, port))
 
-        def on_signal(signum: int, _frame: FrameType | None) -> None:
-            console.print(f"netvigil watch: {signal.Signals(signum).name}, stopping after this step")
-            watcher.stop()
 
-        signal.signal(signal.SIGTERM, on_signal)
-        signal.signal(signal.SIGINT, on_signal)
-        console.print("netvigil watch: running (SIGTERM or Ctrl-C stops cleanly)")
-        watcher.run(_print_round)
-        if server is not None and thread is not None:
-            server.should_exit = True
-            thread.join(timeout=10)
-        console.print("netvigil watch: stopped")
+@dataclass(frozen=True, slots=True)
+class WatchOptions:
+    """How a watch loop runs: its inbox, its pace, once or for ever, with or without the dashboard."""
+
+    inbox: Path | None
+    interval: float
+    once: bool = False
+    serve: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8000
+    name: str = "watch"
+
+
+def run_watch(
+    store: Store, settings: Settings, options: WatchOptions, collect: Collector | None = None
+) -> None:
+    """The watch loop (with the dashboard when asked) until SIGTERM or Ctrl-C, or one round."""
+    server, cache = _server(store, settings, options.host, options.port) if options.serve else (None, None)
+    watcher = Watcher(
+        store,
+        options.inbox,
+        options.interval,
+        after_round=_after_round(store, delivery_policy(settings), cache),
+        collect=collect,
+    )
+    if options.once:
+        _print_round(watcher.run_once())
+        return
+    thread = threading.Thread(target=server.run, daemon=True) if server else None
+    if thread is not None:
+        thread.start()
+        console.print(f"netvigil: dashboard at http://{options.host}:{options.port}/")
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        console.print(f"netvigil {options.name}: {signal.Signals(signum).name}, stopping after this step")
+        watcher.stop()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    console.print(f"netvigil {options.name}: running (SIGTERM or Ctrl-C stops cleanly)")
+    watcher.run(_print_round)
+    if server is not None and thread is not None:
+        server.should_exit = True
+        thread.join(timeout=10)
+    console.print(f"netvigil {options.name}: stopped")
 
 
 token_app = typer.Typer(

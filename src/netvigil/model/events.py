@@ -55,6 +55,20 @@ def parse_moment(text: str | None, name: str) -> int | None:
         raise InputError(f"{name}: {text!r} is not a time; use ISO 8601 with Z, or Unix seconds") from None
 
 
+_SPAN_UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}
+
+
+def parse_span(text: str, name: str) -> int:
+    """A length of time such as ``14d``, ``36h``, ``90m``, ``2w`` or plain seconds, as seconds.
+
+    Anything else raises an :class:`InputError` naming the parameter.
+    """
+    number, unit = (text[:-1], text[-1]) if text[-1:] in _SPAN_UNITS else (text, "s")
+    if not number.isdigit() or int(number) == 0:
+        raise InputError(f"{name}: {text!r} is not a length of time; use e.g. 14d, 36h, 90m or seconds")
+    return int(number) * _SPAN_UNITS[unit]
+
+
 @dataclass(frozen=True, slots=True)
 class Phase:
     """A stretch of an event at one level band, e.g. a partial restoration."""

@@ -1,6 +1,8 @@
 """The watch loop: ingest what arrived, detect over the new bins, hand the events on, repeat.
 
 One round (:meth:`Watcher.run_once`):
+0. run the collector, if any (``netvigil monitor`` plugs the public sources in here: it fetches
+   the windows not yet complete and says whether it stored anything);
 1. ingest every signal file dropped into the inbox (oldest first; dotfiles and ``*.part`` are
    ignored, so writers rename a finished file into place). A file is one transaction: it is moved
    to ``done/`` after it is stored, or to ``failed/`` with a ``.error`` note if it is bad;
@@ -37,6 +39,8 @@ SIGNAL_SUFFIXES: Final = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zst", 
 PENDING: Final = "watch.pending_detection"
 Detector = Callable[[Store], list[Event]]
 AfterRound = Callable[[list[Event], bool], None]
+Collector = Callable[[], bool]
+"""Brings data in at the start of a round; returns whether it stored anything."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +77,10 @@ class Watcher:
         interval: float = 60.0,
         detector: Detector = _default_detector,
         after_round: AfterRound | None = None,
+        collect: Collector | None = None,
     ) -> None:
         self.store = store
+        self.collect = collect
         self.inbox = inbox
         self.interval = interval
         self.detector = detector
@@ -119,7 +125,9 @@ class Watcher:
         return done, failed
 
     def run_once(self) -> RoundReport:
-        """One round: ingest, detect if needed, hand on."""
+        """One round: collect, ingest, detect if needed, hand on."""
+        if self.collect is not None and not self.stopping and self.collect():
+            self.store.state.set(PENDING, "1")
         done, failed = self._ingest()
         events: list[Event] = []
         detected = False
