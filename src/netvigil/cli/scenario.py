@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import json
+import threading
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -16,6 +17,7 @@ from netvigil.cli.common import console, err_console, fail, handles_errors
 from netvigil.cli.options import detector_config
 from netvigil.detect.evaluate import ScenarioScore, summarise
 from netvigil.pipeline.scenarios import evaluate_folder, scenario_dirs
+from netvigil.sim.replays import END, serving
 from netvigil.sim.scenarios.files import write_scenario
 from netvigil.sim.scenarios.library import ARCHETYPES, build, scenario_names
 
@@ -154,3 +156,22 @@ def evaluate_command(
         f"{summary.median_blackout_delay:g} / max {summary.max_blackout_delay:g} bins, "
         f"scope accuracy {summary.scope_accuracy:.3f}, kind accuracy {summary.kind_accuracy:.3f}"
     )
+
+
+@app.command("serve-sources")
+@handles_errors
+def serve_sources() -> None:
+    """Serve every public source's replay of Kazakhstan, January 2022 (SYNTHETIC) on loopback.
+
+    Prints the variables that point netvigil at the replays, then serves until Ctrl-C. In another
+    shell, after setting them:
+      netvigil monitor KZ --since 14d --until 2022-01-12T00:00:00Z --once
+    """
+    with serving() as env:
+        for name, value in sorted(env.items()):
+            typer.echo(f"export {name}={value}")
+        typer.echo(f"# replays running (SYNTHETIC); monitor with --until {END}; Ctrl-C stops", err=True)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            typer.echo("# stopped", err=True)

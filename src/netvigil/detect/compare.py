@@ -46,6 +46,14 @@ class Match:
     episode: Episode
 
     @property
+    def overlap(self) -> int:
+        """Seconds both spans share (an open end counts as the other's end, or as its start)."""
+        ours_end = self.event.end if self.event.end is not None else self.episode.end
+        theirs_end = self.episode.end if self.episode.end is not None else ours_end
+        last = min(ours_end or self.event.start, theirs_end or self.episode.start)
+        return max(0, last - max(self.event.start, self.episode.start))
+
+    @property
     def start_delta(self) -> int:
         """Our start minus theirs, in seconds (negative: netvigil saw it first)."""
         return self.event.start - self.episode.start
@@ -75,8 +83,17 @@ class Comparison:
 
     @property
     def median_start_delta(self) -> float | None:
-        """Median of netvigil's start minus theirs over the matches, in seconds."""
-        return statistics.median(m.start_delta for m in self.matches) if self.matches else None
+        """Median of netvigil's start minus theirs, in seconds, over each episode's closest match.
+
+        The closest match of an episode is the netvigil event that overlaps it longest, so a
+        neighbouring event that merely touches it (a mobile cut the day before) does not count.
+        """
+        best: dict[int, Match] = {}
+        for m in self.matches:
+            current = best.get(id(m.episode))
+            if current is None or m.overlap > current.overlap:
+                best[id(m.episode)] = m
+        return statistics.median(m.start_delta for m in best.values()) if best else None
 
 
 def spans_meet(a_start: int, a_end: int | None, b_start: int, b_end: int | None, slack: int) -> bool:
