@@ -36,7 +36,9 @@ def _since(text: str, until: int) -> int:
 
 def _sources(text: str | None) -> list[str]:
     """``--sources``: names separated by commas, each checked against the registry."""
-    names = [n.strip() for n in (text or ",".join(DEFAULT_SOURCES)).split(",") if n.strip()]
+    if text is None:
+        return [name for name in DEFAULT_SOURCES if name in public.names()]
+    names = [n.strip() for n in text.split(",") if n.strip()]
     for name in names:
         public.get(name)
     return names
