@@ -22,6 +22,7 @@ from netvigil.sources.http import SourceClient, SourceSettings
 MODULES: Final[dict[str, str]] = {
     "ioda": "netvigil.sources.ioda",
     "ooni": "netvigil.sources.ooni_api",
+    "ooni-archive": "netvigil.sources.ooni_api",
     "radar": "netvigil.sources.radar",
     "atlas": "netvigil.sources.atlas",
     "ris": "netvigil.sources.bgp_archive",
