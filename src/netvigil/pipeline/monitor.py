@@ -173,13 +173,26 @@ class Backfill:
     def plan(self, name: str, since: int, until: int) -> list[tuple[str, Window]]:
         """The (entity, window) pairs of source ``name`` still to fetch for ``[since, until)``."""
         source = public.get(name)
-        targets = (WORLD,) if isinstance(source, ArchiveSource) else self.watch.entities
         windows = public.fetch_windows(since, until, source.window)
         todo: list[tuple[str, Window]] = []
-        for entity in targets:
+        for entity in self.targets(source):
             done = self.store.foreign.completed(name, entity, since, until)
             todo.extend((entity, w) for w in windows if w not in done)
         return todo
+
+    def targets(self, source: PublicSource) -> tuple[str, ...]:
+        """The entities to ask ``source`` about.
+
+        An archive of the whole world is asked once (:data:`WORLD`). Measurements are asked per
+        country when the country is watched: a country's measurements hold its networks', so
+        asking per network too would fetch each one twice.
+        """
+        if isinstance(source, ArchiveSource):
+            return (WORLD,)
+        countries = tuple(e for e in self.watch.entities if e.startswith("country:"))
+        if isinstance(source, MeasurementSource) and countries:
+            return countries
+        return self.watch.entities
 
     def _source(self, name: str, since: int, until: int) -> SourceReport:
         """Backfill one source; its failures end up in its report."""

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp
 
 from netvigil.sim.services import ServiceHarness
 from netvigil.sim.services_ioda import ioda_app
+from netvigil.sim.services_ooni import ooni_app
 
 END: Final = "2022-01-12T00:00:00Z"
 """Where the replays' timeline ends: pass it as ``--until`` to ``netvigil monitor``."""
@@ -38,7 +39,15 @@ class Replay:
     extra_env: tuple[tuple[str, str], ...] = ()
 
 
-REPLAYS: Final[tuple[Replay, ...]] = (Replay("ioda", ioda_app, "NETVIGIL_IODA_URL", "/v2"),)
+def _messengers() -> ASGIApp:
+    """OONI's replay, WhatsApp and Telegram tests only (so a 14-day backfill takes seconds)."""
+    return ooni_app(tests=("whatsapp", "telegram"))
+
+
+REPLAYS: Final[tuple[Replay, ...]] = (
+    Replay("ioda", ioda_app, "NETVIGIL_IODA_URL", "/v2"),
+    Replay("ooni", _messengers, "NETVIGIL_OONI_URL"),
+)
 
 
 @contextmanager
