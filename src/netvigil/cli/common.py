@@ -93,6 +93,43 @@ def file_progress(enabled: bool = True) -> Iterator[Callable[[Path, int], Callab
         yield factory
 
 
+@contextmanager
+def download_progress(enabled: bool = True) -> Iterator[Callable[[str], Callable[[int, int | None], None]]]:
+    """A rich progress bar per download (name → callback of bytes done and total, total maybe unknown).
+
+    The factory fits :data:`netvigil.sources.bgp_archive.DownloadProgress` and so ``client.download``'s
+    progress; silent when stderr is not a terminal.
+    """
+    from rich.progress import (  # noqa: PLC0415 - only downloading commands need it
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TransferSpeedColumn,
+    )
+
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        console=err_console,
+        disable=not (enabled and sys.stderr.isatty()),
+        transient=True,
+    )
+
+    def factory(name: str) -> Callable[[int, int | None], None]:
+        task = progress.add_task(name, total=None)
+
+        def tick(done: int, total: int | None) -> None:
+            progress.update(task, completed=done, total=total)
+
+        return tick
+
+    with progress:
+        yield factory
+
+
 def echo_json_line(obj: Any) -> None:
     """Print one JSON object as a line on stdout (no colour, no wrapping)."""
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")

@@ -9,10 +9,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from netvigil.cli.common import DbOption, console, err_console, fail, file_progress, handles_errors
+from netvigil.cli.common import (
+    DbOption,
+    console,
+    download_progress,
+    err_console,
+    fail,
+    file_progress,
+    handles_errors,
+)
 from netvigil.sources.gc_pause import paused_gc
 from netvigil.sources.mrt import ParseReport, dump_text
-from netvigil.sources.ris_live import RIS_LIVE_URL
+from netvigil.sources.ris_live import RIS_LIVE_URL, ris_live_url
 
 if TYPE_CHECKING:
     from netvigil.pipeline.bgp import BgpIngestResult
@@ -152,6 +160,31 @@ def ingest_mrt(
     _print_result(result)
 
 
+LATEST = "latest"
+
+
+def _seed_files(rib: str | None, host: str | None) -> list[Path]:
+    """The files the live table starts from: none, the RIB given, or RIS's latest RIB and updates."""
+    if rib is None:
+        return []
+    if rib != LATEST:
+        return [Path(rib)]
+    import time  # noqa: PLC0415
+
+    from netvigil.sources.bgp_archive import RIS, latest_table  # noqa: PLC0415
+    from netvigil.sources.http import SourceClient  # noqa: PLC0415
+
+    with SourceClient(RIS.settings) as client, download_progress() as progress:
+        fetched = latest_table(
+            RIS, client, int(time.time()), collectors=[host] if host else None, progress=progress
+        )
+    for gap in fetched.gaps:
+        err_console.print(f"[yellow]warning:[/] {gap}", highlight=False, soft_wrap=True)
+    if not fetched.files:
+        raise fail("no RIS RIB could be downloaded to start from; give a RIB file with --rib PATH")
+    return fetched.paths
+
+
 @handles_errors
 def ingest_ris_live(
     files: Annotated[
@@ -159,7 +192,13 @@ def ingest_ris_live(
     ] = None,
     live: Annotated[bool, typer.Option("--live", help="Follow the RIS Live websocket instead.")] = False,
     rib: Annotated[
-        Path | None, typer.Option("--rib", help="MRT RIB snapshot to start the routing table from.")
+        str | None,
+        typer.Option(
+            "--rib",
+            help="MRT RIB snapshot (PATH) to start the routing table from; with --live also 'latest': "
+            "download the newest RIS RIB of --host (else $NETVIGIL_RIS_COLLECTORS, else rrc00) and "
+            "the updates since, from $NETVIGIL_RIS_URL.",
+        ),
     ] = None,
     host: Annotated[str | None, typer.Option("--host", help="Live: only this collector (rrc00…).")] = None,
     prefix: Annotated[
@@ -167,7 +206,12 @@ def ingest_ris_live(
     ] = None,
     peer: Annotated[str | None, typer.Option("--peer", help="Live: only this peer address.")] = None,
     seconds: Annotated[float | None, typer.Option("--seconds", help="Live: stop after this long.")] = None,
-    url: Annotated[str, typer.Option("--url", help="Live: websocket address.")] = RIS_LIVE_URL,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url", help=f"Live: websocket address [default: $NETVIGIL_RIS_LIVE_URL, else {RIS_LIVE_URL}]"
+        ),
+    ] = None,
     step: StepOption = 300,
     full_feed: FullFeedOption = 400_000,
     full_feed_v6: FullFeed6Option = 100_000,
@@ -179,9 +223,10 @@ def ingest_ris_live(
 
     From files (a bad line stops with FILE:LINE, nothing written) or, with --live, from the
     websocket: it subscribes with the filters given, reconnects with backoff when dropped, and
-    writes each 5-minute bin as it closes.
+    writes each 5-minute bin as it closes. With --rib the routing table starts from that RIB
+    snapshot, so the first bin already counts every visible prefix.
 
-    Example: netvigil ingest ris-live --live --host rrc00 --prefix 2.72.0.0/13 --seconds 600
+    Example: netvigil ingest ris-live --live --host rrc00 --rib latest --seconds 600
     """
     import asyncio  # noqa: PLC0415 - these are heavy and not needed by `mrt dump`
 
@@ -194,23 +239,38 @@ def ingest_ris_live(
     mapper = default_mapper(mmdb, registry)
     if live == bool(files):
         raise fail("give RIS Live files, or --live (not both)")
+    if rib == LATEST and not live:
+        raise fail("--rib latest follows the live stream: add --live, or give a RIB file")
     with open_store(db) as store:
         if live:
             filters = {k: v for k, v in {"host": host, "prefix": prefix, "peer": peer}.items() if v}
             filters["type"] = "UPDATE"
-            options = LiveOptions(url=url, filters=filters)
+            options = LiveOptions(url=url or ris_live_url(), filters=filters)
+            seed = _seed_files(rib, host)
+            reports: dict[str, ParseReport] = {}
 
             def said(attempt: int, delay: float) -> None:
                 err_console.print(f"connection lost; reconnecting in {delay:.0f} s (attempt {attempt})")
 
-            written = asyncio.run(
-                ingest_ris_live_stream(
-                    store, options, config=config, mapper=mapper, seconds=seconds, on_reconnect=said
+            with file_progress() as progress:
+                written = asyncio.run(
+                    ingest_ris_live_stream(
+                        store,
+                        options,
+                        config=config,
+                        mapper=mapper,
+                        seconds=seconds,
+                        on_reconnect=said,
+                        seed=seed,
+                        reports=reports,
+                        progress=progress,
+                    )
                 )
-            )
+            for path, report in reports.items():
+                report_damage(Path(path), report)
             console.print(f"{written:,} points written")
             return
-        paths = ([rib] if rib else []) + list(files or [])
+        paths = ([Path(rib)] if rib else []) + list(files or [])
         with file_progress() as progress:
             result = ingest_bgp_files(store, paths, config=config, mapper=mapper, progress=progress)
     _print_result(result)

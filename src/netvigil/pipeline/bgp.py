@@ -18,6 +18,7 @@ from pathlib import Path
 
 from netvigil.geo.entities import default_registry
 from netvigil.geo.routing import PrefixMapper
+from netvigil.model.routes import Route
 from netvigil.model.series import IngestRecord
 from netvigil.model.signals import SignalPoint
 from netvigil.sources import ris_live
@@ -75,6 +76,17 @@ def _digest(paths: Sequence[Path], config: VisibilityConfig, label: str) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
+def _file_routes(
+    path: Path, reports: dict[str, ParseReport], strict: bool, progress: ProgressFactory | None
+) -> Iterator[Route]:
+    """The route stream of one file: RIS Live .jsonl, else MRT (its parse report kept in ``reports``)."""
+    tick = progress(path, path.stat().st_size) if progress else None
+    if is_ris_live_file(path):
+        return ris_live.read_jsonl(path, tick)
+    report = reports[str(path)] = ParseReport()
+    return read_routes(path, report, strict=strict, progress=tick)
+
+
 def ingest_bgp_files(
     store: SignalStore,
     paths: Sequence[Path],
@@ -105,12 +117,7 @@ def ingest_bgp_files(
     def chunks() -> Iterator[list[SignalPoint]]:
         with paused_gc():
             for path in paths:
-                tick = progress(path, path.stat().st_size) if progress else None
-                if is_ris_live_file(path):
-                    yield from agg.feed(ris_live.read_jsonl(path, tick))
-                else:
-                    report = result.reports[str(path)] = ParseReport()
-                    yield from agg.feed(read_routes(path, report, strict=strict, progress=tick))
+                yield from agg.feed(_file_routes(path, result.reports, strict, progress))
             yield agg.flush()
 
     record = IngestRecord(digest, " ".join(map(str, paths)), "bgp", 0, int(clock.time()))
@@ -127,13 +134,25 @@ async def ingest_ris_live_stream(
     seconds: float | None = None,
     on_points: Callable[[int], None] | None = None,
     on_reconnect: Callable[[int, float], None] | None = None,
+    seed: Sequence[Path] = (),
+    reports: dict[str, ParseReport] | None = None,
+    progress: ProgressFactory | None = None,
 ) -> int:
     """Follow the RIS Live websocket, writing each bin's points as it closes; returns points written.
 
-    Stops after ``seconds`` (None: never), then writes the open bin.
+    ``seed`` files (a RIB snapshot, then maybe the update files after it; MRT or RIS Live .jsonl)
+    are read first into the routing table, without writing their bins, so the first live bin
+    already counts every prefix they route (a live stream alone starts from an empty table and
+    sees only what changes). Their damaged records are skipped and reported in ``reports``.
+    Stops after ``seconds`` (None: never), or when the stream ends, then writes the open bin.
     """
     mapper = mapper or default_mapper()
-    agg = VisibilityAggregator(mapper.entities, f"bgp:ris-live:map={mapper.label}", config)
+    source = "bgp:" + ("mrt+ris-live" if seed else "ris-live") + f":map={mapper.label}"
+    agg = VisibilityAggregator(mapper.entities, source, config)
+    kept = reports if reports is not None else {}
+    with paused_gc():
+        for path in seed:
+            agg.seed(_file_routes(path, kept, False, progress))
     written = 0
 
     def write(points: list[SignalPoint]) -> None:

@@ -82,7 +82,8 @@ def _message(time: float, peer: int, path: Sequence[int], announce: list[str], w
     return json.dumps({"type": "ris_message", "data": data}, separators=(",", ":"))
 
 
-def _path(peer: int, origin: int, prepend: int = 0) -> list[int]:
+def as_path(peer: int, origin: int, prepend: int = 0) -> list[int]:
+    """The AS path peer number ``peer`` gives to ``origin``: itself, its transit, the origin (prepended)."""
     return [PEERS[peer][1], TRANSITS[peer], *([origin] * (1 + prepend))]
 
 
@@ -104,8 +105,8 @@ class _Writer:
             self.lines += 1
 
 
-def _routed(timeline: Timeline, prefixes: dict[int, list[str]], time: int) -> dict[int, int]:
-    """How many of each operator's prefixes are announced at ``time``."""
+def routed(timeline: Timeline, prefixes: dict[int, list[str]], time: int) -> dict[int, int]:
+    """How many of each operator's prefixes are announced at ``time`` (the first ones of its list)."""
     return {asn: round(_share(timeline, asn, time) * len(p)) for asn, p in prefixes.items()}
 
 
@@ -125,18 +126,18 @@ def _bin_messages(
             if gone:
                 out.emit(when, peer, (), [], gone)
             if back:
-                out.emit(when, peer, _path(peer, asn), back, [])
+                out.emit(when, peer, as_path(peer, asn), back, [])
     for _ in range(2):  # ordinary churn: a path change somewhere, in KZ and in the rest of the table
         asn = rng.choice(kazakhstan.ASNS)
         peer = rng.randrange(len(PEERS))
         if now[asn]:
             kz_prefix = rng.choice(prefixes[asn][: now[asn]])
-            out.emit(t + rng.uniform(0, 290), peer, _path(peer, asn, 1), [kz_prefix], [])
-        out.emit(t + rng.uniform(0, 290), peer, _path(peer, 64512, 1), [rng.choice(BACKGROUND)], [])
+            out.emit(t + rng.uniform(0, 290), peer, as_path(peer, asn, 1), [kz_prefix], [])
+        out.emit(t + rng.uniform(0, 290), peer, as_path(peer, 64512, 1), [rng.choice(BACKGROUND)], [])
     if kazakhstan.UPDATE_BURST[0] <= t < kazakhstan.UPDATE_BURST[1]:
         for asn, plist in prefixes.items():
             for peer in range(len(PEERS)):
-                out.emit(t + 5 + 20 * peer + rng.random(), peer, _path(peer, asn, 2), plist[: now[asn]], [])
+                out.emit(t + 5 + 20 * peer + rng.random(), peer, as_path(peer, asn, 2), plist[: now[asn]], [])
 
 
 def write_replay(timeline: Timeline, workdir: Path, seed: int = 2022) -> ReplayFiles:
@@ -144,29 +145,33 @@ def write_replay(timeline: Timeline, workdir: Path, seed: int = 2022) -> ReplayF
     workdir.mkdir(parents=True, exist_ok=True)
     prefixes = kz_prefixes()
     rng = random.Random(seed)
-    state = _routed(timeline, prefixes, timeline.start)
+    state = routed(timeline, prefixes, timeline.start)
     rib = workdir / f"rib.{timeline.start}.mrt.gz"
     with gzip.GzipFile(rib, "wb", mtime=0) as handle:  # mtime 0: same scenario, same bytes
-        write_rib(handle, timeline.start, PEERS, _rib_routes(prefixes, state))
+        write_rib(handle, timeline.start, PEERS, rib_routes(prefixes, state))
     updates = workdir / f"ris-live.{timeline.start}.jsonl.gz"
     with io.TextIOWrapper(gzip.GzipFile(updates, "wb", mtime=0), encoding="utf-8") as text:
         out = _Writer(text)
         for t in range(timeline.start + timeline.step, timeline.end, timeline.step):
-            now = _routed(timeline, prefixes, t)
+            now = routed(timeline, prefixes, t)
             _bin_messages(out, t, state, now, prefixes, rng)
             state = now
     return ReplayFiles(rib, updates, out.lines)
 
 
-def _rib_routes(
-    prefixes: dict[int, list[str]], state: dict[int, int]
+def rib_routes(
+    prefixes: dict[int, list[str]], state: dict[int, int], peers: Sequence[int] = tuple(range(len(PEERS)))
 ) -> Iterator[tuple[str, list[tuple[int, bytes]]]]:
-    """(prefix, per-peer attributes) of everything routed at the start, background first."""
+    """(prefix, per-peer attributes) of everything routed in ``state``, background first.
+
+    ``peers`` are numbers in :data:`PEERS`; an entry's index is the peer's place in ``peers`` (its
+    index in the RIB's peer table, written from ``[PEERS[i] for i in peers]``).
+    """
     for prefix in BACKGROUND:
         yield (
             prefix,
-            [(i, attributes([PEERS[i][1], TRANSITS[i], 64512], PEERS[i][0])) for i in range(len(PEERS))],
+            [(k, attributes([PEERS[i][1], TRANSITS[i], 64512], PEERS[i][0])) for k, i in enumerate(peers)],
         )
     for asn, plist in prefixes.items():
         for prefix in plist[: state[asn]]:
-            yield prefix, [(i, attributes(_path(i, asn), PEERS[i][0])) for i in range(len(PEERS))]
+            yield prefix, [(k, attributes(as_path(i, asn), PEERS[i][0])) for k, i in enumerate(peers)]

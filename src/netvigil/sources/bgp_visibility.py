@@ -112,6 +112,18 @@ class VisibilityAggregator:
             if out:
                 yield out
 
+    def seed(self, routes: Iterable[Route]) -> None:
+        """Load a table to start from (a RIB snapshot, maybe with the updates after it), writing no bin.
+
+        The routes are applied as :meth:`feed` would, then the bins they opened and the updates
+        they counted are dropped: the first bin of the input that follows (a live stream) already
+        counts every prefix of the table, and its ``bgp_updates`` only what it brought itself.
+        """
+        for route in routes:
+            route.apply(self)
+        self.bin = None
+        self.updates = defaultdict(int)
+
     def announce(self, route: Announce) -> list[SignalPoint]:
         """A peer routes prefixes (originated by ``route.origin``); each counts as an update."""
         out = self._advance(route.time)

@@ -6,14 +6,15 @@ AS_SET), ``announcements`` (``next_hop`` + ``prefixes``) and ``withdrawals``, or
 ``RIS_PEER_STATE`` with ``state`` (``connected`` / ``down``). :func:`route_changes` turns one into
 items of the route stream (:mod:`netvigil.model.routes`), the same the MRT decoder gives. The live
 client subscribes with filters (host, prefix, peer, …), reconnects with exponential backoff when
-the connection drops, and subscribes again. Its address is a setting (contract 3.7):
-:data:`RIS_LIVE_URL` by default.
+the connection drops, and subscribes again. Its address is a setting (contract 3.7), read in one
+place, :func:`ris_live_url`: ``$NETVIGIL_RIS_LIVE_URL``, else :data:`RIS_LIVE_URL`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable, Iterator
+import os
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from netvigil.model.routes import (
 from netvigil.sources.textfile import open_text
 
 RIS_LIVE_URL: Final = "wss://ris-live.ripe.net/v1/ws/?client=netvigil"
+RIS_LIVE_URL_ENV: Final = "NETVIGIL_RIS_LIVE_URL"
 # RIS_PEER_STATE as an RFC 4271 transition: a session comes up only from OpenConfirm, and one
 # that drops goes back to Idle.
 _STATES: Final = {"connected": (OPEN_CONFIRM, ESTABLISHED), "down": (ESTABLISHED, IDLE)}
@@ -88,11 +90,16 @@ def read_jsonl(path: Path, tick: Callable[[int], None] | None = None) -> Iterato
             yield from routes
 
 
+def ris_live_url(env: Mapping[str, str] | None = None) -> str:
+    """The RIS Live websocket address: ``$NETVIGIL_RIS_LIVE_URL`` (a mirror, a replay), else RIPE's."""
+    return (os.environ if env is None else env).get(RIS_LIVE_URL_ENV) or RIS_LIVE_URL
+
+
 @dataclass(slots=True)
 class LiveOptions:
-    """Where to connect, what to subscribe to, and how to back off after a dropped connection."""
+    """Where to connect (:func:`ris_live_url` by default), what to subscribe to, how to back off."""
 
-    url: str = RIS_LIVE_URL
+    url: str = field(default_factory=ris_live_url)
     filters: dict[str, Any] = field(default_factory=dict)
     backoff_first: float = 1.0
     backoff_max: float = 60.0

@@ -1,8 +1,9 @@
-"""Write TABLE_DUMP_V2 RIB snapshots (IPv4 unicast), for scenarios and benchmarks.
+"""Write MRT (IPv4 unicast): TABLE_DUMP_V2 RIB snapshots and BGP4MP updates, for scenarios and replays.
 
-The records are the ones real collectors write (RFC 6396 4.3): a PEER_INDEX_TABLE, then one
-RIB_IPV4_UNICAST record per prefix with an entry per peer (ORIGIN, AS_PATH with 4-byte ASNs,
-NEXT_HOP), so the file reads back through the decoder and through bgpdump alike.
+The records are the ones real collectors write: a PEER_INDEX_TABLE, then one RIB_IPV4_UNICAST
+record per prefix with an entry per peer (RFC 6396 4.3; ORIGIN, AS_PATH with 4-byte ASNs,
+NEXT_HOP), and BGP4MP_MESSAGE_AS4 records each holding one BGP UPDATE (RFC 6396 4.4.3, RFC 4271
+4.3), so the files read back through the decoder and through bgpdump alike.
 """
 
 from __future__ import annotations
@@ -11,9 +12,14 @@ import ipaddress
 import socket
 import struct
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import Final, Protocol
 
 _HEADER = struct.Struct(">IHHI")
+_BGP4MP, _MESSAGE_AS4 = 16, 4
+_LOCAL: Final = ("192.0.2.255", 65000)
+"""The collector's own address and AS in BGP4MP records (documentation values)."""
+_PREFIXES_PER_UPDATE: Final = 500
+"""At most this many prefixes per UPDATE message, well under BGP's 4096-byte message limit."""
 
 
 class Sink(Protocol):
@@ -69,3 +75,39 @@ def write_rib(
         stream.write(rib_record(time, seq, prefix, entries))
         count += 1
     return count
+
+
+def _nlri(prefixes: Sequence[str]) -> bytes:
+    """IPv4 prefixes as BGP NLRI: length in bits, then only the bytes that length needs."""
+    out = []
+    for prefix in prefixes:
+        net = ipaddress.IPv4Network(prefix)
+        out.append(bytes([net.prefixlen]) + net.network_address.packed[: (net.prefixlen + 7) // 8])
+    return b"".join(out)
+
+
+def update_message(withdrawn: Sequence[str], announced: Sequence[str], attrs: bytes) -> bytes:
+    """One BGP UPDATE message; ``attrs`` (see :func:`attributes`) go with announcements only."""
+    gone, new = _nlri(withdrawn), _nlri(announced)
+    path_attrs = attrs if announced else b""
+    body = struct.pack(">H", len(gone)) + gone + struct.pack(">H", len(path_attrs)) + path_attrs + new
+    return b"\xff" * 16 + struct.pack(">HB", 19 + len(body), 2) + body
+
+
+def update_records(
+    time: int,
+    peer: tuple[str, int],
+    withdrawn: Sequence[str],
+    announced: Sequence[str],
+    attrs: bytes,
+) -> list[bytes]:
+    """BGP4MP_MESSAGE_AS4 records of what ``peer`` (address, AS) said at ``time``, split into UPDATEs."""
+    head = struct.pack(">IIHH", peer[1], _LOCAL[1], 0, 1)
+    addresses = socket.inet_aton(peer[0]) + socket.inet_aton(_LOCAL[0])
+    records = []
+    step = _PREFIXES_PER_UPDATE
+    for start in range(0, max(len(withdrawn), len(announced)), step):
+        message = update_message(withdrawn[start : start + step], announced[start : start + step], attrs)
+        body = head + addresses + message
+        records.append(_HEADER.pack(time, _BGP4MP, _MESSAGE_AS4, len(body)) + body)
+    return records
