@@ -21,7 +21,8 @@ from netvigil.sim.services_ioda import BLACKOUT_START, ioda_app
 from netvigil.sources.ioda import DATASOURCES
 from netvigil.store import open_store
 
-MONITOR = ["monitor", "KZ", "--since", "14d", "--until", END, "--once", "--no-progress"]
+REPLAYED = ",".join(replay.source for replay in REPLAYS)
+MONITOR = ["monitor", "KZ", "--since", "14d", "--until", END, "--sources", REPLAYED, "--once", "--no-progress"]
 
 
 def netvigil(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

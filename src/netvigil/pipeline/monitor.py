@@ -36,8 +36,9 @@ from netvigil.store.protocol import Store
 
 WORLD = "*"
 """The manifest's entity for a source that fetches every country at once (the MRT archives)."""
-DEFAULT_SOURCES = ("ioda", "ooni", "radar", "atlas", "ris")
-"""What ``monitor`` follows unless told otherwise (Route Views repeats RIS; ask for it by name)."""
+DEFAULT_SOURCES = ("ioda", "ooni", "radar", "atlas")
+"""What ``monitor`` follows unless told otherwise. The MRT archives (``ris``, ``routeviews``) are
+asked for by name: a full RIB is about a gigabyte per collector and window."""
 
 WindowDone = Callable[[str, str, Window, "Fetched"], None]
 
