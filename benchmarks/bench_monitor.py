@@ -53,7 +53,8 @@ def backfill_figures(env: dict[str, str], folder: Path, source: str, days: int) 
 def first_detection(env: dict[str, str], folder: Path) -> None:
     """Seconds from starting ``netvigil monitor --once`` in a new process to its events."""
     sources = ",".join(r.source for r in REPLAYS)
-    args = ["monitor", "KZ", "--since", "14d", "--until", END, "--sources", sources, "--once", "--no-progress"]
+    args = ["monitor", "KZ", "--since", "14d", "--until", END, "--sources", sources, "--once"]
+    args.append("--no-progress")
     args += ["--format", "jsonl", "--db", str(folder / "m.duckdb")]
     started = time.perf_counter()
     done = subprocess.run(

@@ -22,7 +22,8 @@ from netvigil.sources.ioda import DATASOURCES
 from netvigil.store import open_store
 
 REPLAYED = ",".join(replay.source for replay in REPLAYS)
-MONITOR = ["monitor", "KZ", "--since", "14d", "--until", END, "--sources", REPLAYED, "--once", "--no-progress"]
+MONITOR = ["monitor", "KZ", "--since", "14d", "--until", END, "--sources", REPLAYED, "--once"]
+MONITOR.append("--no-progress")
 
 
 def netvigil(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
