@@ -21,6 +21,7 @@ from netvigil.pipeline.analyse import run_detection
 from netvigil.pipeline.monitor import DEFAULT_SOURCES, Backfill, Fetched, Follower, watchlist
 from netvigil.pipeline.rollups import ensure_rollups
 from netvigil.sources import public
+from netvigil.sources.public import MeasurementSource
 from netvigil.store import open_store
 
 LIVE_LOOKBACK = 2 * 86_400
@@ -188,6 +189,9 @@ def sources_command() -> None:
         s = source.settings
         needs = " (required)" if s.token_required else ""
         token = f"; token in ${s.token_env}{needs}" if s.token_env else ""
-        console.print(f"[bold]{name}[/] ({s.label}): {', '.join(source.signals) or 'events only'}")
+        gives = ", ".join(source.signals) or "no signals of its own"
+        if isinstance(source, MeasurementSource):
+            gives += "; whole measurements for the OONI importer"
+        console.print(f"[bold]{name}[/] ({s.label}): {gives}")
         console.print(f"  {s.default_url}  (${s.url_env}){token}; window {source.window // 3600} h")
 
