@@ -19,6 +19,11 @@ class ForeignEvent:
     ``critical``/``warning`` and event score, Radar's anomaly type, …): comparing them with
     netvigil's own events is the job of ``compare``, not of this record. Times are Unix seconds
     (UTC); ``end`` is None while the source says the event goes on.
+
+    ``members`` names, in the source's own ids, what the event is made of when the source's
+    evidence is a set of things rather than one series: the RIPE Atlas probes of a
+    disconnection burst (``("6007", "6012", …)``), so they can be stored and shown as evidence.
+    It is empty for sources whose events are about the entity as a whole (IODA, Radar).
     """
 
     source: str
@@ -30,11 +35,18 @@ class ForeignEvent:
     url: str = ""
     level: str | None = None
     score: float | None = None
+    members: tuple[str, ...] = ()
 
     @property
     def ongoing(self) -> bool:
         """Whether the source has not ended the event yet."""
         return self.end is None
+
+    def overlaps(self, since: int, until: int) -> bool:
+        """Whether the event overlaps ``[since, until)``; an event of one instant does when it lies inside."""
+        if self.start >= until:
+            return False
+        return self.end is None or self.end > since or self.start >= since
 
 
 @dataclass(frozen=True, slots=True)

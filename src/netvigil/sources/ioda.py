@@ -306,7 +306,7 @@ class IodaSource:
             for record in self._records(client, "outages/alerts", query, "outages.alerts")
             if (alert := _alert(client, target, entity, record)) is not None
         ]
-        return [e for e in events + alerts if _overlaps(e, since, until)]
+        return [e for e in events + alerts if e.overlaps(since, until)]
 
     def _records(self, client: SourceClient, path: str, query: dict[str, Any], kind: str) -> Iterator[Any]:
         """The records of every page of an outages endpoint (``page`` is 0-based, ``limit`` required)."""
@@ -316,13 +316,6 @@ class IodaSource:
             if not isinstance(data, list):
                 raise client.fail("malformed", client.url(path, params), f"{kind} data is not a list")
             yield from data
-
-
-def _overlaps(event: ForeignEvent, since: int, until: int) -> bool:
-    """Whether ``event`` overlaps ``[since, until)``; an alert of one instant does when it lies inside."""
-    if event.start >= until:
-        return False
-    return event.end is None or event.end > since or event.start >= since
 
 
 def _event(client: SourceClient, target: IodaEntity, entity: str, record: Any) -> ForeignEvent | None:
