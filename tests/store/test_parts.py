@@ -137,6 +137,13 @@ def test_foreign_events_are_replaced_by_key_and_read_by_overlap(store: Store) ->
     assert store.foreign.read_events(entities=[]) == []
 
 
+def test_foreign_events_keep_their_members(store: Store) -> None:
+    members = ("6100", "6101")
+    burst = ForeignEvent("atlas", "country:KZ", 1000, 2000, "disconnection-burst", "b1", members=members)
+    store.foreign.add_events([burst])
+    assert store.foreign.read_events(source="atlas") == [burst]
+
+
 def test_the_fetch_manifest_knows_which_windows_are_complete(store: Store) -> None:
     store.foreign.record_fetch(FetchRecord("ioda", "country:KZ", 0, 100, 5, 0, 10, True))
     store.foreign.record_fetch(FetchRecord("ioda", "country:KZ", 100, 200, 2, 0, 10, False))

@@ -6,6 +6,7 @@ ended) replaces it; the manifest is keyed by (source, entity, start, end).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,7 +15,8 @@ from netvigil.store.duckdb.database import Database
 from netvigil.store.duckdb.migrations import Migration
 from netvigil.store.duckdb.schema import columns_of, create_table_sql, insert_sql, values_of
 
-_EVENT_COLUMNS = ", ".join(f'"{c.name}"' for c in columns_of(ForeignEvent))
+_EVENT_FIELDS = columns_of(ForeignEvent)
+_EVENT_COLUMNS = ", ".join(f'"{c.name}"' for c in _EVENT_FIELDS)
 _FETCH_COLUMNS = ", ".join(f'"{c.name}"' for c in columns_of(FetchRecord))
 
 
@@ -26,6 +28,18 @@ def _tables() -> list[str]:
 
 
 MIGRATIONS = (Migration(7, "public sources: foreign events and the fetch manifest", _tables),)
+
+
+def _event_row(event: ForeignEvent) -> list[Any]:
+    """An event's column values; tuple fields (``members``) as JSON text."""
+    return [json.dumps(v) if c.json else v for c, v in zip(_EVENT_FIELDS, values_of(event), strict=True)]
+
+
+def _event_of(row: Sequence[Any]) -> ForeignEvent:
+    """The event a stored row holds (JSON columns read back as tuples)."""
+    pairs = zip(_EVENT_FIELDS, row, strict=True)
+    values: list[Any] = [tuple(json.loads(v)) if c.json else v for c, v in pairs]
+    return ForeignEvent(*values)
 
 
 class ForeignTable:
@@ -40,7 +54,7 @@ class ForeignTable:
             return 0
         with self._db.transaction() as cur:
             sql = insert_sql("foreign_events", ForeignEvent, "INSERT OR REPLACE")
-            cur.executemany(sql, [values_of(e) for e in events])
+            cur.executemany(sql, [_event_row(e) for e in events])
         return len(events)
 
     def read_events(
@@ -73,7 +87,7 @@ class ForeignTable:
                 "ORDER BY start, source, entity, source_id",
                 args,
             ).fetchall()
-        return [ForeignEvent(*row) for row in rows]
+        return [_event_of(row) for row in rows]
 
     def record_fetch(self, record: FetchRecord) -> None:
         """Record one fetched window (replacing an earlier, incomplete record of it)."""
