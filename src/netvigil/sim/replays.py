@@ -21,8 +21,11 @@ from typing import Final
 from starlette.types import ASGIApp
 
 from netvigil.sim.services import ServiceHarness
+from netvigil.sim.services_atlas import atlas_app
 from netvigil.sim.services_ioda import ioda_app
 from netvigil.sim.services_ooni import ooni_app
+from netvigil.sim.services_radar import TOKEN as RADAR_TOKEN
+from netvigil.sim.services_radar import radar_app
 
 END: Final = "2022-01-12T00:00:00Z"
 """Where the replays' timeline ends: pass it as ``--until`` to ``netvigil monitor``."""
@@ -47,6 +50,8 @@ def _messengers() -> ASGIApp:
 REPLAYS: Final[tuple[Replay, ...]] = (
     Replay("ioda", ioda_app, "NETVIGIL_IODA_URL", "/v2"),
     Replay("ooni", _messengers, "NETVIGIL_OONI_URL"),
+    Replay("radar", radar_app, "NETVIGIL_RADAR_URL", "/client/v4", (("NETVIGIL_RADAR_TOKEN", RADAR_TOKEN),)),
+    Replay("atlas", atlas_app, "NETVIGIL_ATLAS_URL", "/api/v2"),
 )
 
 
