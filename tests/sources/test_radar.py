@@ -49,7 +49,7 @@ def clock() -> Clock:
 def _client(service: ServiceHarness, tmp_path: Path, clock: Clock, token: str | None = TOKEN) -> SourceClient:
     env = {"NETVIGIL_RADAR_URL": f"{service.base_url}/client/v4"}
     if token is not None:
-        env["NETVIGIL_RADAR_TOKEN"] = token
+        env["CLOUDFLARE_API_TOKEN"] = token
     return SourceClient(
         SETTINGS,
         env=env,
@@ -81,7 +81,7 @@ def test_registered_under_its_name() -> None:
     assert source.signals == ("radar.traffic",) and source.window == 7 * DAY
     assert SETTINGS.base_url({}) == "https://api.cloudflare.com/client/v4"
     assert SETTINGS.base_url({"NETVIGIL_RADAR_URL": "http://mirror/client/v4/"}) == "http://mirror/client/v4"
-    assert SETTINGS.token({"NETVIGIL_RADAR_TOKEN": "t"}) == "t" and SETTINGS.token_required
+    assert SETTINGS.token({"CLOUDFLARE_API_TOKEN": "t"}) == "t" and SETTINGS.token_required
 
 
 def test_entities_map_country_and_asn_and_say_what_is_not_mapped() -> None:
@@ -186,7 +186,7 @@ def test_without_a_token_one_clear_error_and_no_request(
     with _client(service, tmp_path, clock, token=None) as client, pytest.raises(SourceError) as caught:
         _points(client, "country:KZ", SINCE, UNTIL)
     assert caught.value.kind == "unauthorised" and caught.value.source == "radar"
-    assert str(caught.value) == "Cloudflare Radar needs a token: set NETVIGIL_RADAR_TOKEN"
+    assert str(caught.value) == "Cloudflare Radar needs a token: set CLOUDFLARE_API_TOKEN"
     assert service.requests == []
 
 

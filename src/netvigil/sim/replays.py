@@ -50,7 +50,7 @@ def _messengers() -> ASGIApp:
 REPLAYS: Final[tuple[Replay, ...]] = (
     Replay("ioda", ioda_app, "NETVIGIL_IODA_URL", "/v2"),
     Replay("ooni", _messengers, "NETVIGIL_OONI_URL"),
-    Replay("radar", radar_app, "NETVIGIL_RADAR_URL", "/client/v4", (("NETVIGIL_RADAR_TOKEN", RADAR_TOKEN),)),
+    Replay("radar", radar_app, "NETVIGIL_RADAR_URL", "/client/v4", (("CLOUDFLARE_API_TOKEN", RADAR_TOKEN),)),
     Replay("atlas", atlas_app, "NETVIGIL_ATLAS_URL", "/api/v2"),
 )
 

@@ -1,10 +1,11 @@
 """Cloudflare Radar as a public source: traffic per location and AS, traffic anomalies, outage annotations.
 
 Radar's API (API-SHAPES.md §3, ``https://api.cloudflare.com/client/v4/radar/…``) needs an API
-token, sent as ``Authorization: Bearer`` by the client from ``$NETVIGIL_RADAR_TOKEN``; without one
-every request stops at once with the client's one-line ``unauthorised`` error. Every answer is
-Cloudflare's v4 envelope (``success``, ``errors``, ``messages``, ``result``): it is checked on
-every answer, since a failed query may come back with ``success: false`` whatever the status.
+token, read from Cloudflare's own variable ``$CLOUDFLARE_API_TOKEN`` and sent as ``Authorization:
+Bearer``; without one every request stops at once with the client's one-line ``unauthorised``
+error. Every answer is Cloudflare's v4 envelope (``success``, ``errors``, ``messages``,
+``result``): it is checked on every answer, since a failed query may come back with ``success:
+false`` whatever the status.
 
 - Entities: ``country:KZ`` → ``location=KZ``, ``asn:29355`` → ``asn=29355``. Regions and
   services are not Radar query parameters (:func:`radar_entity` says why); the fetches yield
@@ -45,7 +46,7 @@ SETTINGS: Final = SourceSettings(
     label="Cloudflare Radar",
     default_url="https://api.cloudflare.com/client/v4",
     url_env="NETVIGIL_RADAR_URL",
-    token_env="NETVIGIL_RADAR_TOKEN",
+    token_env="CLOUDFLARE_API_TOKEN",
     token_required=True,
     min_interval=0.5,
     max_retry_after=300.0,
