@@ -155,3 +155,12 @@ def test_the_fetch_manifest_knows_which_windows_are_complete(store: Store) -> No
     assert [(r.entity, r.start, r.points) for r in store.foreign.fetches("ioda")] == [
         ("asn:1", 0, 1), ("country:KZ", 0, 5), ("country:KZ", 100, 4),
     ]  # fmt: skip
+
+
+def test_a_read_inside_a_transaction_sees_its_writes(store: Store) -> None:
+    with store.transaction():
+        store.measurements.insert([measurement("a", 100)])
+        assert store.measurements.reachability_counts(0, 1000, 1000) == [
+            ReachabilityCount(0, "web_connectivity", "KZ", "AS29355", 1, 1)
+        ]
+        assert store.measurements.count() == 1

@@ -84,7 +84,15 @@ class Database:
 
     @contextmanager
     def own_cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A fresh cursor for one read: the thread's cursor may hold an unfinished result of another query."""
+        """A fresh cursor for one read: the thread's cursor may hold an unfinished result of another query.
+
+        Inside a transaction the read goes through the transaction's own cursor instead: a fresh
+        one is another connection, which would not see the writes of the transaction it is in.
+        """
+        if getattr(self._local, "in_transaction", False):
+            with translated_errors(self.path):
+                yield self.cursor()
+            return
         with translated_errors(self.path):
             cur = self.cursor().cursor()
             try:
