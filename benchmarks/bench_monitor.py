@@ -8,7 +8,6 @@ public services' limits. Prints one JSON object per figure:
 - ``monitor_first_detection``: seconds from starting ``netvigil monitor KZ --since 14d --once``
   (a new process, a new store) until its events are printed.
 
-Also the RIS archive replay alone (``ris``: MRT files through the BGP ingest), one day.
 Run: .venv/bin/python benchmarks/bench_monitor.py
 """
 
@@ -24,8 +23,7 @@ from pathlib import Path
 
 from netvigil.model.events import parse_iso
 from netvigil.pipeline.monitor import Backfill, watchlist
-from netvigil.sim.replays import END, REPLAYS, Replay, serving
-from netvigil.sim.services_bgp_archive import archive_app
+from netvigil.sim.replays import END, REPLAYS, serving
 from netvigil.store import open_store
 
 DAY = 86_400
@@ -68,12 +66,10 @@ def first_detection(env: dict[str, str], folder: Path) -> None:
 
 
 def main() -> None:
-    ris = Replay("ris", archive_app, "NETVIGIL_RIS_URL", "/ris")
-    with tempfile.TemporaryDirectory(prefix="netvigil-bench-") as tmp, serving((*REPLAYS, ris)) as env:
+    with tempfile.TemporaryDirectory(prefix="netvigil-bench-") as tmp, serving() as env:
         folder = Path(tmp)
         for replay in REPLAYS:
             backfill_figures(env, folder, replay.source, 14)
-        backfill_figures(env, folder, "ris", 1)
         first_detection(env, folder)
 
 

@@ -84,7 +84,7 @@ class DetectorConfig:
         """
         config = self
         for key, value in overrides.items():
-            signal, dot, part = key.partition(".")
+            signal, dot, part = key.rpartition(".")
             if dot:
                 base = config.rule(signal)
                 if part not in ("warning", "critical", "weight", "veto"):

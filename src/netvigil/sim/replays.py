@@ -22,6 +22,7 @@ from starlette.types import ASGIApp
 
 from netvigil.sim.services import ServiceHarness
 from netvigil.sim.services_atlas import atlas_app
+from netvigil.sim.services_bgp_archive import archive_app
 from netvigil.sim.services_ioda import ioda_app
 from netvigil.sim.services_ooni import ooni_app
 from netvigil.sim.services_radar import TOKEN as RADAR_TOKEN
@@ -52,6 +53,7 @@ REPLAYS: Final[tuple[Replay, ...]] = (
     Replay("ooni", _messengers, "NETVIGIL_OONI_URL"),
     Replay("radar", radar_app, "NETVIGIL_RADAR_URL", "/client/v4", (("CLOUDFLARE_API_TOKEN", RADAR_TOKEN),)),
     Replay("atlas", atlas_app, "NETVIGIL_ATLAS_URL", "/api/v2"),
+    Replay("ris", archive_app, "NETVIGIL_RIS_URL", "/ris"),
 )
 
 
