@@ -132,4 +132,4 @@ def test_settings_change_the_outcome() -> None:
 def test_a_public_source_signal_with_a_dot_in_its_name_takes_overrides() -> None:
     config = DetectorConfig().with_overrides({"ioda.ping-slash24.warning": 70, "end_hold_seconds": 600})
     assert config.rule("ioda.ping-slash24").warning == 70.0 and config.end_hold_seconds == 600
-    assert config.rule("ioda.bgp") == config.rule("unknown")
+    assert config.rule("ioda.bgp") == config.rule("bgp") and config.rule("x.y") == config.rule("unknown")

@@ -43,13 +43,22 @@ class SignalRule:
         return (self.warning - level) / (self.warning - self.critical)
 
 
+CONTEXT: Final = SignalRule(warning=0.0, critical=0.0, weight=0.0)
+"""A signal shown beside the others that never moves the detector (counts, update rates)."""
 DEFAULT_RULES: Final[dict[str, SignalRule]] = {
     "bgp": SignalRule(warning=99.0, critical=50.0, weight=0.8, veto=0.2),
     "bgp6": SignalRule(warning=99.0, critical=50.0, weight=0.4, veto=0.1),
     "probe": SignalRule(warning=80.0, critical=50.0, weight=1.0),
     "traffic": SignalRule(warning=75.0, critical=40.0, weight=1.0),
     "reachability": SignalRule(warning=80.0, critical=50.0, weight=0.0),
-    "bgp_updates": SignalRule(warning=0.0, critical=0.0, weight=0.0),
+    "bgp_updates": CONTEXT,
+    "ioda.bgp": SignalRule(warning=99.0, critical=50.0, weight=0.8, veto=0.2),
+    "ioda.ping-slash24": SignalRule(warning=80.0, critical=50.0, weight=1.0),
+    "ioda.merit-nt": SignalRule(warning=75.0, critical=40.0, weight=0.7),
+    "ioda.gtr": SignalRule(warning=75.0, critical=40.0, weight=1.0),
+    "radar.traffic": SignalRule(warning=75.0, critical=40.0, weight=1.0),
+    "atlas": SignalRule(warning=80.0, critical=50.0, weight=0.6),
+    **{f"ooni.{count}": CONTEXT for count in ("measurements", "anomalies", "confirmed", "failures")},
 }
 FALLBACK_RULE: Final = SignalRule(warning=80.0, critical=50.0, weight=0.7)
 
