@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from netvigil.pipeline.monitor import Backfill, Watchlist, watchlist
+from netvigil.pipeline.monitor import Backfill, Follower, Watchlist, watchlist
+from netvigil.pipeline.watch import Watcher
 from netvigil.sim.services import Fault, ServiceHarness
 from netvigil.sim.services_ioda import BLACKOUT_START, ioda_app
 from netvigil.sources.ioda import SETTINGS
@@ -145,3 +146,14 @@ def test_an_unreachable_source_is_one_line_and_stops_only_itself(tmp_path: Path)
         assert len(report.failures) == 1 and "\n" not in report.failures[0]
         assert store.foreign.fetches() == []
     assert SETTINGS.name == "ioda"
+
+
+def test_the_live_follower_feeds_the_watch_loop(ioda: ServiceHarness, tmp_path: Path) -> None:
+    with open_store(":memory:") as store:
+        follower = Follower(backfill(store, ioda, tmp_path, now=lambda: UNTIL), lookback=2 * DAY)
+        watcher = Watcher(store, None, collect=follower)
+        first = watcher.run_once()
+        assert first.detected and first.events > 0 and follower.last_reports[0].points > 0
+        ioda.requests.clear()
+        assert watcher.run_once().detected, "the window not yet complete is fetched again each round"
+        assert ioda.requests
