@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from netvigil.sources.http import SourceClient, SourceSettings
+
 
 class Clock:
     """Backoff, politeness and Retry-After are asserted through ``slept``, never waited for."""
@@ -16,3 +20,18 @@ class Clock:
 
     def time(self) -> float:
         return self.now
+
+
+def clocked_client(
+    settings: SourceSettings, env: dict[str, str], cache_root: Path, clock: Clock, rand: float = 0.0
+) -> SourceClient:
+    """A client of ``settings`` whose sleeps, jitter and clocks are the test's."""
+    return SourceClient(
+        settings,
+        env=env,
+        cache_root=cache_root,
+        sleep=clock.sleep,
+        rand=lambda: rand,
+        monotonic=clock.time,
+        wall_clock=clock.time,
+    )

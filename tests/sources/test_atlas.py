@@ -27,7 +27,7 @@ from netvigil.sources.atlas import (
     recovery,
 )
 from netvigil.sources.http import SourceClient
-from tests.sources.clock import Clock
+from tests.sources.clock import Clock, clocked_client
 
 DAY = 86_400
 PROBE_LIST = "/api/v2/probes/"
@@ -42,31 +42,11 @@ def server() -> Iterator[ServiceHarness]:
         yield running
 
 
-@pytest.fixture
-def service(server: ServiceHarness) -> ServiceHarness:
-    server.requests.clear()
-    server.faults.clear()
-    return server
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(1_642_000_000.0)
-
-
 def _client(service: ServiceHarness, tmp_path: Path, clock: Clock, key: str | None = None) -> SourceClient:
     env = {"NETVIGIL_ATLAS_URL": f"{service.base_url}/api/v2"}
     if key is not None:
         env["NETVIGIL_ATLAS_KEY"] = key
-    return SourceClient(
-        SETTINGS,
-        env=env,
-        cache_root=tmp_path / "http",
-        sleep=clock.sleep,
-        rand=lambda: 0.0,
-        monotonic=clock.time,
-        wall_clock=clock.time,
-    )
+    return clocked_client(SETTINGS, env, tmp_path / "http", clock)
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from netvigil.sources.http import SourceClient
 from netvigil.sources.mrt import ParseReport, read_routes
 from netvigil.sources.public import fetch_windows
 from netvigil.store import Store, open_store
-from tests.sources.clock import Clock
+from tests.sources.clock import Clock, clocked_client
 
 HOUR = 3600
 JAN_5 = 1_641_340_800  # 2022-01-05 00:00 UTC; the blackout starts at 10:35
@@ -40,32 +40,12 @@ def server() -> Iterator[ServiceHarness]:
         yield running
 
 
-@pytest.fixture
-def service(server: ServiceHarness) -> ServiceHarness:
-    server.requests.clear()
-    server.faults.clear()
-    return server
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(1_642_000_000.0)
-
-
 def client_of(
     source: BgpArchiveSource, service: ServiceHarness, tmp_path: Path, clock: Clock
 ) -> SourceClient:
     """A client of ``source`` pointed at the replay through its ``NETVIGIL_*_URL`` variable."""
     env = {source.settings.url_env: f"{service.base_url}/{source.settings.name}"}
-    return SourceClient(
-        source.settings,
-        env=env,
-        cache_root=tmp_path / "http",
-        sleep=clock.sleep,
-        rand=lambda: 0.0,
-        monotonic=clock.time,
-        wall_clock=clock.time,
-    )
+    return clocked_client(source.settings, env, tmp_path / "http", clock)
 
 
 def ris(tmp_path: Path, *collectors: str) -> BgpArchiveSource:

@@ -18,7 +18,7 @@ from starlette.routing import Route
 from netvigil.model.errors import SOURCE_ERROR_KINDS, SourceError
 from netvigil.sim.services import Fault, ServiceHarness, json_answer, ranged_answer
 from netvigil.sources.http import SourceClient, SourceSettings, by_offset, by_page, next_url, retry_after
-from tests.sources.clock import Clock
+from tests.sources.clock import Clock, clocked_client
 
 ITEMS = list(range(25))
 FILE = bytes((i * 7919) % 251 for i in range(200_000))
@@ -94,13 +94,6 @@ def server() -> Iterator[ServiceHarness]:
 
 
 @pytest.fixture
-def service(server: ServiceHarness) -> ServiceHarness:
-    server.requests.clear()
-    server.faults.clear()
-    return server
-
-
-@pytest.fixture
 def clock() -> Clock:
     return Clock(1_641_376_800.0)
 
@@ -108,15 +101,8 @@ def clock() -> Clock:
 def make_client(
     base: str, tmp_path: Path, clock: Clock, env: dict[str, str] | None = None, **settings: Any
 ) -> SourceClient:
-    return SourceClient(
-        replace(SETTINGS, **settings),
-        env={"NETVIGIL_DEMO_URL": base, **(env or {})},
-        cache_root=tmp_path / "http",
-        sleep=clock.sleep,
-        rand=lambda: 0.5,
-        monotonic=clock.time,
-        wall_clock=clock.time,
-    )
+    env = {"NETVIGIL_DEMO_URL": base, **(env or {})}
+    return clocked_client(replace(SETTINGS, **settings), env, tmp_path / "http", clock, rand=0.5)
 
 
 @pytest.fixture

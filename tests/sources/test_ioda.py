@@ -26,7 +26,7 @@ from netvigil.sources.ioda import (
     match_regions,
     spans,
 )
-from tests.sources.clock import Clock
+from tests.sources.clock import Clock, clocked_client
 
 DAY = 86_400
 SIGNALS = "/v2/signals/raw/country/KZ"
@@ -48,28 +48,9 @@ def server() -> Iterator[ServiceHarness]:
 
 
 @pytest.fixture
-def service(server: ServiceHarness) -> ServiceHarness:
-    server.requests.clear()
-    server.faults.clear()
-    return server
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(1_642_000_000.0)
-
-
-@pytest.fixture
 def client(service: ServiceHarness, tmp_path: Path, clock: Clock) -> Iterator[SourceClient]:
-    with SourceClient(
-        SETTINGS,
-        env={"NETVIGIL_IODA_URL": f"{service.base_url}/v2"},
-        cache_root=tmp_path / "http",
-        sleep=clock.sleep,
-        rand=lambda: 0.0,
-        monotonic=clock.time,
-        wall_clock=clock.time,
-    ) as made:
+    env = {"NETVIGIL_IODA_URL": f"{service.base_url}/v2"}
+    with clocked_client(SETTINGS, env, tmp_path / "http", clock) as made:
         yield made
 
 

@@ -37,7 +37,7 @@ from netvigil.sources.ooni_api import (
     archive_keys,
     ooni_query,
 )
-from tests.sources.clock import Clock
+from tests.sources.clock import Clock, clocked_client
 
 DAY = 86_400
 DEC_28 = kazakhstan.utc(28, 0, month=12, year=2021)
@@ -61,34 +61,15 @@ def server(app: Starlette) -> Iterator[ServiceHarness]:
 
 
 @pytest.fixture
-def service(server: ServiceHarness) -> ServiceHarness:
-    server.requests.clear()
-    server.faults.clear()
-    return server
-
-
-@pytest.fixture
 def replay(app: Starlette) -> Replay:
     found: Replay = app.state.replay
     return found
 
 
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(1_642_000_000.0)
-
-
 def _client(settings: object, env: dict[str, str], tmp_path: Path, clock: Clock) -> SourceClient:
     assert settings in (SETTINGS, ARCHIVE_SETTINGS)
-    return SourceClient(
-        SETTINGS if settings is SETTINGS else ARCHIVE_SETTINGS,
-        env=env,
-        cache_root=tmp_path / "http",
-        sleep=clock.sleep,
-        rand=lambda: 0.0,
-        monotonic=clock.time,
-        wall_clock=clock.time,
-    )
+    chosen = SETTINGS if settings is SETTINGS else ARCHIVE_SETTINGS
+    return clocked_client(chosen, env, tmp_path / "http", clock)
 
 
 @pytest.fixture

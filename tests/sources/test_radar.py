@@ -17,7 +17,7 @@ from netvigil.sim.services_radar import TOKEN, radar_app
 from netvigil.sources import public
 from netvigil.sources.http import SourceClient
 from netvigil.sources.radar import SETTINGS, RadarEntity, RadarSource, envelope_result, radar_entity, spans
-from tests.sources.clock import Clock
+from tests.sources.clock import Clock, clocked_client
 
 DAY = 86_400
 TIMESERIES = "/client/v4/radar/netflows/timeseries"
@@ -34,31 +34,11 @@ def server() -> Iterator[ServiceHarness]:
         yield running
 
 
-@pytest.fixture
-def service(server: ServiceHarness) -> ServiceHarness:
-    server.requests.clear()
-    server.faults.clear()
-    return server
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(1_642_000_000.0)
-
-
 def _client(service: ServiceHarness, tmp_path: Path, clock: Clock, token: str | None = TOKEN) -> SourceClient:
     env = {"NETVIGIL_RADAR_URL": f"{service.base_url}/client/v4"}
     if token is not None:
         env["CLOUDFLARE_API_TOKEN"] = token
-    return SourceClient(
-        SETTINGS,
-        env=env,
-        cache_root=tmp_path / "http",
-        sleep=clock.sleep,
-        rand=lambda: 0.0,
-        monotonic=clock.time,
-        wall_clock=clock.time,
-    )
+    return clocked_client(SETTINGS, env, tmp_path / "http", clock)
 
 
 @pytest.fixture
