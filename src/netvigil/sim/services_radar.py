@@ -274,11 +274,15 @@ class RadarRoutes:
         }
         return envelope(result)
 
-    async def traffic_anomalies(self, request: Request) -> Response:
-        """``/radar/traffic_anomalies``: a location's anomalies include those of its ASes."""
+    def _authorised_span(self, request: Request) -> tuple[int, int] | Response:
+        """The request's date span, or Radar's 401 (no or wrong token) or 400 (no span)."""
         if not _authorised(request, self.token):
             return refusal(401, 10000, "Authentication error")
-        span = _span(request)
+        return _span(request)
+
+    async def traffic_anomalies(self, request: Request) -> Response:
+        """``/radar/traffic_anomalies``: a location's anomalies include those of its ASes."""
+        span = self._authorised_span(request)
         if isinstance(span, Response):
             return span
         location, asn = request.query_params.get("location"), request.query_params.get("asn")
@@ -292,9 +296,7 @@ class RadarRoutes:
 
     async def outages(self, request: Request) -> Response:
         """``/radar/annotations/outages``: filtered by ``location`` or ``asn`` and the date span."""
-        if not _authorised(request, self.token):
-            return refusal(401, 10000, "Authentication error")
-        span = _span(request)
+        span = self._authorised_span(request)
         if isinstance(span, Response):
             return span
         location, asn = request.query_params.get("location"), request.query_params.get("asn")
