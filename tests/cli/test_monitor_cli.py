@@ -81,6 +81,15 @@ def test_compare_with_ioda_agrees(monitored: tuple[Path, list[Any]], replays: di
     assert "recall 1.00" in table.stdout and "0 requests" not in table.stderr
 
 
+def test_compare_with_oonis_verdicts(monitored: tuple[Path, list[Any]], replays: dict[str, str]) -> None:
+    db, _ = monitored
+    args = ["compare", "--with", "ooni", "-e", "country:KZ", "--from", "2021-12-29", "--until", END]
+    done = netvigil(*args, "--offline", "--format", "jsonl", "--db", str(db), env=replays)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.splitlines()[-1])
+    assert summary["netvigil_events"] >= 1 and summary["their_episodes"] >= 1 and summary["matched"] >= 1
+
+
 def _stored(db: Path) -> tuple[list[tuple[str, str, int, float]], list[Any]]:
     with open_store(db) as store:
         points = sorted(

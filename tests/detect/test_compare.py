@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from netvigil.detect.compare import compare, episodes, spans_meet
+import numpy as np
+
+from netvigil.detect.compare import compare, episodes, scope_of, spans_meet, verdict_events
 from netvigil.model.events import Event
 from netvigil.model.foreign import ForeignEvent
 
@@ -56,3 +58,18 @@ def test_the_closest_event_gives_the_start_delta() -> None:
 def test_nothing_on_either_side_has_no_figures() -> None:
     result = compare("ioda", [], [theirs("country:KZ", 0, H, kind="x")], slack=0)
     assert result.precision is None and result.recall == 0.0 and result.median_start_delta is None
+
+
+def test_oonis_verdicts_become_hours_of_anomalies() -> None:
+    times = np.array([0, H, 2 * H, 3 * H], dtype=np.int64)
+    tested = np.array([10.0, 10.0, 2.0, 10.0])
+    bad = np.array([2.0, 6.0, 2.0, 5.0])
+    found = verdict_events("ooni", "country:KZ", times, tested, bad)
+    assert [(e.start, e.end) for e in found] == [(H, 2 * H), (3 * H, 4 * H)]
+    assert [(e.start, e.end) for e in episodes(found)] == [(H, 4 * H)]
+
+
+def test_a_service_event_counts_for_the_network_it_was_seen_in() -> None:
+    seen = ours("service:telegram@country:KZ", 0, H)
+    assert scope_of(seen).entity == "country:KZ" and scope_of(seen).id == seen.id
+    assert scope_of(ours("asn:1", 0, H)).entity == "asn:1"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.table import Table
 
@@ -13,14 +14,15 @@ from netvigil.cli.detect import Format, FormatOption
 from netvigil.cli.monitor import print_reports
 from netvigil.cli.options import parse_entities, parse_time
 from netvigil.cli.render import when
-from netvigil.detect.compare import Comparison, Episode, compare
+from netvigil.detect.compare import Comparison, Episode, compare, scope_of, verdict_events
 from netvigil.model.events import Event, EventFilter
+from netvigil.model.foreign import ForeignEvent
 from netvigil.pipeline.monitor import Backfill, Watchlist
 from netvigil.sources import public
-from netvigil.store import open_store
+from netvigil.store import Store, open_store
 
-COMPARABLE = ("ioda", "radar", "atlas")
-"""Sources that publish outage events of their own (OONI publishes measurements, not outages)."""
+COMPARABLE = ("ioda", "radar", "atlas", "ooni")
+"""Sources netvigil can be set beside: three publish outage events; OONI's are made from its verdicts."""
 
 
 def _hours(seconds: float | None) -> str:
@@ -73,6 +75,29 @@ def _network_events(events: list[Event]) -> list[Event]:
     return [e for e in events if e.scope != "service"]
 
 
+def _service_events(events: list[Event]) -> list[Event]:
+    """Service events as events of the network they were seen in, as OONI's verdicts are counted."""
+    return [scope_of(e) for e in events if e.scope == "service"]
+
+
+def _ooni_verdicts(store: Store, entities: list[str], since: int, until: int) -> list[ForeignEvent]:
+    """Hours where OONI's own verdicts call most tests anomalous (its aggregation counts, stored)."""
+    signals = ["ooni.measurements", "ooni.anomalies", "ooni.confirmed"]
+    found: list[ForeignEvent] = []
+    for entity in entities:
+        series = {s.signal: s for s in store.read_series([entity], signals, since, until)}
+        if "ooni.measurements" not in series:
+            continue
+        tested = series["ooni.measurements"]
+        bad = np.zeros(len(tested.times))
+        for name in ("ooni.anomalies", "ooni.confirmed"):
+            if name in series:
+                counts = dict(zip(series[name].times.tolist(), series[name].values.tolist(), strict=True))
+                bad += np.array([counts.get(t, 0.0) for t in tested.times.tolist()])
+        found.extend(verdict_events("ooni", entity, tested.times, tested.values, bad))
+    return found
+
+
 @handles_errors
 def compare_command(
     source: Annotated[str, typer.Option("--with", help=f"The other observatory: {', '.join(COMPARABLE)}.")],
@@ -90,10 +115,11 @@ def compare_command(
     """Set netvigil's events beside another observatory's, matched by entity and time.
 
     Their events of one outage are merged into an episode first (IODA reports each datasource
-    and each alert separately). Prints the matches, what only one side saw, and precision and
-    recall of each side against the other. Their events are fetched for the span unless already
-    stored (a window once fetched is never fetched again); netvigil's are those stored by
-    `detect` or `monitor`.
+    and each alert separately). OONI publishes no outages: with --with ooni, the hours where its
+    own verdicts call most tests anomalous are set beside netvigil's service events. Prints the
+    matches, what only one side saw, and precision and recall of each side against the other.
+    Their events are fetched for the span unless already stored (a window once fetched is never
+    fetched again); netvigil's are those stored by `detect` or `monitor`.
 
     Example: netvigil compare --with ioda --entity country:KZ --from 2022-01-01 --until 2022-01-12
     """
@@ -108,16 +134,22 @@ def compare_command(
     with open_store(db) as store:
         if not offline:
             print_reports(Backfill(store, Watchlist((), tuple(entities)), [source]).run(start, end))
-        ours = _network_events(store.read_events(EventFilter(entities=entities, since=start, until=end)))
-        theirs = store.foreign.read_events(source=source, entities=entities, since=start, until=end)
+        if source == "ooni":
+            services = store.read_events(EventFilter(scopes=["service"], since=start, until=end))
+            ours = [e for e in _service_events(services) if e.entity in entities]
+            theirs = _ooni_verdicts(store, entities, start, end)
+        else:
+            ours = _network_events(store.read_events(EventFilter(entities=entities, since=start, until=end)))
+            theirs = store.foreign.read_events(source=source, entities=entities, since=start, until=end)
     result = compare(source, ours, theirs)
     label = public.get(source).settings.label
     if fmt is Format.table:
         console.print(_table(result, label))
         console.print(
-            f"netvigil {result.ours} events, {label} {result.theirs} outages, {len(result.matches)} matched; "
+            f"netvigil {result.ours} events, {label} {result.theirs} episodes, "
+            f"{len(result.matches)} matched; "
             f"precision {_share(result.precision)} (netvigil's events {label} also saw), "
-            f"recall {_share(result.recall)} ({label}'s outages netvigil also saw); "
+            f"recall {_share(result.recall)} ({label}'s episodes netvigil also saw); "
             f"median start Δ {_hours(result.median_start_delta)}"
         )
     else:

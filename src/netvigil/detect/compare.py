@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
+import numpy as np
+import numpy.typing as npt
+
+from netvigil.model.entities import parse_entity
 from netvigil.model.events import Event
 from netvigil.model.foreign import ForeignEvent
 
@@ -116,6 +120,35 @@ def episodes(events: Sequence[ForeignEvent], join: int = DEFAULT_JOIN) -> list[E
         else:
             merged.append(Episode(event.source, event.entity, event.start, event.end, (event,)))
     return merged
+
+
+def verdict_events(
+    source: str,
+    entity: str,
+    times: npt.NDArray[np.int64],
+    tested: npt.NDArray[np.float64],
+    anomalous: npt.NDArray[np.float64],
+    *,
+    share: float = 0.5,
+    min_tests: int = 3,
+    step: int = 3600,
+) -> list[ForeignEvent]:
+    """Bins where a source's own verdicts call at least ``share`` of at least ``min_tests`` tests anomalous.
+
+    OONI publishes verdicts, not outages: its aggregation counts per hour (tests run, anomalies
+    and confirmed blocks) become one event per such hour, which :func:`episodes` then merges.
+    """
+    return [
+        ForeignEvent(source, entity, int(t), int(t) + step, "verdicts:anomalous", f"{entity}/{int(t)}")
+        for t, n, bad in zip(times.tolist(), tested.tolist(), anomalous.tolist(), strict=True)
+        if n >= min_tests and bad / n >= share
+    ]
+
+
+def scope_of(event: Event) -> Event:
+    """A service event as one of the network it was seen in: ``service:x@country:KZ`` → ``country:KZ``."""
+    scope = parse_entity(event.entity).scope
+    return event if scope is None else replace(event, entity=str(scope))
 
 
 def compare(
