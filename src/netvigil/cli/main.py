@@ -28,15 +28,15 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "monitor": LazyCommand(
         "netvigil.cli.monitor:monitor_command",
-        "Watch countries from public data (IODA, OONI, Radar, Atlas, RIS): backfill, detect, follow live.",
+        "Watch countries from public data: backfill the baseline, detect, then follow the sources live.",
     ),
     "compare": LazyCommand(
         "netvigil.cli.compare:compare_command",
-        "Set netvigil's events beside IODA's, Radar's or OONI's: agreement, precision and recall.",
+        "Set netvigil's events beside another observatory's, matched by entity and time.",
     ),
     "sources": LazyCommand(
         "netvigil.cli.monitor:sources_command",
-        "List the public sources: what each gives, where it is read from, whether it needs a token.",
+        "List the public sources: what each gives, where it is read from, and whether it needs a token.",
     ),
     "watch": LazyCommand(
         "netvigil.cli.serve:watch_command",

@@ -164,16 +164,12 @@ class Replay:
         return self._gzipped[key]
 
 
-class QueryError(ValueError):
-    """A query parameter the API refuses (answered as 400 with ``detail``)."""
-
-
 def _when(text: str) -> int:
     """A ``since``/``until`` value (date or datetime, UTC) as Unix seconds."""
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise QueryError(f"Invalid datetime: {text}") from None
+        raise ValueError(f"Invalid datetime: {text}") from None
     return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
 
 
@@ -191,7 +187,7 @@ def _asns(request: Request) -> set[int] | None:
     try:
         return {int(name.upper().removeprefix("AS")) for name in names}
     except ValueError:
-        raise QueryError("Invalid ASN value in parameter probe_asn") from None
+        raise ValueError("Invalid ASN value in parameter probe_asn") from None
 
 
 def _filtered(
@@ -223,10 +219,10 @@ def measurements_endpoint(replay: Replay) -> Any:
             until = _when(query["until"]) if "until" in query else kazakhstan.END + 86_400
             since = _when(query["since"]) if "since" in query else until - 30 * 86_400
             if until - since > MAX_SPAN:
-                raise QueryError("Time range must not exceed 6 months. Please narrow your search.")
+                raise ValueError("Time range must not exceed 6 months. Please narrow your search.")
             limit, offset = int(query.get("limit", 100)), int(query.get("offset", 0))
             found = _filtered(replay, request, since, until, api_edges=True)
-        except (QueryError, ValueError) as exc:
+        except ValueError as exc:
             return _api_json({"detail": str(exc)}, 400)
         if query.get("order", "desc") == "desc":
             found.reverse()
@@ -286,7 +282,7 @@ def _grain(request: Request, span: int) -> str:
     grain = request.query_params.get("time_grain", "auto")
     grain = allowed[0] if grain == "auto" else grain
     if grain not in allowed:
-        raise QueryError(f"Choose time_grain between {', '.join(allowed)} for the given time range")
+        raise ValueError(f"Choose time_grain between {', '.join(allowed)} for the given time range")
     return grain
 
 
@@ -300,9 +296,9 @@ def aggregation_endpoint(replay: Replay) -> Any:
             since, until = _when(query["since"]), _when(query["until"])
             grain = _grain(request, until - since)
             if axis not in {None, "measurement_start_day"} or "axis_y" in query:
-                raise QueryError("the replay only aggregates by measurement_start_day")
+                raise ValueError("the replay only aggregates by measurement_start_day")
             found = _filtered(replay, request, since, until, api_edges=False)
-        except (QueryError, KeyError) as exc:
+        except (ValueError, KeyError) as exc:
             return _api_json({"msg": str(exc), "v": 0}, 400)
         stats = {"row_count": len(found), "bytes": 0, "total_row_count": len(found), "elapsed_seconds": 0.01}
         if axis is None:
