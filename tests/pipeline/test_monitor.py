@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,8 @@ from netvigil.pipeline.monitor import Backfill, Follower, Watchlist, watchlist
 from netvigil.pipeline.watch import Watcher
 from netvigil.sim.services import Fault, ServiceHarness
 from netvigil.sim.services_ioda import BLACKOUT_START, ioda_app
+from netvigil.sim.services_radar import TOKEN as RADAR_TOKEN
+from netvigil.sim.services_radar import radar_app
 from netvigil.sources.ioda import SETTINGS
 from netvigil.store import Store, open_store
 from tests.sources.clock import Clock
@@ -157,3 +160,26 @@ def test_the_live_follower_feeds_the_watch_loop(ioda: ServiceHarness, tmp_path: 
         ioda.requests.clear()
         assert watcher.run_once().detected, "the window not yet complete is fetched again each round"
         assert ioda.requests
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [Fault("status", status=500, times=999), Fault("status", status=429, times=999), Fault("malformed", times=999)],
+    ids=["500", "429", "garbage"],
+)
+def test_a_broken_source_is_reported_and_skipped_while_the_others_go_on(
+    ioda: ServiceHarness, tmp_path: Path, fault: Fault
+) -> None:
+    for path in ("/v2/signals/raw/country/KZ", "/v2/outages/events", "/v2/entities/query"):
+        ioda.faults.add(path, replace(fault))
+    with ServiceHarness(radar_app()).running() as radar, open_store(":memory:") as store:
+        env = {
+            "NETVIGIL_IODA_URL": f"{ioda.base_url}/v2", "NETVIGIL_IODA_MIN_INTERVAL": "0",
+            "NETVIGIL_RADAR_URL": f"{radar.base_url}/client/v4", "NETVIGIL_RADAR_MIN_INTERVAL": "0",
+            "CLOUDFLARE_API_TOKEN": RADAR_TOKEN,
+        }  # fmt: skip
+        run = backfill(store, ioda, tmp_path, env=env)
+        run.sources = ["ioda", "radar"]
+        ioda_report, radar_report = run.run(SINCE, UNTIL)
+    assert ioda_report.failures and all("\n" not in f for f in ioda_report.failures)
+    assert radar_report.failures == () and radar_report.points > 0
