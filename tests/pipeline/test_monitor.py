@@ -164,7 +164,11 @@ def test_the_live_follower_feeds_the_watch_loop(ioda: ServiceHarness, tmp_path: 
 
 @pytest.mark.parametrize(
     "fault",
-    [Fault("status", status=500, times=999), Fault("status", status=429, times=999), Fault("malformed", times=999)],
+    [
+        Fault("status", status=500, times=999),
+        Fault("status", status=429, times=999),
+        Fault("malformed", times=999),
+    ],
     ids=["500", "429", "garbage"],
 )
 def test_a_broken_source_is_reported_and_skipped_while_the_others_go_on(
