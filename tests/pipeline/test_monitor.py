@@ -187,3 +187,12 @@ def test_a_broken_source_is_reported_and_skipped_while_the_others_go_on(
         ioda_report, radar_report = run.run(SINCE, UNTIL)
     assert ioda_report.failures and all("\n" not in f for f in ioda_report.failures)
     assert radar_report.failures == () and radar_report.points > 0
+
+
+def test_a_country_the_source_has_nothing_for_is_said(ioda: ServiceHarness, tmp_path: Path) -> None:
+    with open_store(":memory:") as store:
+        run = backfill(store, ioda, tmp_path)
+        run.watch = Watchlist(("IR",), ("country:IR", "asn:58224"))
+        (report,) = run.run(SINCE, UNTIL)
+    assert report.failures == ("IODA has no data for country:IR in this span",)
+    assert report.points == 0

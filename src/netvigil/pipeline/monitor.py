@@ -200,6 +200,8 @@ class Backfill:
         source = public.get(name)
         report = SourceReport(name)
         options = {"env": self.env, "cache_root": self.cache_root, **self.client_options}
+        asked: set[str] = set()
+        answered: set[str] = set()
         with SourceClient(source.settings, **options) as client:
             for entity, window in self.plan(name, since, until):
                 if self.stopping():
@@ -211,8 +213,13 @@ class Backfill:
                     if error.kind in SERVICE_WIDE_KINDS:
                         break
                     continue
+                asked.add(entity)
+                if not fetched.empty:
+                    answered.add(entity)
                 report += self._stored(name, entity, window, fetched)
-            return client.report() + report
+            silent = sorted(e for e in asked - answered if e.startswith("country:"))
+            notes = tuple(f"{source.settings.label} has no data for {e} in this span" for e in silent)
+            return client.report() + report + SourceReport(name, failures=notes)
 
     def _stored(self, name: str, entity: str, window: Window, fetched: Fetched) -> SourceReport:
         """Store one fetched window; what it added, as a report."""
