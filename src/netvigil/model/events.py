@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, overload
 
 from netvigil.model.entities import NetworkKind
 from netvigil.model.errors import InputError
@@ -24,6 +24,14 @@ EVENT_KINDS: Final[tuple[EventKind, ...]] = (
 Scope = Literal["national", "regional", "network", "service"]
 SCOPES: Final[tuple[Scope, ...]] = ("national", "regional", "network", "service")
 EndReason = Literal["restored", "rebaselined", "escalated"]
+
+
+@overload
+def iso(ts: int) -> str: ...
+@overload
+def iso(ts: None) -> None: ...
+@overload
+def iso(ts: int | None) -> str | None: ...
 
 
 def iso(ts: int | None) -> str | None:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Final
 
 import numpy as np
@@ -33,6 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from netvigil.model.events import iso, parse_iso
 from netvigil.sim import kazakhstan
 from netvigil.sim.scenarios.generate import traffic
 from netvigil.sim.scenarios.timeline import Floats, ScenarioTimeline, Times
@@ -50,14 +50,6 @@ COUNTRY_NAME: Final = "Kazakhstan"
 NATIONAL_LINK: Final = "https://example.org/synthetic/kz-2022-shutdown"
 """SYNTHETIC: the news link of the national outage annotation (not a real article)."""
 UUIDS: Final = uuid.UUID("6f1d6d1e-0000-4000-8000-000000000000")
-
-
-def _iso(time: int) -> str:
-    return datetime.fromtimestamp(time, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _unix(text: str) -> int:
-    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
 
 
 def envelope(result: Any, status: int = 200, errors: list[dict[str, Any]] | None = None) -> Response:
@@ -163,8 +155,8 @@ def _anomaly(known: Known, start: int, end: int) -> dict[str, Any]:
         "uuid": str(uuid.uuid5(UUIDS, f"{known.entity}/{start}")),
         "type": "LOCATION" if known.param == "location" else "AS",
         "status": "VERIFIED" if known.param == "location" else "UNVERIFIED",
-        "startDate": _iso(start),
-        "endDate": _iso(end),
+        "startDate": iso(start),
+        "endDate": iso(end),
         "visibleInDataSources": ["NETFLOWS", "HTTP"],
     }
     if known.param == "location":
@@ -181,8 +173,8 @@ def _annotation(number: str, country: Known, network: Known | None, start: int, 
         "id": number,
         "dataSource": "ALL",
         "eventType": "OUTAGE",
-        "startDate": _iso(start),
-        "endDate": _iso(end),
+        "startDate": iso(start),
+        "endDate": iso(end),
         "locations": [country.code],
         "locationsDetails": [location],
         "asns": [int(network.code)] if network else [],
@@ -204,7 +196,7 @@ def _authorised(request: Request, token: str) -> bool:
 def _span(request: Request) -> tuple[int, int] | Response:
     """One ``dateStart``/``dateEnd`` pair, or Radar's 400."""
     try:
-        return _unix(request.query_params["dateStart"]), _unix(request.query_params["dateEnd"])
+        return parse_iso(request.query_params["dateStart"]), parse_iso(request.query_params["dateEnd"])
     except (KeyError, ValueError):
         return refusal(400, 10001, "dateStart and dateEnd must be ISO-8601 datetimes")
 
@@ -220,7 +212,7 @@ def _page(request: Request, records: list[dict[str, Any]]) -> list[dict[str, Any
 
 
 def _overlapping(records: list[dict[str, Any]], since: int, until: int) -> list[dict[str, Any]]:
-    return [r for r in records if _unix(r["startDate"]) <= until and _unix(r["endDate"]) >= since]
+    return [r for r in records if parse_iso(r["startDate"]) <= until and parse_iso(r["endDate"]) >= since]
 
 
 def _location_of(anomaly: dict[str, Any]) -> str:
@@ -253,13 +245,13 @@ class RadarRoutes:
         if agg is None or not starts or not len(starts) == len(ends) == len(codes):
             return refusal(400, 10001, "dateStart, dateEnd and location/asn must be given once per series")
         found = [
-            self.replay.series(self.replay.lookup(param, code), _unix(s), _unix(e), agg[0])
+            self.replay.series(self.replay.lookup(param, code), parse_iso(s), parse_iso(e), agg[0])
             for code, s, e in zip(codes, starts, ends, strict=True)
         ]
         peak = max((max(values) for _, values in found if values), default=0.0) or 1.0
         result: dict[str, Any] = {
             (names[n] if n < len(names) else f"serie_{n}"): {
-                "timestamps": [_iso(t) for t in stamps],
+                "timestamps": [iso(t) for t in stamps],
                 "values": [f"{v / peak:.6f}" for v in values],
             }
             for n, (stamps, values) in enumerate(found)
@@ -267,7 +259,7 @@ class RadarRoutes:
         result["meta"] = {
             "aggInterval": agg[1],
             "dateRange": [{"startTime": s, "endTime": e} for s, e in zip(starts, ends, strict=True)],
-            "lastUpdated": _iso(self.replay.timeline.end),
+            "lastUpdated": iso(self.replay.timeline.end),
             "normalization": "MIN0_MAX",
             "units": [{"name": "*", "value": "bytes"}],
             "confidenceInfo": {"level": 5, "annotations": []},

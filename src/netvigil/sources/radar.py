@@ -36,6 +36,7 @@ from typing import Any, Final
 
 from netvigil.model.entities import parse_entity
 from netvigil.model.errors import UnknownEntityError
+from netvigil.model.events import iso
 from netvigil.model.foreign import ForeignEvent
 from netvigil.model.signals import SignalPoint
 from netvigil.sources.http import SourceClient, SourceSettings, by_offset, dig
@@ -96,11 +97,6 @@ def _mapped(entity: str) -> RadarEntity | None:
         return radar_entity(entity)
     except UnknownEntityError:
         return None
-
-
-def iso(time: int) -> str:
-    """Unix seconds as Radar writes datetimes: ``2022-01-05T10:35:00Z``."""
-    return datetime.fromtimestamp(time, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _day(time: int) -> str:
