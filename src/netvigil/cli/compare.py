@@ -133,7 +133,7 @@ def compare_command(
         raise fail("--from must be before --until")
     with open_store(db) as store:
         if not offline:
-            print_reports(Backfill(store, Watchlist((), tuple(entities)), [source]).run(start, end))
+            print_reports(Backfill(store, Watchlist(tuple(entities)), [source]).run(start, end))
         if source == "ooni":
             services = store.read_events(EventFilter(scopes=["service"], since=start, until=end))
             ours = [e for e in _service_events(services) if e.entity in entities]

@@ -47,12 +47,18 @@ WindowDone = Callable[[str, str, Window, "Fetched"], None]
 class Watchlist:
     """The entities a run watches: each country, its operators' networks and its regions."""
 
-    countries: tuple[str, ...]
     entities: tuple[str, ...]
+    _members: frozenset[str] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_members", frozenset(self.entities))
 
     def keeps(self, entity: str) -> bool:
-        """Whether a point about ``entity`` is worth storing (MRT archives map every country)."""
-        return entity in self.entities
+        """Whether a point about ``entity`` is worth storing (MRT archives map every country).
+
+        Asked once per point of a BGP replay, hence a set.
+        """
+        return entity in self._members
 
 
 def watchlist(countries: Sequence[str], registry: EntityRegistry | None = None) -> Watchlist:
@@ -63,7 +69,7 @@ def watchlist(countries: Sequence[str], registry: EntityRegistry | None = None) 
         entities.append(f"country:{cc}")
         entities.extend(f"asn:{op.asn}" for op in registry.operators_of(cc))
         entities.extend(str(region.id) for region in registry.regions(cc))
-    return Watchlist(tuple(countries), tuple(dict.fromkeys(entities)))
+    return Watchlist(tuple(dict.fromkeys(entities)))
 
 
 @dataclass(slots=True)
