@@ -127,3 +127,19 @@ def test_a_killed_backfill_resumes_without_fetching_twice_to_the_same_store(
     assert after, "the first run was stopped before it finished"
     assert len(set(before) & set(after)) <= len(DATASOURCES), "only the window in flight is asked again"
     assert _stored(db) == _stored(whole)
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["KZ", "--since", "99999999999d"], "older than any public source's data"),
+        (["KZ", "--since", "14x"], "expected a length (14d, 36h, 90m) or a moment"),
+        (["ZZ"], "ZZ: expected an ISO 3166-1 alpha-2 country code"),
+        (["KZ", "--sources", "nope"], "unknown source 'nope'"),
+        (["KZ", "--since", "2030-01-01", "--until", END], "must be before --until"),
+    ],
+)
+def test_bad_options_are_one_clear_line_and_exit_2(args: list[str], said: str, tmp_path: Path) -> None:
+    done = netvigil("monitor", *args, "--once", "--db", str(tmp_path / "x.duckdb"), env={})
+    assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "x.duckdb").exists()

@@ -14,8 +14,11 @@ import typer
 
 from netvigil.cli.common import DbOption, console, err_console, fail, handles_errors
 from netvigil.cli.detect import Format, FormatOption, print_events
+from netvigil.cli.options import parse_time
 from netvigil.cli.serve import HostOption, PortOption, SettingOption, WatchOptions, _settings, run_watch
-from netvigil.model.events import parse_moment, parse_span
+from netvigil.geo.entities import default_registry
+from netvigil.model.errors import InputError
+from netvigil.model.events import iso, parse_iso, parse_span
 from netvigil.model.foreign import SourceReport, Window
 from netvigil.pipeline.analyse import run_detection
 from netvigil.pipeline.monitor import DEFAULT_SOURCES, Backfill, Fetched, Follower, watchlist
@@ -24,15 +27,29 @@ from netvigil.sources import public
 from netvigil.sources.public import MeasurementSource
 from netvigil.store import open_store
 
+EARLIEST = parse_iso("1999-01-01T00:00:00Z")
+"""The oldest start ``--since`` accepts: the RIS archive begins in 1999, every other source later."""
 LIVE_LOOKBACK = 2 * 86_400
 """How far back each live round looks for windows not yet complete."""
 
 
 def _since(text: str, until: int) -> int:
-    """``--since``: a length back from ``until`` (``14d``) or a moment (ISO 8601, Unix seconds)."""
+    """``--since``: a length back from ``until`` (``14d``) or a moment (a date, ISO 8601, Unix seconds).
+
+    A start before :data:`EARLIEST` is refused: no public source reaches back so far, and a
+    window plan over centuries would never end.
+    """
     if text[:1].isdigit() and text[-1:] in "smhdw" and not text.isdigit():
-        return until - parse_span(text, "--since")
-    return parse_moment(text, "--since") or until
+        start = until - parse_span(text, "--since")
+    else:
+        try:
+            start = parse_time(text, "--since") or until
+        except InputError:
+            expected = "a length (14d, 36h, 90m) or a moment (2022-01-05)"
+            raise fail(f"--since {text!r}: expected {expected}") from None
+    if start < EARLIEST:
+        raise fail(f"--since {text}: reaches before {iso(EARLIEST)}, older than any public source's data")
+    return start
 
 
 def _sources(text: str | None) -> list[str]:
@@ -46,11 +63,14 @@ def _sources(text: str | None) -> list[str]:
 
 
 def _countries(codes: Sequence[str]) -> list[str]:
-    """Country codes as ISO 3166-1 alpha-2, upper case; anything else is refused."""
+    """Country codes as ISO 3166-1 alpha-2, upper case; anything else (``ZZ``, ``KZX``) is refused."""
     found = [code.upper() for code in codes]
+    registry = default_registry()
     for code in found:
-        if len(code) != 2 or not code.isalpha():
-            raise fail(f"{code}: expected an ISO 3166-1 alpha-2 country code such as KZ or IR")
+        try:
+            registry.get(f"country:{code}")
+        except InputError:
+            raise fail(f"{code}: expected an ISO 3166-1 alpha-2 country code such as KZ or IR") from None
     return found
 
 
@@ -122,7 +142,7 @@ def monitor_command(
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Also serve the dashboard, API.")] = False,
     fmt: FormatOption = Format.table,
     db: DbOption = None,
-    interval: Annotated[float, typer.Option(help="Seconds between live rounds.")] = 300.0,
+    interval: Annotated[float, typer.Option(min=10.0, help="Seconds between live rounds.")] = 300.0,
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
     setting: SettingOption = None,
@@ -146,7 +166,7 @@ def monitor_command(
     watch = watchlist(_countries(countries))
     names = _sources(sources)
     now = time.time()
-    end = parse_moment(until, "--until") or int(now)
+    end = parse_time(until, "--until") or int(now)
     start = _since(since, end)
     if start >= end:
         raise fail(f"--since ({since}) must be before --until")
