@@ -10,6 +10,7 @@
     │   └── StoreBusyError      another process holds the write lock for too long
     ├── ConfigError         a setting has an invalid value
     ├── ApiError            an answer the HTTP API gives on purpose: status, code and a sentence
+    ├── ClusterError        the Dask cluster cannot be reached, or a batch task failed for good
     └── SourceError         a public data source (IODA, OONI, Radar, …) failed; ``kind`` says how
 
 Every class netvigil raises on purpose is in this module and descends from :class:`NetvigilError`
@@ -26,7 +27,8 @@ Rules:
   ``sources.ris_live`` (a bad URL → :class:`InputError`, a dropped connection → a reconnect); HTTP
   in ``probe.reachability.uploader`` and ``alert.webhook`` (→ a failure string, data); HTTP from
   the public sources in ``sources.http`` (→ :class:`SourceError`); DuckDB in ``store/``
-  (→ :class:`StoreError`). Nothing above those places catches a foreign error.
+  (→ :class:`StoreError`); Dask distributed in ``pipeline.cluster`` (→ :class:`ClusterError`).
+  Nothing above those places catches a foreign error.
 - An internal parse helper may raise ``ValueError`` when the same module (or package, for the MRT
   decoder) catches it and raises :class:`InputError` with the file and line, e.g.
   ``sources.signal_csv.point_from_fields``; so may :func:`netvigil.model.events.parse_iso`,
@@ -91,6 +93,10 @@ class StoreBusyError(StoreError):
 
 class ConfigError(NetvigilError):
     """A setting has a value outside what it accepts."""
+
+
+class ClusterError(NetvigilError):
+    """Batch work on Dask could not run: the scheduler is unreachable, or a task kept failing."""
 
 
 class ApiError(NetvigilError):
