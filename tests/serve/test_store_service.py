@@ -127,14 +127,17 @@ def test_ingest_detect_events_and_report_run_while_serve_answers(signal_file: Pa
         detected = netvigil("detect", "--format", "jsonl", db=db)
         listed = netvigil("events", "--format", "jsonl", db=db)
         report = tmp_path / "kz.html"
-        reported = netvigil("report", "--entity", "country:KZ", "--from", "2021-07-01", "--until",
-                            "2021-07-20", "--format", "html", "--synthetic", "-o", str(report), db=db)  # fmt: skip
+        reported = netvigil(
+            "report", "--entity", "country:KZ", "--from", "2021-07-01", "--until", "2021-07-20",
+            "--format", "html", "--synthetic", "-o", str(report), db=db,
+        )  # fmt: skip
         reader.done.set()
         reader.join(timeout=60)
         for done in (ingested, detected, listed, reported):
             assert done.returncode == 0, done.stderr
         events = httpx.get(f"{base}/api/v1/events?entity=country:KZ").json()["events"]
-        series = httpx.get(f"{base}/api/v1/signals?entity=country:KZ&from=2021-07-01T00:00:00Z&until=2021-07-20T00:00:00Z&format=csv")
+        window = "from=2021-07-01T00:00:00Z&until=2021-07-20T00:00:00Z"
+        series = httpx.get(f"{base}/api/v1/signals?entity=country:KZ&{window}&format=csv")
     assert "79,063 points" in ingested.stdout
     stored = [json.loads(line)["id"] for line in listed.stdout.splitlines()]
     assert stored and {e["id"] for e in events} <= set(stored) and events
@@ -231,7 +234,8 @@ def test_a_caller_without_the_secret_is_refused(tmp_path: Path) -> None:
 
 def test_an_endpoint_of_a_dead_process_is_ignored(tmp_path: Path) -> None:
     db = tmp_path / "obs.duckdb"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    code = "import os; print(os.getpid())"
+    dead = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     path = endpoint_path(db)
     assert path is not None
     publish_endpoint(path, Endpoint("http://127.0.0.1:9", "s", int(dead.stdout)))

@@ -66,7 +66,7 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
 def serve(
     db_path: str | Path | None, host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None
 ) -> None:
-    """Serve the store at ``db_path`` until interrupted (the demo's last step), sharing it with other processes."""
+    """Serve the store at ``db_path`` until interrupted (the demo's last step), shared with other commands."""
     with open_store(db_path, through_service=False) as store, store_service(store, db_path) as service:
         app = create_app(store, settings)
         with Freshener(store, ensure_rollups, app.state.cache.clear) as freshener:

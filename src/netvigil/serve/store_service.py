@@ -124,12 +124,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _answer(self, frames: FrameReader, frame: Frame) -> None:
         tag, payload = frame
         upload = _Upload(frames) if tag == "call" and payload[3] is not None else None
+        result: Any = None
+        failed: Exception | None = None
         try:
             result = self._run(tag, payload, upload)
-        except Exception as exc:
-            result, failed = None, exc
-        else:
-            failed = None
+        except Exception as exc:  # every failure goes back to the caller, typed
+            failed = exc
         if upload is not None:
             upload.drain()
         if failed is None and self._session is None:

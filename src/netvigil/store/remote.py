@@ -57,7 +57,7 @@ CONNECT_TIMEOUT: Final = 1.0
 
 @dataclass(slots=True)
 class _Session:
-    """This thread's open transaction: its id on the server, its own connection, how deep it nests."""
+    """The calling thread's open transaction: its id on the server, its own connection, how deep it nests."""
 
     id: str
     client: httpx.Client
@@ -154,7 +154,9 @@ class _Connection:
         finally:
             session.client.close()
 
-    def _exchange(self, client: httpx.Client, body: bytes | Iterator[bytes], headers: dict[str, str]) -> _Answer:
+    def _exchange(
+        self, client: httpx.Client, body: bytes | Iterator[bytes], headers: dict[str, str]
+    ) -> _Answer:
         with self.translated():
             request = client.build_request("POST", CALL_PATH, content=body, headers=headers)
             response = client.send(request, stream=True)
@@ -237,7 +239,9 @@ class _Answer:
         self._response.close()
 
 
-def _streamed_argument(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[int | str | None, _Upload | None]:
+def _streamed_argument(
+    args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[int | str | None, _Upload | None]:
     """The one argument that is an iterator (sent item by item), where it is, or (None, None)."""
     for index, value in enumerate(args):
         if is_streamed(value):

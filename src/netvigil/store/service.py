@@ -1,4 +1,4 @@
-"""The store service's contract, shared by its server (``serve/store_service.py``) and its client (``store/remote.py``).
+"""The store service's contract, shared by its server (``serve/store_service``) and client (``store/remote``).
 
 While ``netvigil serve`` (or ``watch``) holds a store, it answers store calls from other processes
 of the same user on a private loopback port. This module holds what both ends must agree on:
