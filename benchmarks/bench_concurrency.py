@@ -63,7 +63,10 @@ def netvigil(*args: str, db: Path) -> float:
     """Run one command in its own process; its wall time (it must succeed)."""
     began = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "netvigil.cli", *args, "--db", str(db)], capture_output=True, text=True, check=False
+        [sys.executable, "-m", "netvigil.cli", *args, "--db", str(db)],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
         raise SystemExit(f"netvigil {' '.join(args)} failed: {done.stderr.strip()}")
@@ -152,7 +155,9 @@ def open_through_service(db: Path) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--entities", type=int, default=40)
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--quick", action="store_true", help="4 entities x 7 days")
@@ -182,7 +187,10 @@ def main() -> None:
                  direct=round(direct, 3), ratio=round(timings["ingest"] / direct, 3))  # fmt: skip
             emit(figure="open_through_service_ms", value=round(1000 * open_through_service(served_db), 1))
             for command in (("detect", "--format", "jsonl"), ("events", "--format", "jsonl")):
-                during = measured(base, lambda c=command: timings.__setitem__(c[0], netvigil(*c, db=served_db)))
+                def run(c: tuple[str, ...] = command) -> None:
+                    timings[c[0]] = netvigil(*c, db=served_db)
+
+                during = measured(base, run)
                 emit(figure=f"{command[0]}_wall_s", value=round(timings[command[0]], 3), api=during)
             seen = httpx.get(f"{base}/api/v1/signals?entity=asn:64500&format=csv").text.count("\n") - 1
             emit(figure="api_sees_new_data", rows_of_asn64500=seen)
