@@ -3,6 +3,7 @@
 These tests reach DuckDB itself (``DuckDBStore`` and its cursor), which only tests of the backend may.
 """
 
+import os
 import subprocess
 import sys
 import time
@@ -78,3 +79,15 @@ def test_lock_timeout_gives_a_clear_error(tmp_path: Path) -> None:
             [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
         )
     assert done.returncode != 0 and StoreBusyError.__name__ in done.stderr and "--db" in done.stderr
+
+
+def test_a_held_store_says_at_once_who_holds_it(tmp_path: Path) -> None:
+    path = tmp_path / "busy.duckdb"
+    with DuckDBStore(path):
+        code = f"from netvigil.store import open_store\nopen_store({str(path)!r})\n"
+        done = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+        )
+    last = done.stderr.strip().splitlines()[-1]
+    assert StoreBusyError.__name__ in last and f"process {os.getpid()}" in last
+    assert "netvigil serve" in last and "waited 1 s" in last

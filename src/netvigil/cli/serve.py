@@ -23,10 +23,12 @@ from netvigil.pipeline.alert_rules import (
     new_rule,
     rule_json,
 )
+from netvigil.pipeline.rollups import ensure_rollups
 from netvigil.pipeline.watch import AfterRound, Collector, RoundReport, Watcher
 from netvigil.serve.app import create_app
 from netvigil.serve.middleware import ResponseCache
 from netvigil.serve.settings import Settings, load_settings, parse_assignments
+from netvigil.serve.store_service import Freshener, store_service
 from netvigil.store import Store, open_store
 from netvigil.store.tokens import create_token
 
@@ -55,6 +57,19 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
     )
 
 
+def _stop_cleanly_on_sigterm() -> None:
+    """SIGTERM ends ``serve`` as Ctrl-C does: the endpoint withdrawn and the store closed on the way out.
+
+    uvicorn catches SIGTERM while it runs, then raises it again under the handler found before;
+    the default one would kill the process before the ``with`` blocks unwind.
+    """
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def _server(
     store: Store, settings: Settings, host: str, port: int
 ) -> tuple[uvicorn.Server, ResponseCache]:
@@ -75,13 +90,21 @@ def serve_command(
     The dashboard is at http://HOST:PORT/ , the API under /api/v1 (OpenAPI at
     /api/v1/openapi.json), the feed at /feeds/events.atom. Stop with Ctrl-C.
 
+    While it runs, other netvigil commands on the same store (ingest, detect, events, report, …)
+    go through it: it answers their store calls on a private loopback port published in
+    DB.serve.json (see docs/api.md, "serve and other commands at once").
+
     Example: netvigil serve --db kz.duckdb --port 8000
     """
     settings = _settings(setting)
-    with open_store(db) as store:
-        server, _ = _server(store, settings, host, port)
+    with open_store(db, through_service=False) as store, store_service(store, db) as service:
+        server, cache = _server(store, settings, host, port)
         console.print(f"netvigil: dashboard at http://{host}:{port}/  (Ctrl-C stops)")
-        server.run()
+        _stop_cleanly_on_sigterm()
+        with Freshener(store, ensure_rollups, cache.clear) as freshener:
+            if service is not None:
+                service.notify(freshener.changed)
+            server.run()
 
 
 def _after_round(store: Store, policy: DeliveryPolicy, cache: ResponseCache | None) -> AfterRound:
@@ -130,14 +153,15 @@ def watch_command(
 
     Stopping is clean: the round in progress finishes its current step; unread files stay in the
     inbox, a pending detection and unsent alerts stay in the store, and the next start resumes.
-    Writers should write FILE.part (or .FILE) and rename it when complete.
+    Writers should write FILE.part (or .FILE) and rename it when complete. While it runs, other
+    netvigil commands on the same store go through it (as with serve).
 
     Example: netvigil watch --inbox /srv/netvigil/inbox --db obs.duckdb --serve --port 8000
     """
     settings = _settings(setting)
     if inbox is not None and not inbox.is_dir():
         raise fail(f"{inbox}: not a directory")
-    with open_store(db) as store:
+    with open_store(db, through_service=False) as store, store_service(store, db):
         every = interval if interval is not None else settings.number("watch_interval")
         run_watch(store, settings, WatchOptions(inbox, every, once, serve, host, port))
 

@@ -25,6 +25,7 @@ from netvigil.serve.middleware import (
     SecurityHeaders,
 )
 from netvigil.serve.settings import Settings, load_settings
+from netvigil.serve.store_service import Freshener, store_service
 from netvigil.store import Store, open_store
 
 API_VERSION = "1"
@@ -65,7 +66,10 @@ def create_app(store: Store, settings: Settings | None = None) -> FastAPI:
 def serve(
     db_path: str | Path | None, host: str = "127.0.0.1", port: int = 8000, settings: Settings | None = None
 ) -> None:
-    """Serve the store at ``db_path`` until interrupted (the demo's last step)."""
-    with open_store(db_path) as store:
+    """Serve the store at ``db_path`` until interrupted (the demo's last step), shared with other commands."""
+    with open_store(db_path, through_service=False) as store, store_service(store, db_path) as service:
         app = create_app(store, settings)
-        uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)
+        with Freshener(store, ensure_rollups, app.state.cache.clear) as freshener:
+            if service is not None:
+                service.notify(freshener.changed)
+            uvicorn.run(app, host=host, port=port, log_level="warning", server_header=False)

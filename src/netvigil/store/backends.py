@@ -5,6 +5,13 @@ backend: ``duckdb:///abs/path``, ``duckdb:///:memory:`` (``duckdb:relative/path`
 are registered by scheme in :data:`BACKENDS`; each opener imports its backend when first used, so
 code that never opens a store never loads the database library, and adding a backend (issue 13:
 ``chdb://``, ``clickhouse://``) is one registration. Nothing outside ``store/`` imports a backend.
+
+A store that a running ``netvigil serve`` (or ``watch``) holds is opened through that service:
+the service publishes an endpoint file beside the store (:mod:`netvigil.store.service`), and
+:func:`open_store` returns a :class:`~netvigil.store.remote.RemoteStore` speaking to it — the same
+protocol, so every command works while the service runs. Without a service, a store whose lock
+another process holds fails within ``lock_timeout`` (1 s) with a :class:`StoreBusyError` naming
+that process.
 """
 
 from __future__ import annotations
@@ -17,8 +24,9 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
-from netvigil.model.errors import ConfigError
+from netvigil.model.errors import ConfigError, StoreBusyError
 from netvigil.store.protocol import Store
+from netvigil.store.service import ENDPOINT_SUFFIX, live_endpoint
 
 ENV_DB: Final = "NETVIGIL_DB"
 DEFAULT_SCHEME: Final = "duckdb"
@@ -43,6 +51,9 @@ def _open_duckdb(location: StoreLocation, read_only: bool, lock_timeout: float) 
 
 
 BACKENDS: Final[dict[str, Opener]] = {"duckdb": _open_duckdb}
+SERVED_SCHEMES: Final[frozenset[str]] = frozenset({"duckdb"})
+"""Backends whose store is a local file (or folder) one process holds: a running serve shares it."""
+LOCK_TIMEOUT: Final = 1.0
 
 
 def default_db_path() -> Path:
@@ -92,11 +103,53 @@ def _duckdb_target(netloc: str, path: str, text: str) -> str:
     return path
 
 
-def open_store(db: str | Path | None = None, *, read_only: bool = False, lock_timeout: float = 30.0) -> Store:
+def endpoint_path(db: str | Path | None = None) -> Path | None:
+    """Where the store service of ``db`` publishes its endpoint; None for a store no local file names."""
+    location = parse_location(db if db is not None and str(db) else default_location())
+    if location.scheme not in SERVED_SCHEMES or location.target == ":memory:":
+        return None
+    target = Path(location.target).absolute()
+    return target.with_name(target.name + ENDPOINT_SUFFIX)
+
+
+def open_store(
+    db: str | Path | None = None,
+    *,
+    read_only: bool = False,
+    lock_timeout: float = LOCK_TIMEOUT,
+    through_service: bool = True,
+) -> Store:
     """Open the store at ``db`` (or ``$NETVIGIL_DB``, else the default file): the one way to open one.
 
-    Raises :class:`~netvigil.model.errors.ConfigError` for an unknown URL scheme and
-    :class:`~netvigil.model.errors.StoreError` when the store cannot be opened.
+    When a running ``netvigil serve`` holds the store (its endpoint file names a live process),
+    the store is opened through that service unless ``through_service`` is False (the service
+    itself opens the file directly). Otherwise the backend opens it, waiting at most
+    ``lock_timeout`` seconds for another process's lock.
+
+    Raises :class:`~netvigil.model.errors.ConfigError` for an unknown URL scheme,
+    :class:`~netvigil.model.errors.StoreBusyError` when another process holds the store and
+    serves it to nobody, and :class:`~netvigil.model.errors.StoreError` when it cannot be opened.
     """
-    location = parse_location(db if db is not None and str(db) else default_location())
-    return BACKENDS[location.scheme](location, read_only, lock_timeout)
+    chosen = db if db is not None and str(db) else default_location()
+    location = parse_location(chosen)
+    served = _through_service(chosen, read_only) if through_service else None
+    if served is not None:
+        return served
+    try:
+        return BACKENDS[location.scheme](location, read_only, lock_timeout)
+    except StoreBusyError:
+        served = _through_service(chosen, read_only) if through_service else None
+        if served is None:
+            raise
+        return served
+
+
+def _through_service(db: str | Path, read_only: bool) -> Store | None:
+    """The store through its running service, or None when no live service holds it."""
+    path = endpoint_path(db)
+    endpoint = live_endpoint(path) if path is not None else None
+    if endpoint is None:
+        return None
+    from netvigil.store.remote import RemoteStore  # noqa: PLC0415 - load httpx only when a service runs
+
+    return RemoteStore.connect(endpoint, read_only=read_only)

@@ -2,9 +2,11 @@
 
 Concurrency: inside one process any number of threads read through their own cursor while one
 writes (DuckDB's MVCC gives readers a consistent snapshot); writes of all threads take one lock.
-Across processes DuckDB lets one process hold the file for writing; a second process waits for the
-lock with backoff (up to ``lock_timeout`` seconds) instead of failing, and writers keep their
-transactions short (a file is parsed and validated before the lock-holding transaction starts).
+Across processes DuckDB lets one process hold the file (for writing, or several for reading only);
+a second process waits for the lock briefly (``lock_timeout``, 1 s by default) and then fails with
+a one-line :class:`StoreBusyError` naming the process that holds it. While ``netvigil serve`` holds
+the file, other commands do not come here: :func:`netvigil.store.open_store` sends them through
+the service.
 
 DuckDB's own exceptions (:class:`duckdb.Error` and its subclasses) are turned into
 :class:`~netvigil.model.errors.StoreError` here, once, so nothing above the store sees them.
@@ -12,6 +14,7 @@ DuckDB's own exceptions (:class:`duckdb.Error` and its subclasses) are turned in
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -23,6 +26,7 @@ import duckdb
 from netvigil.model.errors import StoreBusyError, StoreError
 
 MEMORY = ":memory:"
+_HOLDER = re.compile(r"lock is held in (?P<program>\S+) \(PID (?P<pid>\d+)\)")
 
 
 @contextmanager
@@ -44,14 +48,22 @@ def _connect(path: str, read_only: bool, lock_timeout: float) -> duckdb.DuckDBPy
             if "lock" not in str(exc).lower():
                 raise StoreError(f"cannot open store {path}: {exc}") from exc
             if time.monotonic() >= deadline:
-                raise StoreBusyError(
-                    f"store {path} is held by another netvigil process for writing; "
-                    f"waited {lock_timeout:.0f} s. Stop it or point --db at another file."
-                ) from exc
-            time.sleep(delay)
-            delay = min(delay * 2, 1.0)
+                raise StoreBusyError(_busy_message(path, str(exc), lock_timeout)) from exc
+            time.sleep(min(delay, max(deadline - time.monotonic(), 0.0)))
+            delay = min(delay * 2, 0.5)
         except duckdb.Error as exc:
             raise StoreError(f"cannot open store {path}: {exc}") from exc
+
+
+def _busy_message(path: str, reason: str, waited: float) -> str:
+    """One line: who holds the store (as DuckDB names it) and what to do."""
+    holder = _HOLDER.search(reason)
+    who = f"process {holder['pid']} ({holder['program']})" if holder else "another process"
+    return (
+        f"store {path} is held by {who}, which serves it to no one (waited {waited:g} s); "
+        "stop that process, or run `netvigil serve` on this store so other commands go through it, "
+        "or point --db at another file"
+    )
 
 
 class Database:

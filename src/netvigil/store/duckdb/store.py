@@ -52,7 +52,7 @@ class DuckDBStore(signals.SignalTable, events.EventTable):
     """The :class:`~netvigil.store.protocol.Store` on an embedded DuckDB file."""
 
     def __init__(
-        self, path: str | Path = MEMORY, *, read_only: bool = False, lock_timeout: float = 30.0
+        self, path: str | Path = MEMORY, *, read_only: bool = False, lock_timeout: float = 1.0
     ) -> None:
         self.path = str(path)
         self.db = Database(self.path, read_only=read_only, lock_timeout=lock_timeout)
