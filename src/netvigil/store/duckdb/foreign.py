@@ -14,6 +14,7 @@ from netvigil.model.foreign import FetchRecord, ForeignEvent, Window
 from netvigil.store.duckdb.database import Database
 from netvigil.store.duckdb.migrations import Migration
 from netvigil.store.duckdb.schema import columns_of, create_table_sql, insert_sql, values_of
+from netvigil.store.migrations import FOREIGN
 
 _EVENT_FIELDS = columns_of(ForeignEvent)
 _EVENT_COLUMNS = ", ".join(f'"{c.name}"' for c in _EVENT_FIELDS)
@@ -27,7 +28,7 @@ def _tables() -> list[str]:
     ]
 
 
-MIGRATIONS = (Migration(7, "public sources: foreign events and the fetch manifest", _tables),)
+MIGRATIONS = (Migration(7, FOREIGN, _tables),)
 
 
 def _event_row(event: ForeignEvent) -> list[Any]:
