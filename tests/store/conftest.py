@@ -15,6 +15,7 @@ from netvigil.store import Store, open_store
 
 BACKENDS: dict[str, Callable[[Path], str]] = {
     "duckdb": lambda folder: f"duckdb://{folder / 'store.duckdb'}",
+    "chdb": lambda folder: f"chdb://{folder / 'store.chdb'}",
 }
 
 

@@ -1,10 +1,12 @@
 """The composition root: :func:`open_store` turns ``--db`` / ``$NETVIGIL_DB`` / a URL into a store.
 
 A location is a plain path (an embedded DuckDB file), ``:memory:``, or a URL whose scheme names a
-backend: ``duckdb:///abs/path``, ``duckdb:///:memory:`` (``duckdb:relative/path`` too). Backends
-are registered by scheme in :data:`BACKENDS`; each opener imports its backend when first used, so
-code that never opens a store never loads the database library, and adding a backend (issue 13:
-``chdb://``, ``clickhouse://``) is one registration. Nothing outside ``store/`` imports a backend.
+backend: ``duckdb:///abs/path``, ``duckdb:///:memory:`` (``duckdb:relative/path`` too),
+``chdb:///abs/dir`` (embedded ClickHouse in a directory), ``clickhouse://host:8123/database`` (a
+ClickHouse server or cluster; ``clickhouses://`` over TLS). Backends are registered by scheme in
+:data:`BACKENDS`; each opener imports its backend when first used, so code that never opens a
+store never loads the database library, and adding a backend is one registration. Nothing outside
+``store/`` imports a backend. The lock timeout is DuckDB's: ClickHouse has no file lock.
 """
 
 from __future__ import annotations
@@ -42,7 +44,24 @@ def _open_duckdb(location: StoreLocation, read_only: bool, lock_timeout: float) 
     return DuckDBStore(location.target, read_only=read_only, lock_timeout=lock_timeout)
 
 
-BACKENDS: Final[dict[str, Opener]] = {"duckdb": _open_duckdb}
+def _open_chdb(location: StoreLocation, read_only: bool, lock_timeout: float) -> Store:
+    from netvigil.store.clickhouse import open_chdb  # noqa: PLC0415 - load chdb only when opened
+
+    return open_chdb(location.target, read_only=read_only)
+
+
+def _open_clickhouse(location: StoreLocation, read_only: bool, lock_timeout: float) -> Store:
+    from netvigil.store.clickhouse import open_server  # noqa: PLC0415 - load clickhouse-connect only when opened
+
+    return open_server(location.target, read_only=read_only)
+
+
+BACKENDS: Final[dict[str, Opener]] = {
+    "duckdb": _open_duckdb,
+    "chdb": _open_chdb,
+    "clickhouse": _open_clickhouse,
+    "clickhouses": _open_clickhouse,
+}
 
 
 def default_db_path() -> Path:
