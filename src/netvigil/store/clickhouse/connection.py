@@ -28,11 +28,13 @@ from netvigil.model.errors import ConfigError, StoreError
 ENV_USER: Final = "NETVIGIL_CLICKHOUSE_USER"
 ENV_PASSWORD: Final = "NETVIGIL_CLICKHOUSE_PASSWORD"
 
-# Every query runs with these: integers as JSON numbers, text as Arrow strings.
+# Every query runs with these: integers as JSON numbers, text as Arrow strings, lists of keys in
+# the SQL text up to 16 MiB.
 SETTINGS: Final[dict[str, int]] = {
     "output_format_json_quote_64bit_integers": 0,
     "output_format_arrow_string_as_string": 1,
     "output_format_arrow_low_cardinality_as_dictionary": 0,
+    "max_query_size": 16 * 2**20,
 }
 
 

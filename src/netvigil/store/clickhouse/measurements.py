@@ -20,6 +20,7 @@ MEASUREMENTS = Table.of("measurements", MeasurementRow, ("id",), month_of("measu
 MIGRATIONS = (Migration(4, NAME, lambda: [MEASUREMENTS.ddl()]),)
 _LISTED = ", ".join(f"`{n}`" for n in MEASUREMENTS.names if n != "body")
 _as_tuple = operator.attrgetter(*MEASUREMENTS.names)
+_IDS_PER_QUERY = 2000  # an id list in the SQL text stays well under ClickHouse's max_query_size
 
 
 class MeasurementTable:
@@ -48,10 +49,13 @@ class MeasurementTable:
 
     def existing_ids(self, ids: Sequence[str]) -> set[str]:
         """Which of ``ids`` are already stored."""
-        if not ids:
-            return set()
-        rows = self._db.rows(f"SELECT id FROM {self._db.source('measurements')} WHERE {in_list('id', ids)}")
-        return {str(r[0]) for r in rows}
+        found: set[str] = set()
+        for start in range(0, len(ids), _IDS_PER_QUERY):
+            batch = ids[start : start + _IDS_PER_QUERY]
+            where = in_list('id', batch)
+            rows = self._db.rows(f"SELECT id FROM {self._db.source('measurements')} WHERE {where}")
+            found.update(str(r[0]) for r in rows)
+        return found
 
     def search(self, query: MeasurementQuery) -> list[MeasurementRow]:
         """Stored measurements matching ``query`` (without their bodies), newest first."""
