@@ -132,9 +132,10 @@ class ChdbConnection:
             return
         self._closed = True
         with _ChdbServer.lock:
+            with self._lock:
+                self._session.close()
             _ChdbServer.users -= 1
             if _ChdbServer.users == 0:
-                self._session.close()
                 _ChdbServer.path = None
 
 
