@@ -29,12 +29,13 @@ ENV_USER: Final = "NETVIGIL_CLICKHOUSE_USER"
 ENV_PASSWORD: Final = "NETVIGIL_CLICKHOUSE_PASSWORD"
 
 # Every query runs with these: integers as JSON numbers, text as Arrow strings, lists of keys in
-# the SQL text up to 16 MiB.
+# the SQL text up to 16 MiB, FINAL merging within a partition only (every key lies in one partition).
 SETTINGS: Final[dict[str, int]] = {
     "output_format_json_quote_64bit_integers": 0,
     "output_format_arrow_string_as_string": 1,
     "output_format_arrow_low_cardinality_as_dictionary": 0,
     "max_query_size": 16 * 2**20,
+    "do_not_merge_across_partitions_select_final": 1,
 }
 
 
