@@ -65,8 +65,9 @@ class ClickHouseReplay:
     def __init__(self, path: Path) -> None:
         from chdb import session as chdb_session  # noqa: PLC0415 - only the replay needs chdb
 
+        sessions: Any = chdb_session  # chdb ships no type hints
         self.path = path
-        self._session: Any = chdb_session.Session(str(path))  # chdb ships no type hints
+        self._session: Any = sessions.Session(str(path))
         self._lock = threading.Lock()
         self._spool = Path(tempfile.mkdtemp(prefix="ch-replay-", dir=path.parent))
         self.harness = ServiceHarness(Starlette(routes=[Route("/", self._handle, methods=["GET", "POST"])]))
