@@ -9,11 +9,14 @@ Prints one JSON object per line per figure:
   (the reference: what a store without pre-aggregation must do), as a ratio;
 - the time headless Chromium takes to load the country page until its chart and tables are drawn.
 
-The store (300 entities x 4 signals x 105,120 bins = 126 M points) is generated with DuckDB SQL
-``range()`` into /tmp/netvigil-bench/ on the first run (about two minutes) and reused afterwards.
-Goals (issue 6): p99 < 50 ms, >= 500 req/s, page load < 1 s.
+The store (300 entities x 4 signals x 105,120 bins = 126 M points) is generated with SQL into
+/tmp/netvigil-bench/ on the first run and reused afterwards: DuckDB's ``range()`` for a DuckDB file
+(about two minutes), ClickHouse's ``INSERT … SELECT … FROM numbers()`` for a chdb directory
+(``--db chdb``, the same points). Goals (issues 6 and 13): p99 < 50 ms on either store,
+>= 500 req/s, page load < 1 s.
 
-    .venv/bin/python benchmarks/bench_serve.py            # default: 300 entities, 365 days
+    .venv/bin/python benchmarks/bench_serve.py            # default: 300 entities, 365 days, DuckDB
+    .venv/bin/python benchmarks/bench_serve.py --db chdb  # the same on embedded ClickHouse
     .venv/bin/python benchmarks/bench_serve.py --days 30  # smaller store, quicker first run
 """
 
@@ -39,7 +42,7 @@ from netvigil.detect.baseline import percent_of_ordinary
 from netvigil.geo.entities import default_registry
 from netvigil.model.events import Event, Phase, iso, parse_iso
 from netvigil.pipeline.rollups import rebuild_rollups
-from netvigil.store import open_store
+from netvigil.store import Store, open_store
 
 BENCH_DIR = Path(os.environ.get("NETVIGIL_BENCH_DIR", "/tmp/netvigil-bench"))
 START = parse_iso("2021-06-01T00:00:00Z")
@@ -47,8 +50,11 @@ SIGNALS = ("bgp", "probe", "traffic", "bgp6")
 BLACKOUT = (parse_iso("2022-01-05T10:35:00Z"), parse_iso("2022-01-10T05:00:00Z"))
 
 
+STORE = {"kind": "duckdb"}
+
+
 def emit(**fields: object) -> None:
-    print(json.dumps({"benchmark": "serve", **fields}), flush=True)
+    print(json.dumps({"benchmark": "serve", "store": STORE["kind"], **fields}), flush=True)
 
 
 def bench_entities(count: int) -> list[str]:
@@ -91,22 +97,58 @@ def build_store(path: Path, entities: list[str], days: int) -> None:
             FROM ents e, (SELECT unnest({list(SIGNALS)!r}) AS signal) s, range({bins}) t(r)"""
         )
         cur.unregister("ents")
-        rebuild_rollups(store)
-        national = Event(
-            "kz-blackout",
-            "country:KZ",
-            "Kazakhstan",
-            "blackout",
-            "national",
-            BLACKOUT[0],
-            BLACKOUT[1],
-            3.0,
-            SIGNALS,
-            0.97,
-            phases=(Phase(BLACKOUT[0], BLACKOUT[1], 3.0, "blackout"),),
-        )
-        store.replace_events([national], ["country:KZ"])
+        finish_store(store)
     tmp.replace(path)
+
+
+def _value_sql(r: str, idx: str, kz: str) -> str:
+    """The generated value of bin ``r`` of entity ``idx`` in ClickHouse SQL (the DuckDB formula)."""
+    t = f"({START} + {r} * 300)"
+    return (
+        f"(100 + 37 * {idx}) * (1 + 0.25 * sin(2 * pi() * (({r} * 300) % 86400) / 86400.0)) "
+        f"* (1 + 0.02 * sin({r} * 12.9898 + {idx})) "
+        f"* if({kz} AND {t} >= {BLACKOUT[0]} AND {t} < {BLACKOUT[1]}, 0.03, 1)"
+    )
+
+
+def build_chdb_store(url: str, entities: list[str], days: int) -> None:
+    """The same points as :func:`build_store`, made by ClickHouse SQL in a chdb directory."""
+    with open_store(url) as store:
+        db = store.db  # type: ignore[attr-defined]  # ClickHouse-specific: the points are made in SQL
+        for idx, entity in enumerate(entities):
+            kz = "1" if entity == "country:KZ" or "KZ" in entity else "0"
+            db.command(
+                "INSERT INTO signals (time, entity, signal, value, source, _version) "
+                f"SELECT {START} + number * 300, '{entity}', s, {_value_sql('number', str(idx), kz)}, "
+                f"'bench', 1 FROM numbers({days * 288}) ARRAY JOIN {list(SIGNALS)!r} AS s"
+            )
+        finish_store(store)
+
+
+def finish_store(store: Store) -> None:
+    """Roll-ups from the real code, and the national event."""
+    rebuild_rollups(store)
+    national = Event(
+        "kz-blackout",
+        "country:KZ",
+        "Kazakhstan",
+        "blackout",
+        "national",
+        BLACKOUT[0],
+        BLACKOUT[1],
+        3.0,
+        SIGNALS,
+        0.97,
+        phases=(Phase(BLACKOUT[0], BLACKOUT[1], 3.0, "blackout"),),
+    )
+    store.replace_events([national], ["country:KZ"])
+
+
+def size_of(path: Path) -> int:
+    """Bytes of a store file or directory."""
+    if path.is_file():
+        return path.stat().st_size
+    return sum(f.stat().st_size for f in path.rglob("*") if f.is_file())
 
 
 def free_port() -> int:
@@ -115,7 +157,7 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(db: Path, cache_seconds: int) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(db: str, cache_seconds: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     exe = Path(sys.executable).parent / "netvigil"
     settings = ["--setting", "rate_limit_per_minute=0", "--setting", f"cache_seconds={cache_seconds}"]
@@ -205,7 +247,7 @@ def load_figure(base: str, paths: list[str], connections: int, seconds: float, c
     )
 
 
-def reference_ms(db: Path, entity: str) -> float:
+def reference_ms(db: str, entity: str) -> float:
     """A year of % of ordinary for every signal, straight from the raw rows in process (the reference)."""
     with open_store(db, read_only=True) as store:
         times: list[float] = []
@@ -277,14 +319,21 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=365)
     parser.add_argument("--seconds", type=float, default=10.0, help="load duration per figure")
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--db", choices=("duckdb", "chdb"), default="duckdb", help="the store to serve from")
     options = parser.parse_args()
+    STORE["kind"] = options.db
     entities = bench_entities(options.entities)
-    db = BENCH_DIR / f"serve-{options.entities}x{options.days}d.duckdb"
+    path = BENCH_DIR / f"serve-{options.entities}x{options.days}d.{options.db}"
+    db = str(path) if options.db == "duckdb" else f"chdb://{path}"
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    if not db.exists():
+    if not path.exists():
         began = time.perf_counter()
-        build_store(db, entities, options.days)
-        emit(figure="store_generation", seconds=round(time.perf_counter() - began, 1), path=str(db))
+        if options.db == "duckdb":
+            build_store(path, entities, options.days)
+        else:
+            build_chdb_store(f"chdb://{path.with_suffix('.building')}", entities, options.days)
+            path.with_suffix(".building").replace(path)
+        emit(figure="store_generation", seconds=round(time.perf_counter() - began, 1), path=db)
     points = len(entities) * len(SIGNALS) * options.days * 288
     emit(
         figure="store",
@@ -292,7 +341,7 @@ def main() -> None:
         signals=len(SIGNALS),
         days=options.days,
         points=points,
-        bytes=db.stat().st_size,
+        bytes=size_of(path),
     )
     countries = [e for e in entities if e.startswith("country:")]
     ref = reference_ms(db, "country:KZ")

@@ -1,7 +1,9 @@
 """The store suite runs through the protocol, once per backend: a second backend is a new param here.
 
 ``store_url`` is where a fresh store lives for one test (a URL :func:`open_store` accepts);
-``store`` is that store, open. Tests that need DuckDB itself say so by not using these fixtures.
+``store`` is that store, open. Tests that need a backend itself say so by not using these fixtures.
+Backends: DuckDB (a file), chdb (embedded ClickHouse, a directory), and ClickHouse through
+clickhouse-connect against a loopback replay of ClickHouse's HTTP interface (backed by chdb).
 
 ``remote`` is the suite over the wire: a real store service (the one ``netvigil serve`` runs, on a
 loopback port) holds a DuckDB file, and every store the test opens at that URL is a
@@ -17,18 +19,32 @@ from pathlib import Path
 import pytest
 
 from netvigil.serve.store_service import store_service
+from netvigil.sim.services_clickhouse import ClickHouseReplay
 from netvigil.store import Store, open_store
 
 BACKENDS: dict[str, Callable[[Path], str]] = {
     "duckdb": lambda folder: f"duckdb://{folder / 'store.duckdb'}",
     "remote": lambda folder: f"duckdb://{folder / 'served.duckdb'}",
+    "chdb": lambda folder: f"chdb://{folder / 'store.chdb'}",
 }
 SERVED = {"remote"}
+REPLAYED = ("clickhouse",)
 
 
-@pytest.fixture(params=sorted(BACKENDS))
+@pytest.fixture(params=sorted([*BACKENDS, *REPLAYED]))
 def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """The URL of a new, empty store of each backend (for ``remote``: held by a running service)."""
+    """The URL of a new, empty store of each backend.
+
+    ``remote`` is held by a running store service; ``clickhouse`` is served by a replay of
+    ClickHouse's HTTP interface.
+    """
+    if request.param in REPLAYED:
+        replay = ClickHouseReplay(tmp_path / "server").start()
+        try:
+            yield replay.url("netvigil")
+        finally:
+            replay.stop()
+        return
     url = BACKENDS[request.param](tmp_path)
     if request.param not in SERVED:
         yield url

@@ -78,8 +78,17 @@ def test_open_store_reads_paths_and_urls(db: str | Path, scheme: str, target: st
 
 
 def test_an_unknown_scheme_names_the_supported_ones() -> None:
-    with pytest.raises(ConfigError, match=r"unknown store URL scheme 'clickhouse://'.*duckdb://"):
-        open_store("clickhouse://localhost:8123/netvigil")
+    with pytest.raises(ConfigError, match=r"unknown store URL scheme 'postgres://'.*chdb://.*clickhouse://.*duckdb://"):
+        open_store("postgres://localhost:5432/netvigil")
+
+
+@pytest.mark.parametrize(
+    ("db", "scheme"),
+    [("chdb:///srv/obs/kz", "chdb"), ("clickhouse://db.example:8123/netvigil", "clickhouse")],
+)
+def test_clickhouse_urls_name_their_backend(db: str, scheme: str) -> None:
+    location = parse_location(db)
+    assert (location.scheme, location.target) == (scheme, db)
 
 
 def test_a_duckdb_url_with_a_host_is_refused() -> None:

@@ -31,7 +31,8 @@ DbOption = Annotated[
         envvar="NETVIGIL_DB",
         metavar="<path|url>",
         help=(
-            "Store: a DuckDB file path or a URL (duckdb:///abs/path). "
+            "Store: a DuckDB file path or a URL: duckdb:///abs/path, chdb:///abs/dir (embedded "
+            "ClickHouse), clickhouse://host:8123/database (a ClickHouse server). "
             "Default: $NETVIGIL_DB, else ~/.local/share/netvigil/netvigil.duckdb."
         ),
         show_default=False,

@@ -21,7 +21,13 @@ def demo_command(
         "netvigil-demo"
     ),
     db: Annotated[
-        Path | None, typer.Option("--db", help="Store to use (default: OUT/netvigil.duckdb).")
+        str | None,
+        typer.Option(
+            "--db",
+            metavar="<path|url>",
+            help="Store to use: a DuckDB file, chdb:///dir or clickhouse://host:8123/db "
+            "(default: OUT/netvigil.duckdb).",
+        ),
     ] = None,
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Do not serve the dashboard at the end (for scripts).")

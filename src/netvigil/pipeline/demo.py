@@ -70,7 +70,7 @@ class DemoResult:
 
     events: list[Event]
     events_path: Path
-    db_path: Path
+    db_path: str | Path
     signal_files: list[Path]
 
 
@@ -136,13 +136,13 @@ def national_event(events: list[Event]) -> Event | None:
 
 
 def run_demo(
-    out: Path, db: Path | None, progress: ProgressFactory | None = None, step: Step | None = None
+    out: Path, db: str | Path | None, progress: ProgressFactory | None = None, step: Step | None = None
 ) -> DemoResult:
     """Write the replay's inputs, ingest them into the store, detect, and write events.jsonl."""
     say = step or (lambda _message: None)
     out.mkdir(parents=True, exist_ok=True)
     (out / "README.md").write_text(readme(), encoding="utf-8")
-    db_path = db or out / "netvigil.duckdb"
+    db_path: str | Path = db or out / "netvigil.duckdb"
     timeline = kazakhstan.timeline()
     say("traffic: writing synthetic per-network volumes (contract 3.2 CSV)")
     files = [write_traffic(out, timeline, SEED)]

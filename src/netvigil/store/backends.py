@@ -1,17 +1,19 @@
 """The composition root: :func:`open_store` turns ``--db`` / ``$NETVIGIL_DB`` / a URL into a store.
 
 A location is a plain path (an embedded DuckDB file), ``:memory:``, or a URL whose scheme names a
-backend: ``duckdb:///abs/path``, ``duckdb:///:memory:`` (``duckdb:relative/path`` too). Backends
-are registered by scheme in :data:`BACKENDS`; each opener imports its backend when first used, so
-code that never opens a store never loads the database library, and adding a backend (issue 13:
-``chdb://``, ``clickhouse://``) is one registration. Nothing outside ``store/`` imports a backend.
+backend: ``duckdb:///abs/path``, ``duckdb:///:memory:`` (``duckdb:relative/path`` too),
+``chdb:///abs/dir`` (embedded ClickHouse in a directory), ``clickhouse://host:8123/database`` (a
+ClickHouse server or cluster; ``clickhouses://`` over TLS). Backends are registered by scheme in
+:data:`BACKENDS`; each opener imports its backend when first used, so code that never opens a
+store never loads the database library, and adding a backend is one registration. Nothing outside
+``store/`` imports a backend. The lock timeout is DuckDB's: ClickHouse has no file lock.
 
 A store that a running ``netvigil serve`` (or ``watch``) holds is opened through that service:
 the service publishes an endpoint file beside the store (:mod:`netvigil.store.service`), and
 :func:`open_store` returns a :class:`~netvigil.store.remote.RemoteStore` speaking to it — the same
-protocol, so every command works while the service runs. Without a service, a store whose lock
-another process holds fails within ``lock_timeout`` (1 s) with a :class:`StoreBusyError` naming
-that process.
+protocol, so every command works while the service runs. Without a service, a DuckDB store whose
+lock another process holds fails within ``lock_timeout`` (1 s) with a :class:`StoreBusyError`
+naming that process.
 """
 
 from __future__ import annotations
@@ -50,8 +52,25 @@ def _open_duckdb(location: StoreLocation, read_only: bool, lock_timeout: float) 
     return DuckDBStore(location.target, read_only=read_only, lock_timeout=lock_timeout)
 
 
-BACKENDS: Final[dict[str, Opener]] = {"duckdb": _open_duckdb}
-SERVED_SCHEMES: Final[frozenset[str]] = frozenset({"duckdb"})
+def _open_chdb(location: StoreLocation, read_only: bool, lock_timeout: float) -> Store:
+    from netvigil.store.clickhouse import open_chdb  # noqa: PLC0415 - load chdb only when opened
+
+    return open_chdb(location.target, read_only=read_only)
+
+
+def _open_clickhouse(location: StoreLocation, read_only: bool, lock_timeout: float) -> Store:
+    from netvigil.store.clickhouse import open_server  # noqa: PLC0415 - load clickhouse-connect only when opened
+
+    return open_server(location.target, read_only=read_only)
+
+
+BACKENDS: Final[dict[str, Opener]] = {
+    "duckdb": _open_duckdb,
+    "chdb": _open_chdb,
+    "clickhouse": _open_clickhouse,
+    "clickhouses": _open_clickhouse,
+}
+SERVED_SCHEMES: Final[frozenset[str]] = frozenset({"duckdb", "chdb"})
 """Backends whose store is a local file (or folder) one process holds: a running serve shares it."""
 LOCK_TIMEOUT: Final = 1.0
 
@@ -108,7 +127,8 @@ def endpoint_path(db: str | Path | None = None) -> Path | None:
     location = parse_location(db if db is not None and str(db) else default_location())
     if location.scheme not in SERVED_SCHEMES or location.target == ":memory:":
         return None
-    target = Path(location.target).absolute()
+    local = location.target if location.scheme == DEFAULT_SCHEME else urlsplit(location.target).path
+    target = Path(local).absolute()
     return target.with_name(target.name + ENDPOINT_SUFFIX)
 
 

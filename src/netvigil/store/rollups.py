@@ -8,7 +8,12 @@ step the caller can show (``span / max_points``) and aggregates further.
 from __future__ import annotations
 
 import math
-from typing import Final
+from collections.abc import Mapping
+from typing import Any, Final
+
+import numpy as np
+
+from netvigil.model.series import SeriesView
 
 ROLLUP_STEPS: Final[tuple[int, ...]] = (3600, 86_400)
 NICE_STEPS: Final[tuple[int, ...]] = (60, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400)
@@ -32,3 +37,21 @@ def view_step(since: int, until: int, max_points: int, raw_step: int = 300) -> i
     step = nice_step(max(raw_step, math.ceil((until - since) / max(1, max_points))))
     tier = rollup_tier(step)
     return max(tier, (step // tier) * tier) if tier is not None else step
+
+
+def split_views(got: Mapping[str, Any], step: int) -> list[SeriesView]:
+    """Cut one query's columns (entity, signal, bin, mean, low; sorted) into one view per series."""
+    names = [f"{e}\x00{s}" for e, s in zip(got["entity"], got["signal"], strict=True)]
+    columns = list(got)
+    times = np.asarray(got[columns[2]], dtype=np.int64)
+    means = np.ma.filled(np.ma.asarray(got[columns[3]], dtype=np.float64), np.nan)
+    lows = np.ma.filled(np.ma.asarray(got[columns[4]], dtype=np.float64), np.nan)
+    views: list[SeriesView] = []
+    start = 0
+    for end in [*(i for i in range(1, len(names)) if names[i] != names[i - 1]), len(names)]:
+        if end > start:
+            entity, signal = names[start].split("\x00")
+            piece = slice(start, end)
+            views.append(SeriesView(entity, signal, step, times[piece], means[piece], lows[piece]))
+        start = end
+    return views

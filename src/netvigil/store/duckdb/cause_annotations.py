@@ -11,6 +11,7 @@ from netvigil.model.annotations import Annotation
 from netvigil.store.duckdb.database import Database
 from netvigil.store.duckdb.migrations import Migration
 from netvigil.store.duckdb.schema import columns_of, create_table_sql, insert_sql, values_of
+from netvigil.store.migrations import ANNOTATIONS
 
 _COLUMNS = [c.name for c in columns_of(Annotation)]
 
@@ -21,7 +22,7 @@ def _tables() -> list[str]:
     ]
 
 
-MIGRATIONS = (Migration(6, "report: analyst cause annotations", _tables),)
+MIGRATIONS = (Migration(6, ANNOTATIONS, _tables),)
 
 
 class AnnotationTable:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from netvigil.model.events import Event, EventFilter, Phase
+from netvigil.model.events import Event, EventFilter
 from netvigil.store.duckdb.database import Database
 from netvigil.store.duckdb.migrations import CORE, Migration
-from netvigil.store.duckdb.schema import columns_of, create_table_sql
-
-_EVENT_COLUMNS = columns_of(Event)
+from netvigil.store.duckdb.schema import create_table_sql
+from netvigil.store.records import EVENT_COLUMNS as _EVENT_COLUMNS
+from netvigil.store.records import event_of as _event_from_row
+from netvigil.store.records import event_row as _event_row
 
 
 def _tables() -> list[str]:
@@ -77,26 +77,3 @@ class EventTable:
         with self._db.reading() as cur:
             row = cur.execute("SELECT * FROM events WHERE id = ?", [event_id]).fetchone()
         return _event_from_row(row) if row else None
-
-
-def _event_row(event: Event) -> list[Any]:
-    body = event.to_json()
-    row: list[Any] = []
-    for column in _EVENT_COLUMNS:
-        if column.json:
-            row.append(json.dumps(body[column.name]))
-        else:
-            row.append(getattr(event, column.name))
-    return row
-
-
-def _event_from_row(row: Sequence[Any]) -> Event:
-    data: dict[str, Any] = {}
-    for column, value in zip(_EVENT_COLUMNS, row, strict=True):
-        if not column.json:
-            data[column.name] = value
-        elif column.name == "phases":
-            data[column.name] = tuple(Phase.from_json(p) for p in json.loads(value))
-        else:
-            data[column.name] = tuple(json.loads(value))
-    return Event(**data)

@@ -6,7 +6,6 @@ ended) replaces it; the manifest is keyed by (source, entity, start, end).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -14,9 +13,12 @@ from netvigil.model.foreign import FetchRecord, ForeignEvent, Window
 from netvigil.store.duckdb.database import Database
 from netvigil.store.duckdb.migrations import Migration
 from netvigil.store.duckdb.schema import columns_of, create_table_sql, insert_sql, values_of
+from netvigil.store.migrations import FOREIGN
+from netvigil.store.records import FOREIGN_EVENT_COLUMNS
+from netvigil.store.records import foreign_event_of as _event_of
+from netvigil.store.records import foreign_event_row as _event_row
 
-_EVENT_FIELDS = columns_of(ForeignEvent)
-_EVENT_COLUMNS = ", ".join(f'"{c.name}"' for c in _EVENT_FIELDS)
+_EVENT_COLUMNS = ", ".join(f'"{c.name}"' for c in FOREIGN_EVENT_COLUMNS)
 _FETCH_COLUMNS = ", ".join(f'"{c.name}"' for c in columns_of(FetchRecord))
 
 
@@ -27,19 +29,7 @@ def _tables() -> list[str]:
     ]
 
 
-MIGRATIONS = (Migration(7, "public sources: foreign events and the fetch manifest", _tables),)
-
-
-def _event_row(event: ForeignEvent) -> list[Any]:
-    """An event's column values; tuple fields (``members``) as JSON text."""
-    return [json.dumps(v) if c.json else v for c, v in zip(_EVENT_FIELDS, values_of(event), strict=True)]
-
-
-def _event_of(row: Sequence[Any]) -> ForeignEvent:
-    """The event a stored row holds (JSON columns read back as tuples)."""
-    pairs = zip(_EVENT_FIELDS, row, strict=True)
-    values: list[Any] = [tuple(json.loads(v)) if c.json else v for c, v in pairs]
-    return ForeignEvent(*values)
+MIGRATIONS = (Migration(7, FOREIGN, _tables),)
 
 
 class ForeignTable:

@@ -18,6 +18,7 @@ from netvigil.model.measurements import MeasurementQuery, MeasurementRow, Reacha
 from netvigil.store.duckdb.database import Database
 from netvigil.store.duckdb.migrations import Migration
 from netvigil.store.duckdb.schema import columns_of, create_table_sql
+from netvigil.store.migrations import MEASUREMENTS
 
 TABLE = "measurements"
 _COLUMNS = [c.name for c in columns_of(MeasurementRow)]
@@ -33,7 +34,7 @@ def _tables() -> list[str]:
     ]
 
 
-MIGRATIONS = (Migration(4, "OONI-format measurements", _tables),)
+MIGRATIONS = (Migration(4, MEASUREMENTS, _tables),)
 
 
 def _count(cur: duckdb.DuckDBPyConnection) -> int:

@@ -1,52 +1,19 @@
-"""Versioned schema migrations: each runs once, in order, recorded in ``schema_version``.
+"""DuckDB's record of applied migrations (``schema_version``) and the runner.
 
-Each part of the DuckDB store declares its own migrations (a ``MIGRATIONS`` tuple in its module);
-:func:`merged` joins the parts' contributions to one version into one step, in the order the
-parts are listed, so a step that makes tables of several parts (1: signals and events; 5: the
-service tables) stays the single step it shipped as. Add a migration with the next free version
-number; never edit one that has shipped. Version numbers are reserved per feature so parallel work
-does not collide. Shipped: 1 core, 3 probe_changes, 4 measurements, 5 service tables, 6 annotations,
-7 foreign events and the fetch manifest.
+The migrations themselves, their numbers and :func:`~netvigil.store.migrations.merged` are shared
+by every backend (:mod:`netvigil.store.migrations`); each part of the DuckDB store declares its
+share in a ``MIGRATIONS`` tuple.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable
 
 from netvigil.store.duckdb.database import Database
+from netvigil.store.migrations import CORE, SERVICE, Migration, merged
 
-CORE = "signals, ingests and events"
-SERVICE = "service: API tokens, alert rules and deliveries, roll-ups, service state"
-
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    """One schema step (or one part's share of it): a version, a name, and the SQL it runs."""
-
-    version: int
-    name: str
-    statements: Callable[[], list[str]]
-
-
-def merged(contributions: Iterable[Migration]) -> list[Migration]:
-    """One migration per version, its statements those of every contribution in the given order."""
-    by_version: dict[int, list[Migration]] = {}
-    for migration in contributions:
-        by_version.setdefault(migration.version, []).append(migration)
-    steps: list[Migration] = []
-    for version in sorted(by_version):
-        parts = by_version[version]
-        names = {m.name for m in parts}
-        if len(names) != 1:
-            raise ValueError(f"migration {version} is named differently by its parts: {sorted(names)}")
-
-        def statements(parts: list[Migration] = parts) -> list[str]:
-            return [s for m in parts for s in m.statements()]
-
-        steps.append(Migration(version, parts[0].name, statements))
-    return steps
+__all__ = ["CORE", "SERVICE", "Migration", "merged", "migrate", "schema_version"]
 
 
 def schema_version(db: Database) -> int:

@@ -11,6 +11,7 @@ from netvigil.model.probing import BlockChange, BlockState
 from netvigil.store.duckdb.database import Database
 from netvigil.store.duckdb.migrations import Migration
 from netvigil.store.duckdb.schema import columns_of, create_table_sql
+from netvigil.store.migrations import PROBING
 
 TABLE = "probe_changes"
 _COLUMNS = [c.name for c in columns_of(BlockChange)]
@@ -23,7 +24,7 @@ def _tables() -> list[str]:
     ]
 
 
-MIGRATIONS = (Migration(3, "prober block state changes", _tables),)
+MIGRATIONS = (Migration(3, PROBING, _tables),)
 
 
 class ProbeChangeTable:

@@ -10,7 +10,6 @@ loop has done, when roll-ups ran).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import duckdb
 import numpy as np
@@ -19,7 +18,7 @@ import pandas as pd
 from netvigil.model.series import SeriesView
 from netvigil.store.duckdb.database import Database
 from netvigil.store.duckdb.migrations import SERVICE, Migration
-from netvigil.store.rollups import ROLLUP_STEPS, rollup_tier, view_step
+from netvigil.store.rollups import ROLLUP_STEPS, rollup_tier, split_views, view_step
 
 _FOREVER = -(2**62)
 
@@ -203,7 +202,7 @@ class RollupTable:
         params.update({"entities": list(entities), "signals": list(signals)})
         with self._db.reading() as cur:
             got = cur.execute(sql, params).fetchnumpy()
-        return _split_views(got, step)
+        return split_views(got, step)
 
     def series_view(
         self, entity: str, signal: str, since: int, until: int, max_points: int, raw_step: int = 300
@@ -239,21 +238,3 @@ class RollupTable:
             params.append(like)
         with self._db.reading() as cur:
             return [str(r[0]) for r in cur.execute(sql + " ORDER BY entity", params).fetchall()]
-
-
-def _split_views(got: dict[str, Any], step: int) -> list[SeriesView]:
-    """Cut one query's columns (entity, signal, bin, mean, low; sorted) into one view per series."""
-    names = [f"{e}\x00{s}" for e, s in zip(got["entity"], got["signal"], strict=True)]
-    columns = list(got)
-    times = np.asarray(got[columns[2]], dtype=np.int64)
-    means = np.ma.filled(np.ma.asarray(got[columns[3]], dtype=np.float64), np.nan)
-    lows = np.ma.filled(np.ma.asarray(got[columns[4]], dtype=np.float64), np.nan)
-    views: list[SeriesView] = []
-    start = 0
-    for end in [*(i for i in range(1, len(names)) if names[i] != names[i - 1]), len(names)]:
-        if end > start:
-            entity, signal = names[start].split("\x00")
-            piece = slice(start, end)
-            views.append(SeriesView(entity, signal, step, times[piece], means[piece], lows[piece]))
-        start = end
-    return views

@@ -1,0 +1,214 @@
+"""The two ways to reach ClickHouse, behind one small protocol: embedded (chdb) and a server (HTTP).
+
+Both speak the same SQL (:mod:`netvigil.store.clickhouse.sql` renders values into it), read results
+as JSONCompact (rows) or ArrowStream (frames), and insert Arrow tables, so the SQL tested on chdb
+is the SQL that ships to a server. Errors of chdb and clickhouse-connect become
+:class:`~netvigil.model.errors.StoreError` here, once, the only place either library is called.
+
+chdb runs one embedded ClickHouse server per process, bound to one directory: a second directory
+cannot be opened while the first is open (:class:`ChdbConnection` refuses it in one clear
+sentence), the same directory can (the sessions share the server), and after the last close
+another directory can be opened.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Final, Protocol
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
+
+import pyarrow as pa
+
+from netvigil.model.errors import ConfigError, StoreError
+
+ENV_USER: Final = "NETVIGIL_CLICKHOUSE_USER"
+ENV_PASSWORD: Final = "NETVIGIL_CLICKHOUSE_PASSWORD"
+
+# Every query runs with these: integers as JSON numbers, text as Arrow strings, lists of keys in
+# the SQL text up to 16 MiB, FINAL merging within a partition only (every key lies in one partition).
+SETTINGS: Final[dict[str, int]] = {
+    "output_format_json_quote_64bit_integers": 0,
+    "output_format_arrow_string_as_string": 1,
+    "output_format_arrow_low_cardinality_as_dictionary": 0,
+    "max_query_size": 16 * 2**20,
+    "do_not_merge_across_partitions_select_final": 1,
+}
+
+
+class Connection(Protocol):
+    """One way to reach ClickHouse: run SQL, get results in a named format, insert an Arrow table."""
+
+    where: str
+
+    def query(self, sql: str, fmt: str) -> bytes:
+        """The result of ``sql`` in ClickHouse output format ``fmt``."""
+        ...
+
+    def command(self, sql: str) -> None:
+        """Run a statement that returns nothing (DDL, ``INSERT … SELECT``, ``ALTER``)."""
+        ...
+
+    def insert(self, table: str, data: pa.Table) -> None:
+        """Insert the Arrow table's columns (by name) into ``table``."""
+        ...
+
+    def close(self) -> None:
+        """Release the connection."""
+        ...
+
+
+@contextmanager
+def translated_errors(where: str) -> Iterator[None]:
+    """Raise chdb's and clickhouse-connect's errors as :class:`StoreError` naming the store."""
+    from clickhouse_connect.driver.exceptions import Error as ClickHouseError  # noqa: PLC0415 - lazy
+
+    try:
+        yield
+    except (RuntimeError, ClickHouseError) as exc:  # chdb's ChdbError is a RuntimeError
+        raise StoreError(f"store {where}: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+class _ChdbServer:
+    """The process's one embedded server: which directory it is bound to, and how many stores use it."""
+
+    lock = threading.Lock()
+    path: str | None = None
+    users = 0
+
+
+class ChdbConnection:
+    """Embedded ClickHouse on a directory, through a :class:`chdb.session.Session`."""
+
+    def __init__(self, path: str) -> None:
+        from chdb import session as chdb_session  # noqa: PLC0415 - load chdb only when a chdb store is opened
+
+        session: Any = chdb_session  # chdb ships no type hints
+
+        self.where = f"chdb://{path}"
+        self._path = str(Path(path).resolve())
+        self._lock = threading.Lock()
+        with _ChdbServer.lock:
+            if _ChdbServer.path not in (None, self._path):
+                raise StoreError(
+                    f"cannot open {self.where}: this process already has the chdb store "
+                    f"{_ChdbServer.path} open, and chdb serves one directory per process; "
+                    "close that store first"
+                )
+            Path(self._path).mkdir(parents=True, exist_ok=True)
+            with translated_errors(self.where):
+                self._session: Any = session.Session(self._path)
+            _ChdbServer.path = self._path
+            _ChdbServer.users += 1
+        self._closed = False
+        for name, value in SETTINGS.items():
+            self.command(f"SET {name} = {value}")
+
+    def query(self, sql: str, fmt: str) -> bytes:
+        """The result of ``sql`` in format ``fmt`` (one query at a time through the session)."""
+        with self._lock, translated_errors(self.where):
+            result = self._session.query(sql, fmt)
+            return bytes(result.bytes())
+
+    def command(self, sql: str) -> None:
+        """Run a statement that returns nothing."""
+        self.query(sql, "Null")
+
+    def insert(self, table: str, data: pa.Table) -> None:
+        """Insert through chdb's ``Python()`` table function, which reads ``data`` in place."""
+        names = ", ".join(f"`{n}`" for n in data.column_names)
+        self.query(f"INSERT INTO {table} ({names}) SELECT {names} FROM Python(data)", "Null")
+
+    def close(self) -> None:
+        """Close the session; the last store to close frees the process for another directory."""
+        if self._closed:
+            return
+        self._closed = True
+        with _ChdbServer.lock:
+            with self._lock:
+                self._session.close()
+            _ChdbServer.users -= 1
+            if _ChdbServer.users == 0:
+                _ChdbServer.path = None
+
+
+def _server_parts(url: str) -> SplitResult:
+    parts = urlsplit(url)
+    if not parts.hostname:
+        raise ConfigError(f"a clickhouse URL names a server: {url!r} (use clickhouse://host:8123/database)")
+    return parts
+
+
+def database_of(url: str) -> str:
+    """The database a ``clickhouse://`` URL names (``default`` when none)."""
+    return _server_parts(url).path.strip("/") or "default"
+
+
+def settings_of(url: str) -> dict[str, str]:
+    """The URL's query parameters (store settings such as ``raw_ttl_days``), last value of each."""
+    return {k: v[-1] for k, v in parse_qs(urlsplit(url).query).items()}
+
+
+class HttpConnection:
+    """A ClickHouse server or cluster through clickhouse-connect (HTTP, port 8123 by default).
+
+    The user and password come from the URL (``clickhouse://user:pw@host:8123/db``) or from
+    ``$NETVIGIL_CLICKHOUSE_USER`` / ``$NETVIGIL_CLICKHOUSE_PASSWORD``; ``clickhouses://`` uses TLS.
+    The database is created if it does not exist (when the user may).
+    """
+
+    def __init__(self, url: str) -> None:
+        import clickhouse_connect  # noqa: PLC0415 - load clickhouse-connect only when opened
+
+        parts = _server_parts(url)
+        database = database_of(url)
+        self.where = f"{parts.scheme}://{parts.hostname}:{parts.port or 8123}/{database}"
+        user = unquote(parts.username) if parts.username else os.environ.get(ENV_USER, "default")
+        password = unquote(parts.password) if parts.password else os.environ.get(ENV_PASSWORD, "")
+        options: dict[str, Any] = {
+            "host": parts.hostname,
+            "port": parts.port or 8123,
+            "username": user,
+            "password": password,
+            "secure": parts.scheme == "clickhouses",
+            "compress": False,
+            "autogenerate_session_id": False,
+            "settings": dict(SETTINGS),
+        }
+        with translated_errors(self.where):
+            bootstrap = clickhouse_connect.get_client(**options)
+            bootstrap.command(f"CREATE DATABASE IF NOT EXISTS `{database}`")
+            bootstrap.close()
+            self._client = clickhouse_connect.get_client(database=database, **options)
+
+    def query(self, sql: str, fmt: str) -> bytes:
+        """The result of ``sql`` in format ``fmt``, as the server sent it."""
+        with translated_errors(self.where):
+            return bytes(self._client.raw_query(sql, fmt=fmt))
+
+    def command(self, sql: str) -> None:
+        """Run a statement that returns nothing."""
+        with translated_errors(self.where):
+            self._client.command(sql)
+
+    def insert(self, table: str, data: pa.Table) -> None:
+        """Send the table as one ArrowStream insert."""
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, data.schema) as writer:
+            writer.write_table(data)
+        with translated_errors(self.where):
+            self._client.raw_insert(
+                table, data.column_names, sink.getvalue().to_pybytes(), fmt="ArrowStream"
+            )
+
+    def close(self) -> None:
+        """Close the client's HTTP connections."""
+        self._client.close()

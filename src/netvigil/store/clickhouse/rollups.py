@@ -1,0 +1,225 @@
+"""Reads shaped for serving, in ClickHouse: hourly and daily roll-ups, bounded views, service state.
+
+``signal_rollups`` is a ``ReplacingMergeTree`` ordered by (entity, signal, step, time) and
+partitioned by month, so a rebuilt bin replaces the old one and a country page reads a few
+granules. The roll-ups are built by ``INSERT … SELECT`` from ``signals FINAL`` when
+:meth:`RollupTable.refresh` runs, not by an incremental materialised view: a view sees each
+inserted block, not the table after replacement, so a re-ingested point would be counted twice
+and the means would differ from DuckDB's (docs/design/clickhouse.md says more). A refresh replaces
+the bins it recomputes; unlike DuckDB it does not delete bins whose raw points have gone (a TTL on
+raw points keeps the roll-ups). The tiers and the bins a view uses are in
+:mod:`netvigil.store.rollups`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from netvigil.model.series import SeriesView
+from netvigil.store.clickhouse.database import Database
+from netvigil.store.clickhouse.sql import Table, in_list, lit, month_of
+from netvigil.store.columns import Column
+from netvigil.store.migrations import SERVICE, Migration
+from netvigil.store.rollups import ROLLUP_STEPS, rollup_tier, split_views, view_step
+
+ROLLUPS = Table(
+    "signal_rollups",
+    (
+        Column("entity", str, nullable=False, json=False),
+        Column("signal", str, nullable=False, json=False),
+        Column("step", int, nullable=False, json=False),
+        Column("time", int, nullable=False, json=False),
+        Column("value", float, nullable=False, json=False),
+        Column("low", float, nullable=False, json=False),
+        Column("n", int, nullable=False, json=False),
+        Column("percent", float, nullable=True, json=False),
+    ),
+    ("entity", "signal", "step", "time"),
+    month_of("time"),
+)
+STATE = Table(
+    "service_state",
+    (Column("key", str, nullable=False, json=False), Column("value", str, nullable=False, json=False)),
+    ("key",),
+)
+MIGRATIONS = (Migration(5, SERVICE, lambda: [ROLLUPS.ddl(), STATE.ddl()]),)
+_HOUR, _DAY = ROLLUP_STEPS
+
+
+class StateTable:
+    """The :class:`~netvigil.store.protocol.StateStore` part on ClickHouse."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    def get(self, key: str) -> str | None:
+        """A stored service-state value (e.g. the watch loop's last detected time)."""
+        value = self._db.value(f"SELECT value FROM {self._db.source('service_state')} WHERE key = {lit(key)}")
+        return None if value is None else str(value)
+
+    def set(self, key: str, value: str) -> None:
+        """Store a service-state value, replacing the old one."""
+        with self._db.transaction():
+            self._db.insert_rows("service_state", [[key, value]])
+
+
+def _bin(step: int) -> str:
+    return f"intDiv(time, {int(step)}) * {int(step)}"
+
+
+def _tier_sql(step: int, raw_step: int, percent: bool, where: str, db: Database) -> str:
+    """The one query of a view: from the finest roll-up tier that fits, or from the raw points."""
+    tier = rollup_tier(step)
+    if tier is not None:
+        columns = "sum(value * n) / sum(n) AS mean, min(low) AS low"
+        if percent:
+            columns = "sum(percent * n) / sum(n) AS mean, min(low * percent / nullIf(value, 0)) AS low"
+        return (
+            f"SELECT entity, signal, {_bin(step)} AS bin, {columns} FROM {db.source('signal_rollups')} "
+            f"WHERE step = {tier} AND {where} GROUP BY entity, signal, bin ORDER BY entity, signal, bin"
+        )
+    if step <= raw_step:
+        return (
+            f"SELECT entity, signal, time AS bin, value AS mean, value AS low FROM {db.source('signals')} "
+            f"WHERE {where} ORDER BY entity, signal, time"
+        )
+    return (
+        f"SELECT entity, signal, {_bin(step)} AS bin, avg(value) AS mean, min(value) AS low "
+        f"FROM {db.source('signals')} WHERE {where} GROUP BY entity, signal, bin ORDER BY entity, signal, bin"
+    )
+
+
+class RollupTable:
+    """The :class:`~netvigil.store.protocol.RollupStore` part on ClickHouse."""
+
+    def __init__(self, db: Database, state: StateTable) -> None:
+        self._db = db
+        self._state = state
+
+    def _signals_mark(self) -> str:
+        count, newest = self._db.rows(f"SELECT count(), maxOrNull(time) FROM {self._db.source('signals')}")[0]
+        return f"{count}:{newest}"
+
+    def refresh(self, since: int | None = None) -> None:
+        """Rebuild the roll-ups from ``since`` (floored to a day) on, or all of them; one transaction."""
+        start = (since // _DAY) * _DAY if since is not None else None
+        where = f" WHERE time >= {lit(start)}" if start is not None else ""
+        with self._db.transaction():
+            self._db.insert_select(
+                "signal_rollups",
+                f"SELECT entity, signal, {_HOUR}, {_bin(_HOUR)} AS bin, avg(value), min(value), count(), "
+                f"CAST(NULL AS Nullable(Float64)) FROM {self._db.source('signals')}{where} "
+                "GROUP BY entity, signal, bin",
+            )
+            self._derive_daily(start)
+            newest = self._db.value(f"SELECT maxOrNull(time) FROM {self._db.source('signals')}")
+            self._state.set("latest_time", "" if newest is None else str(newest))
+            self._state.set("rollups_mark", self._signals_mark())
+
+    def hourly_rows(self, entities: Sequence[str], since: int | None) -> pd.DataFrame:
+        """The hourly roll-up of ``entities`` from ``since`` on, sorted by entity, signal and time."""
+        after = f" AND time >= {lit(since)}" if since is not None else ""
+        return self._db.frame(
+            f"SELECT entity, signal, time, value, low, n FROM {self._db.source('signal_rollups')} "
+            f"WHERE step = {_HOUR} AND {in_list('entity', entities)}{after} ORDER BY entity, signal, time"
+        )
+
+    def write_percent(self, scored: pd.DataFrame, since: int | None) -> None:
+        """Replace hourly rows of the frame's entities (entity, signal, time, value, low, n, percent).
+
+        Only rows at or after ``since`` are replaced; one transaction.
+        """
+        rows = scored[scored["time"] >= since] if since is not None else scored
+        after = f" AND time >= {lit(since)}" if since is not None else ""
+        with self._db.transaction():
+            entities = in_list("entity", sorted(set(scored["entity"])))
+            self._db.delete("signal_rollups", f"step = {_HOUR} AND {entities}{after}")
+            values = {name: rows[name].to_numpy() for name in ROLLUPS.names if name != "step"}
+            values["step"] = np.full(len(rows), _HOUR, dtype=np.int64)
+            self._db.insert("signal_rollups", values)
+
+    def derive_daily(self, since: int | None) -> None:
+        """Rebuild the daily roll-up (and its % of ordinary) from the hourly one, from ``since`` on."""
+        with self._db.transaction():
+            self._derive_daily((since // _DAY) * _DAY if since is not None else None)
+
+    def _derive_daily(self, start: int | None) -> None:
+        after = f" AND time >= {lit(start)}" if start is not None else ""
+        self._db.insert_select(
+            "signal_rollups",
+            f"SELECT entity, signal, {_DAY}, {_bin(_DAY)} AS bin, sum(value * n) / sum(n), min(low), sum(n), "
+            f"avg(percent) FROM {self._db.source('signal_rollups')} WHERE step = {_HOUR}{after} "
+            "GROUP BY entity, signal, bin",
+        )
+
+    def entities(self) -> list[str]:
+        """Every entity with a daily roll-up."""
+        return self.stored_entities()
+
+    def fresh(self) -> bool:
+        """Whether the roll-ups were built from the signals as they are now."""
+        return self._state.get("rollups_mark") == self._signals_mark()
+
+    def latest_time(self) -> int | None:
+        """The newest signal time the store holds (as of the last roll-up), or None for an empty store."""
+        value = self._state.get("latest_time")
+        return int(value) if value else None
+
+    def series_views(
+        self,
+        entities: Sequence[str],
+        signals: Sequence[str],
+        since: int,
+        until: int,
+        max_points: int,
+        raw_step: int = 300,
+        percent: bool = False,
+    ) -> list[SeriesView]:
+        """Every stored (entity, signal) of the lists in ``[since, until)``, in one query, same bins for all.
+
+        With ``percent`` the values are the stored % of ordinary of the hourly roll-up (bins of an
+        hour or more only); see :mod:`netvigil.pipeline.rollups`.
+        """
+        step = view_step(since, until, max_points, raw_step)
+        if percent and step < _HOUR:
+            raise ValueError("stored % of ordinary exists only for bins of an hour or more")
+        where = (
+            f"{in_list('entity', entities)} AND {in_list('signal', signals)} "
+            f"AND time >= {lit(since)} AND time < {lit(until)}"
+        )
+        got = self._db.frame(_tier_sql(step, raw_step, percent, where, self._db))
+        return split_views({name: got[name].to_numpy() for name in got.columns}, step)
+
+    def series_view(
+        self, entity: str, signal: str, since: int, until: int, max_points: int, raw_step: int = 300
+    ) -> SeriesView:
+        """One series in ``[since, until)`` in at most about ``max_points`` bins (mean and minimum)."""
+        found = self.series_views([entity], [signal], since, until, max_points, raw_step)
+        if found:
+            return found[0]
+        empty = np.empty(0)
+        step = view_step(since, until, max_points, raw_step)
+        return SeriesView(entity, signal, step, empty.astype(np.int64), empty, empty)
+
+    def signals_of(self, entities: Sequence[str]) -> dict[str, list[str]]:
+        """The signal names stored for each entity (from the daily roll-up, cheap on big stores)."""
+        rows = self._db.rows(
+            f"SELECT DISTINCT entity, signal FROM {self._db.source('signal_rollups')} "
+            f"WHERE step = {_DAY} AND {in_list('entity', entities)} ORDER BY entity, signal"
+        )
+        found: dict[str, list[str]] = {e: [] for e in entities}
+        for entity, signal in rows:
+            found[entity].append(signal)
+        return found
+
+    def stored_entities(self, like: str | None = None) -> list[str]:
+        """Entities with any stored series (from the daily roll-up), optionally matching a LIKE pattern."""
+        matching = f" AND entity LIKE {lit(like)}" if like is not None else ""
+        rows = self._db.rows(
+            f"SELECT DISTINCT entity FROM {self._db.source('signal_rollups')} WHERE step = {_DAY}{matching} "
+            "ORDER BY entity"
+        )
+        return [str(r[0]) for r in rows]
