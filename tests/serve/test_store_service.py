@@ -33,7 +33,7 @@ from netvigil.store.service import Endpoint, live_endpoint, publish_endpoint
 SCENARIO = "national_blackout-kz-0"
 
 
-def netvigil(*args: str, db: Path) -> subprocess.CompletedProcess[str]:
+def netvigil(*args: str, db: Path | str) -> subprocess.CompletedProcess[str]:
     """One command in a process of its own."""
     return subprocess.run(
         [sys.executable, "-m", "netvigil.cli", *args, "--db", str(db)],
@@ -52,7 +52,7 @@ def free_port() -> int:
 
 
 @contextmanager
-def serving(db: Path) -> Iterator[tuple[subprocess.Popen[str], str]]:
+def serving(db: Path | str) -> Iterator[tuple[subprocess.Popen[str], str]]:
     """``netvigil serve`` in a process of its own, once its API and its store service answer."""
     port = free_port()
     proc = subprocess.Popen(
@@ -118,8 +118,17 @@ class Reader(threading.Thread):
                         self.failures.append(f"{path}: HTTP {status}")
 
 
-def test_ingest_detect_events_and_report_run_while_serve_answers(signal_file: Path, tmp_path: Path) -> None:
-    db = tmp_path / "obs.duckdb"
+STORES = {
+    "duckdb": lambda folder: str(folder / "obs.duckdb"),
+    "chdb": lambda folder: f"chdb://{folder / 'obs.chdb'}",
+}
+
+
+@pytest.mark.parametrize("backend", sorted(STORES))
+def test_ingest_detect_events_and_report_run_while_serve_answers(
+    signal_file: Path, tmp_path: Path, backend: str
+) -> None:
+    db = STORES[backend](tmp_path)
     with serving(db) as (_, base):
         reader = Reader(base)
         reader.start()
