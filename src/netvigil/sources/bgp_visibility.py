@@ -151,16 +151,12 @@ class VisibilityAggregator:
         """A peer no longer routes prefixes; each counts as an update."""
         out = self._advance(route.time)
         state = self.peers.get(route.peer)
-        prefixes = self.prefixes
+        entities = self.prefixes.entities
+        updates = self.updates
         for prefix in route.prefixes:
-            pid = prefixes.ids.get(prefix)
-            if pid is None:
-                pid = prefixes.add(prefix)
-                self._set_origin(pid, None)
-            for entity in prefixes.entities[pid]:
-                self.updates[entity] += 1
-            if state is not None and pid < len(state.routes) and state.routes[pid]:
-                self._drop(state, pid)
+            pid = self._unroute(state, prefix)
+            for entity in entities[pid]:
+                updates[entity] += 1
         return out
 
     def peer_state(self, route: PeerState) -> list[SignalPoint]:
@@ -168,12 +164,43 @@ class VisibilityAggregator:
         if not route.down:
             return []
         out = self._advance(route.time)
-        state = self.peers.get(route.peer)
+        self.peer_down(route.peer)
+        return out
+
+    # -- input: a file's partial, merged (netvigil.sources.bgp_partial) --------------------------
+    # The same state changes as the route methods above, without their bin and update bookkeeping:
+    # a merge opens bins with :meth:`advance` and adds the update counts a worker made.
+
+    def advance(self, time: int) -> list[SignalPoint]:
+        """Move to the bin holding ``time`` (never back); the points of the bins that closes."""
+        return self._advance(time)
+
+    def route_one(self, peer: PeerKey, prefix: str, origin: int | None) -> None:
+        """``peer`` routes ``prefix`` (originated by ``origin``): an announcement's table change."""
+        self._route(self._prefix_id(prefix), self._peer(peer), origin)
+
+    def unroute_one(self, peer: PeerKey, prefix: str) -> None:
+        """``peer`` no longer routes ``prefix``: a withdrawal's table change."""
+        self._unroute(self.peers.get(peer), prefix)
+
+    def peer_down(self, peer: PeerKey) -> None:
+        """Every route of ``peer`` is gone (its session left Established)."""
+        state = self.peers.get(peer)
         if state is not None:
             for pid, routed in enumerate(state.routes):
                 if routed:
                     self._drop(state, pid)
-        return out
+
+    def entities_now(self, prefix: str) -> tuple[str, ...]:
+        """The entities a withdrawal of ``prefix`` counts for now (an unseen prefix maps without origin)."""
+        pid = self.prefixes.ids.get(prefix)
+        return self.mapper(prefix, None) if pid is None else self.prefixes.entities[pid]
+
+    def count_updates(self, counts: dict[str, int]) -> None:
+        """Add update counts (entity → announcements plus withdrawals) to the open bin."""
+        updates = self.updates
+        for entity, count in counts.items():
+            updates[entity] += count
 
     def flush(self) -> list[SignalPoint]:
         """Close the open bin (at the end of the input)."""
@@ -204,6 +231,17 @@ class VisibilityAggregator:
                 state.n4 += 1
             if state.full:
                 self._count(pid, 1)
+
+    def _unroute(self, state: _Peer | None, prefix: str) -> int:
+        """Withdraw ``prefix`` from a peer (None: one never seen); its id (a new prefix maps without origin)."""
+        prefixes = self.prefixes
+        pid = prefixes.ids.get(prefix)
+        if pid is None:
+            pid = prefixes.add(prefix)
+            self._set_origin(pid, None)
+        if state is not None and pid < len(state.routes) and state.routes[pid]:
+            self._drop(state, pid)
+        return pid
 
     def _peer(self, peer: PeerKey) -> _Peer:
         state = self.peers.get(peer)
