@@ -31,29 +31,24 @@ from typing import Final
 
 from netvigil.model.routes import Announce, PeerKey, PeerState, RibEntries, Route, Withdraw
 from netvigil.model.signals import SignalPoint
-from netvigil.sources.bgp_visibility import EntityMap, VisibilityAggregator
+from netvigil.sources.bgp_visibility import DOWN, NO_ORIGIN, ROUTE, UNROUTE, EntityMap, VisibilityAggregator
 
-PARTIAL_VERSION: Final = 1
+PARTIAL_VERSION: Final = 2
 """Bumped when the partial's layout or meaning changes (saved partials of another version are redone)."""
-
-ROUTE: Final = 0
-UNROUTE: Final = 1
-DOWN: Final = 2
-NO_ORIGIN: Final = -1
-"""The origin of a withdrawal, and of an AS path that ends in no AS_SEQUENCE, in the ops array."""
 
 
 @dataclass(slots=True)
 class Segment:
     """What a file did while one bin was open: table changes, update counts, withdrawals to resolve.
 
-    ``ops`` is flat, four numbers per change: kind (ROUTE, UNROUTE, DOWN), peer index, prefix
-    index, origin (NO_ORIGIN for none). ``unresolved`` counts, per prefix index, withdrawals whose
+    ``ops`` is flat, three 32-bit numbers per change: kind (ROUTE, UNROUTE, DOWN), peer index,
+    prefix index; ``origins`` has the change's origin AS (NO_ORIGIN for none). ``unresolved`` counts, per prefix index, withdrawals whose
     entities depend on the table before the file.
     """
 
     bin: int
-    ops: array[int] = field(default_factory=lambda: array("q"))
+    ops: array[int] = field(default_factory=lambda: array("i"))
+    origins: array[int] = field(default_factory=lambda: array("q"))
     updates: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     unresolved: dict[int, int] = field(default_factory=lambda: defaultdict(int))
 
@@ -71,7 +66,7 @@ class FilePartial:
     @property
     def changes(self) -> int:
         """How many table changes the merge replays."""
-        return sum(len(s.ops) for s in self.segments) // 4
+        return sum(len(s.origins) for s in self.segments)
 
 
 class _PartialBuilder:
@@ -120,7 +115,8 @@ class _PartialBuilder:
                 for entity in self._entities(pid, origin):
                     seg.updates[entity] += 1
             routed.discard(pid)
-            seg.ops.extend((UNROUTE, peer, pid, NO_ORIGIN))
+            seg.ops.extend((UNROUTE, peer, pid))
+            seg.origins.append(NO_ORIGIN)
 
     def peer_state(self, route: PeerState) -> None:
         if not route.down:
@@ -128,7 +124,8 @@ class _PartialBuilder:
         seg = self._open(route.time)
         peer = self._peer(route.peer)
         self.routed[peer].clear()
-        seg.ops.extend((DOWN, peer, 0, NO_ORIGIN))
+        seg.ops.extend((DOWN, peer, 0))
+        seg.origins.append(NO_ORIGIN)
 
     def _route(self, seg: Segment, peer: int, pid: int, origin: int) -> None:
         """Record a route unless this file already showed the peer routing the prefix with this origin."""
@@ -137,7 +134,8 @@ class _PartialBuilder:
             return
         routed.add(pid)
         self.origin[pid] = origin
-        seg.ops.extend((ROUTE, peer, pid, origin))
+        seg.ops.extend((ROUTE, peer, pid))
+        seg.origins.append(origin)
 
     def _open(self, time: int) -> Segment:
         """The segment of the bin ``time`` falls in (the open one when the time goes back)."""
@@ -207,23 +205,13 @@ def merge_partial(agg: VisibilityAggregator, partial: FilePartial) -> list[Signa
 
     The aggregator's mapper should be a :class:`PartialMapper` that has learnt the partial.
     """
-    peers = partial.peers
-    prefixes = partial.prefixes
     resolved = _resolve_withdrawals(agg, partial)
     out: list[SignalPoint] = []
     for seg, counts in zip(partial.segments, resolved, strict=True):
         out.extend(agg.advance(seg.bin))
         agg.count_updates(seg.updates)
         agg.count_updates(counts)
-        ops = seg.ops
-        for i in range(0, len(ops), 4):
-            kind, peer, pid, origin = ops[i], ops[i + 1], ops[i + 2], ops[i + 3]
-            if kind == ROUTE:
-                agg.route_one(peers[peer], prefixes[pid], None if origin == NO_ORIGIN else origin)
-            elif kind == UNROUTE:
-                agg.unroute_one(peers[peer], prefixes[pid])
-            else:
-                agg.peer_down(peers[peer])
+        agg.replay(partial.peers, partial.prefixes, seg.ops, seg.origins)
     return out
 
 

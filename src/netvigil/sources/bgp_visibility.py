@@ -22,8 +22,9 @@ compared with its own past, so a constant overlap does not move it. Each point's
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 
@@ -32,6 +33,12 @@ from netvigil.model.routes import Announce, PeerKey, PeerState, RibEntries, Rout
 from netvigil.model.signals import SignalPoint
 
 EntityMap = Callable[[str, int | None], tuple[str, ...]]
+
+ROUTE: Final = 0
+UNROUTE: Final = 1
+DOWN: Final = 2
+NO_ORIGIN: Final = -1
+"""The kinds of table change :meth:`VisibilityAggregator.replay` takes, and its "no origin AS"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,14 +182,6 @@ class VisibilityAggregator:
         """Move to the bin holding ``time`` (never back); the points of the bins that closes."""
         return self._advance(time)
 
-    def route_one(self, peer: PeerKey, prefix: str, origin: int | None) -> None:
-        """``peer`` routes ``prefix`` (originated by ``origin``): an announcement's table change."""
-        self._route(self._prefix_id(prefix), self._peer(peer), origin)
-
-    def unroute_one(self, peer: PeerKey, prefix: str) -> None:
-        """``peer`` no longer routes ``prefix``: a withdrawal's table change."""
-        self._unroute(self.peers.get(peer), prefix)
-
     def peer_down(self, peer: PeerKey) -> None:
         """Every route of ``peer`` is gone (its session left Established)."""
         state = self.peers.get(peer)
@@ -190,6 +189,34 @@ class VisibilityAggregator:
             for pid, routed in enumerate(state.routes):
                 if routed:
                     self._drop(state, pid)
+
+    def replay(
+        self, peers: Sequence[PeerKey], prefixes: Sequence[str], ops: Sequence[int], origins: Sequence[int]
+    ) -> None:
+        """Apply table changes in order: ``ops`` holds (kind, peer index, prefix index) triples.
+
+        Kinds are :data:`ROUTE` (with ``origins[i]``, :data:`NO_ORIGIN` for none), :data:`UNROUTE`
+        and :data:`DOWN` (the peer's session went down). The same state changes, in the same order,
+        as the announcements, withdrawals and session changes they stand for.
+        """
+        states: list[_Peer | None] = [None] * len(peers)
+        pids = [-1] * len(prefixes)
+        route = self._route
+        for i in range(len(origins)):
+            kind, peer, index = ops[3 * i], ops[3 * i + 1], ops[3 * i + 2]
+            if kind == ROUTE:
+                pid = pids[index]
+                if pid < 0:
+                    pid = pids[index] = self._prefix_id(prefixes[index])
+                state = states[peer]
+                if state is None:
+                    state = states[peer] = self._peer(peers[peer])
+                origin = origins[i]
+                route(pid, state, None if origin == NO_ORIGIN else origin)
+            elif kind == UNROUTE:
+                self._unroute(self.peers.get(peers[peer]), prefixes[index])
+            else:
+                self.peer_down(peers[peer])
 
     def entities_now(self, prefix: str) -> tuple[str, ...]:
         """The entities a withdrawal of ``prefix`` counts for now (an unseen prefix maps without origin)."""
