@@ -23,6 +23,8 @@ UPDATES = Path(__file__).parents[1] / "fixtures" / "mrt" / "ris_updates.20160811
 RIB = Path(__file__).parents[1] / "fixtures" / "mrt" / "routeviews_rib.20140523.0600_first9073records.mrt.bz2"
 CONFIG = VisibilityConfig(full_feed_v4=1000, full_feed_v6=1000)
 """Low full-feed lines, so the small RIB gives full-feed peers and bgp points, not only updates."""
+ONE = ClusterSpec(workers=1)
+CLI = "import sys; from netvigil.cli.main import main; sys.argv = ['netvigil', *sys.argv[1:]]; main()"
 
 
 def day_of_files(folder: Path, count: int, rib: bool = False) -> list[Path]:
@@ -40,7 +42,10 @@ def day_of_files(folder: Path, count: int, rib: bool = False) -> list[Path]:
 
 def stored(store: Store) -> list[tuple[str, str, list[tuple[int, float]]]]:
     """Every stored series with its points (floats compared exactly)."""
-    return [(s.entity, s.signal, list(zip(s.times.tolist(), s.values.tolist(), strict=True))) for s in store.read_series()]
+    return [
+        (s.entity, s.signal, list(zip(s.times.tolist(), s.values.tolist(), strict=True)))
+        for s in store.read_series()
+    ]
 
 
 def single_process(tmp_path: Path, paths: list[Path]) -> list[tuple[str, str, list[tuple[int, float]]]]:
@@ -76,14 +81,14 @@ def test_a_killed_worker_changes_nothing_and_a_rerun_reads_no_finished_file(tmp_
         victims = list(client.run(os.getpid).values())
         killed: list[int] = []
 
-        def kill_a_worker_after_the_first_file(path: Path, size: int, reused: bool) -> None:
+        def kill_after_first_file(path: Path, size: int, reused: bool) -> None:
             if not killed:
                 killed.append(victims[0])
                 os.kill(victims[0], signal.SIGKILL)
 
         with open_store(tmp_path / "killed.duckdb") as store:
             result = backfill_bgp(
-                store, paths, spec, config=CONFIG, manifest_root=manifest_root, on_file=kill_a_worker_after_the_first_file
+                store, paths, spec, config=CONFIG, manifest_root=manifest_root, on_file=kill_after_first_file
             )
             assert (result.read, result.reused) == (4, 0)
             assert stored(store) == expected
@@ -91,7 +96,8 @@ def test_a_killed_worker_changes_nothing_and_a_rerun_reads_no_finished_file(tmp_
     manifest = Manifest.for_settings(PartialSettings(), default_mapper().label, manifest_root)
     saved = {p: p.stat().st_mtime_ns for p in manifest.directory.iterdir()}
     assert manifest.finished() == 1  # the copies share a SHA-256: one partial
-    assert backfilled(tmp_path / "again.duckdb", paths, ClusterSpec(workers=1), manifest_root) == (0, 4, expected)
+    again = backfilled(tmp_path / "again.duckdb", paths, ClusterSpec(workers=1), manifest_root)
+    assert again == (0, 4, expected)
     assert {p: p.stat().st_mtime_ns for p in manifest.directory.iterdir()} == saved
 
 
@@ -103,13 +109,13 @@ def test_a_damaged_file_is_reported_with_its_byte_offset_and_the_good_files_are_
     damaged.write_bytes(bytes(data))
     paths.append(damaged)
     with open_store(tmp_path / "lenient.duckdb") as store:
-        result = backfill_bgp(store, paths, ClusterSpec(workers=1), config=CONFIG, manifest_root=tmp_path / "m")
+        result = backfill_bgp(store, paths, ONE, config=CONFIG, manifest_root=tmp_path / "m")
     report = result.reports[str(damaged)]
     assert report.damaged >= 1 and "at byte" in str(report.damage[0]) and result.points > 0
     strict = PartialSettings(strict=True)
     with open_store(tmp_path / "strict.duckdb") as store:
         with pytest.raises(InputError, match=r"updates\.20160811\.1610.*byte"):
-            backfill_bgp(store, paths, ClusterSpec(workers=1), config=CONFIG, settings=strict, manifest_root=tmp_path / "s")
+            backfill_bgp(store, paths, ONE, config=CONFIG, settings=strict, manifest_root=tmp_path / "s")
         assert stored(store) == []
     manifest = Manifest.for_settings(strict, default_mapper().label, tmp_path / "s")
     assert manifest.finished() >= 1
@@ -117,17 +123,17 @@ def test_a_damaged_file_is_reported_with_its_byte_offset_and_the_good_files_are_
 
 def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     """``netvigil ARGS`` in a new process."""
-    code = "import sys; from netvigil.cli.main import main; sys.argv = ['netvigil', *sys.argv[1:]]; main()"
-    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=False)
+    argv = [sys.executable, "-c", CLI, *args]
+    return subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
 
 
 def test_the_whole_command_killed_then_run_again_writes_what_one_run_writes(tmp_path: Path) -> None:
     paths = day_of_files(tmp_path / "in", 6)
     env = {**os.environ, "NETVIGIL_CACHE_DIR": str(tmp_path / "cache")}
-    args = ["backfill", "mrt", str(tmp_path / "in"), "--workers", "1", "--full-feed", "1000", "--full-feed-v6", "1000"]
-    code = "import sys; from netvigil.cli.main import main; sys.argv = ['netvigil', *sys.argv[1:]]; main()"
+    args = ["backfill", "mrt", str(tmp_path / "in"), "--workers", "1", "--full-feed", "1000"]
+    args += ["--full-feed-v6", "1000"]
     first = subprocess.Popen(
-        [sys.executable, "-c", code, *args, "--db", str(tmp_path / "killed.duckdb")],
+        [sys.executable, "-c", CLI, *args, "--db", str(tmp_path / "killed.duckdb")],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     manifest_dir = tmp_path / "cache" / "backfill" / "mrt"

@@ -1,4 +1,4 @@
-"""``netvigil backfill mrt``: years of MRT archives into the store, on Dask workers, resumable."""
+"""``netvigil backfill mrt|ooni``: years of archives into the store, on Dask workers, resumable."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 app = typer.Typer(help="Backfill archives on Dask workers: one task per file, merged in order, resumable.")
 
 MRT_SUFFIXES = (".gz", ".bz2", ".mrt", ".jsonl")
+OONI_SUFFIXES = (".jsonl", ".jsonl.gz")
 
 FilesArgument = Annotated[
     list[Path] | None,
@@ -72,18 +73,18 @@ def _cluster(workers: int | None, scheduler: str | None) -> ClusterSpec:
     return ClusterSpec(workers=workers or 1, scheduler=scheduler)
 
 
-def local_files(given: list[Path]) -> list[Path]:
-    """The files given, folders replaced by their archive files sorted by name (archive names sort by time)."""
+def local_files(given: list[Path], suffixes: tuple[str, ...] = MRT_SUFFIXES) -> list[Path]:
+    """The files given, folders replaced by their archive files sorted by name (names sort by time)."""
     out: list[Path] = []
     for path in given:
         if path.is_dir():
-            out.extend(sorted(p for p in path.iterdir() if p.is_file() and p.name.endswith(MRT_SUFFIXES)))
+            out.extend(sorted(p for p in path.iterdir() if p.is_file() and p.name.endswith(suffixes)))
         elif path.is_file():
             out.append(path)
         else:
             raise fail(f"{path}: no such file or folder")
     if not out:
-        raise fail("no MRT file found in the folders given")
+        raise fail("no archive file found in the folders given")
     return out
 
 
@@ -165,7 +166,7 @@ def backfill_mrt(
     that is stopped (Ctrl-C, kill -9, a lost worker) reads only the files not yet finished when
     started again. Files come from the public archives (--from/--until, --collectors) or are given.
 
-    Example: netvigil backfill mrt --from 2022-01-05 --until 2022-01-06 --collectors rrc00,route-views2 --workers 2
+    Example: netvigil backfill mrt --from 2022-01-05 --until 2022-01-06 --collectors rrc00 --workers 2
     """
     from netvigil.pipeline.backfill import PartialSettings, backfill_bgp  # noqa: PLC0415 - heavy
     from netvigil.sources.bgp_visibility import VisibilityConfig  # noqa: PLC0415
@@ -191,7 +192,17 @@ def backfill_mrt(
     )
 
 
-def _inputs(files: list[Path] | None, since: str | None, until: str | None, collectors: str | None) -> list[Path]:
+def _window(since: str, until: str) -> tuple[int, int]:
+    """``--from`` and ``--until`` as Unix seconds, the end after the start."""
+    start, end = parse_time(since, "--from"), parse_time(until, "--until")
+    if start is None or end is None or end <= start:
+        raise fail(f"--until {until} must be after --from {since}")
+    return start, end
+
+
+def _inputs(
+    files: list[Path] | None, since: str | None, until: str | None, collectors: str | None
+) -> list[Path]:
     """The files of the run: those given, or the archive window's (checked: one way, whole window)."""
     if files and (since or until or collectors):
         raise fail("give files, or --from/--until (with --collectors), not both")
@@ -199,8 +210,87 @@ def _inputs(files: list[Path] | None, since: str | None, until: str | None, coll
         return local_files(files)
     if not (since and until):
         raise fail("give MRT files or folders, or an archive window: --from and --until")
-    start, end = parse_time(since, "--from"), parse_time(until, "--until")
-    if start is None or end is None or end <= start:
-        raise fail(f"--until {until} must be after --from {since}")
+    start, end = _window(since, until)
     names = [c.strip() for c in (collectors or "rrc00").split(",") if c.strip()]
     return archive_files(start, end, names)
+
+
+@app.command("ooni")
+@handles_errors
+def backfill_ooni(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Local OONI files (.jsonl, .jsonl.gz) or folders (their files, by name). "
+            "Instead of --from/--until.",
+            show_default=False,
+        ),
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--from", help="Archive window start (upload hours): 2022-01-05, ISO 8601.")
+    ] = None,
+    until: UntilOption = None,
+    countries: Annotated[
+        str | None,
+        typer.Option(
+            "--countries",
+            help="Comma-separated ISO country codes: the OONI S3 archive ($NETVIGIL_OONI_ARCHIVE_URL) is "
+            "laid out by country. Needed with --from/--until.",
+        ),
+    ] = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
+    no_body: Annotated[
+        bool, typer.Option("--no-body", help="Keep only envelope and verdict, not the raw measurement.")
+    ] = False,
+    step: Annotated[int, typer.Option(help="Bin width of the reachability signal, seconds.")] = 3600,
+    db: DbOption = None,
+) -> None:
+    """Import OONI measurement files on Dask workers: the rows and signal `netvigil ooni import` gives.
+
+    Each file is parsed and classified on a worker; the client stores the measurements in file
+    order (new ids only) and refreshes the reachability signal once. Finished files are saved in a
+    manifest under $NETVIGIL_CACHE_DIR/backfill, so a stopped run reads only what is left. Files
+    come from OONI's S3 archive (--from/--until, --countries: whole files of those upload hours)
+    or are given.
+
+    Example: netvigil backfill ooni --from 2022-01-05 --until 2022-01-06 --countries KZ --workers 2
+    """
+    from netvigil.cli.ooni import report_bad_lines  # noqa: PLC0415 - heavy (the store), not for --help
+    from netvigil.pipeline.backfill import backfill_ooni as run_backfill  # noqa: PLC0415
+    from netvigil.store import open_store  # noqa: PLC0415
+
+    spec = _cluster(workers, scheduler)
+    paths = _ooni_inputs(files, since, until, countries)
+    err_console.print(f"backfill of {len(paths):,} files on {spec.describe()}", highlight=False)
+    started = time.monotonic()
+    with open_store(db) as store, _file_bar(len(paths), sum(p.stat().st_size for p in paths)) as tick:
+        result = run_backfill(store, paths, spec, keep_body=not no_body, step=step, on_file=tick)
+    for path, bad in result.bad.items():
+        report_bad_lines(Path(path), bad)
+    console.print(
+        f"{result.read:,} measurements, {result.accepted:,} new, {result.signal_points:,} reachability "
+        f"points; {result.files_read} files read, {result.reused} from the manifest "
+        f"in {time.monotonic() - started:.1f} s",
+        highlight=False,
+    )
+
+
+def _ooni_inputs(
+    files: list[Path] | None, since: str | None, until: str | None, countries: str | None
+) -> list[Path]:
+    """The OONI files of the run: those given, or the archive's files of the countries and hours."""
+    if files and (since or until or countries):
+        raise fail("give files, or --from/--until with --countries, not both")
+    if files:
+        return local_files(files, OONI_SUFFIXES)
+    if not (since and until and countries):
+        raise fail("give OONI files or folders, or an archive window: --from, --until and --countries")
+    start, end = _window(since, until)
+    codes = [c.strip().upper() for c in countries.split(",") if c.strip()]
+    from netvigil.sources.http import SourceClient  # noqa: PLC0415
+    from netvigil.sources.ooni_api import ARCHIVE_SETTINGS, OoniArchiveSource  # noqa: PLC0415
+
+    source = OoniArchiveSource()
+    with SourceClient(ARCHIVE_SETTINGS) as client:
+        return [path for code in codes for _, path in source.download_files(client, code, start, end)]

@@ -1,4 +1,6 @@
-"""Backfill MRT archives on Dask: one task per file, partials merged in the archive's order, resumable.
+"""Backfill archives on Dask: one task per file, results merged in the archive's order, resumable.
+
+MRT (``backfill_bgp``):
 
 Each file becomes a :class:`~netvigil.sources.bgp_partial.FilePartial` on a worker (decoding and
 mapping, the costly part); the client merges the partials in the files' order through one
@@ -7,10 +9,15 @@ ingest record in one transaction, so the store holds exactly what ``netvigil ing
 same files writes (the same points, bit for bit, and the same record: whichever runs second does
 nothing). Workers read files, never the store.
 
-Every finished file's partial is saved at once in the *manifest*,
-``$NETVIGIL_CACHE_DIR/backfill/mrt/<settings digest>/<file SHA-256>.partial`` (written to a
+OONI (``backfill_ooni``): each file's measurements become the store's rows on a worker (parsing
+and classifying, the costly part); the client stores them file by file in the given order and
+refreshes the reachability signal once over the time they cover — the rows ``netvigil ooni
+import`` stores, and the same signal.
+
+Every finished file's result is saved at once in the *manifest*,
+``$NETVIGIL_CACHE_DIR/backfill/<mrt|ooni>/<settings digest>/<file SHA-256>.partial`` (written to a
 temporary name, then renamed), so a run killed at any point — a worker, or the whole command —
-starts again where it stopped: files whose partial is saved are not read again.
+starts again where it stopped: files whose result is saved are not read again.
 """
 
 from __future__ import annotations
@@ -20,23 +27,33 @@ import hashlib
 import os
 import pickle
 import tempfile
+import time as clock
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from netvigil.geo.registry import cache_dir
 from netvigil.geo.routing import PrefixMapper
 from netvigil.model.signals import SignalPoint
 from netvigil.pipeline.bgp import bgp_source, default_mapper, file_routes, ingest_digest, write_bgp_points
 from netvigil.pipeline.cluster import ClusterSpec, connect, run_tasks
-from netvigil.sources.bgp_partial import PARTIAL_VERSION, FilePartial, PartialMapper, merge_partial, partial_of
+from netvigil.pipeline.ooni import measurement_rows, store_rows
+from netvigil.pipeline.reachability import DEFAULT_STEP
+from netvigil.sources.bgp_partial import (
+    PARTIAL_VERSION,
+    FilePartial,
+    PartialMapper,
+    merge_partial,
+    partial_of,
+)
 from netvigil.sources.bgp_visibility import VisibilityAggregator, VisibilityConfig
 from netvigil.sources.gc_pause import paused_gc
 from netvigil.sources.mrt import ParseReport
+from netvigil.sources.ooni import BadLine, read_jsonl
 from netvigil.sources.textfile import sha256_of
-from netvigil.store.protocol import SignalStore
+from netvigil.store.protocol import SignalStore, Store
 
 MANIFEST_SUFFIX: Final = ".partial"
 
@@ -100,7 +117,8 @@ def read_partial(task: FileTask) -> FileResult:
     mapper = _worker_mapper(task.settings.mmdb, task.settings.registry)
     reports: dict[str, ParseReport] = {}
     with paused_gc():
-        partial = partial_of(file_routes(path, reports, task.settings.strict, None), mapper.entities, task.settings.step)
+        routes = file_routes(path, reports, task.settings.strict, None)
+        partial = partial_of(routes, mapper.entities, task.settings.step)
     return FileResult(partial, reports.get(str(path)), path.stat().st_size)
 
 
@@ -111,24 +129,31 @@ class Manifest:
         self.directory = directory
 
     @classmethod
-    def for_settings(cls, settings: PartialSettings, mapper_label: str, root: Path | None = None) -> Manifest:
-        """The manifest of these settings under ``root`` (default ``$NETVIGIL_CACHE_DIR/backfill/mrt``)."""
-        base = root if root is not None else cache_dir() / "backfill" / "mrt"
-        return cls(base / settings.digest(mapper_label))
+    def for_settings(
+        cls, settings: PartialSettings, mapper_label: str, root: Path | None = None
+    ) -> Manifest:
+        """The MRT manifest of these settings under ``root`` (default the cache)."""
+        return cls.at("mrt", settings.digest(mapper_label), root)
+
+    @classmethod
+    def at(cls, kind: str, key: str, root: Path | None = None) -> Manifest:
+        """The manifest of one kind of input and settings key under ``root`` (default the cache)."""
+        base = root if root is not None else cache_dir() / "backfill" / kind
+        return cls(base / key)
 
     def path(self, sha256: str) -> Path:
         """Where a file's result is saved."""
         return self.directory / f"{sha256}{MANIFEST_SUFFIX}"
 
-    def get(self, sha256: str) -> FileResult | None:
+    def get(self, sha256: str) -> Any:
         """The saved result of a file, or None (never saved, or unreadable: then it is redone)."""
         try:
             loaded = pickle.loads(zlib.decompress(self.path(sha256).read_bytes()))
         except (OSError, zlib.error, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
             return None
-        return loaded if isinstance(loaded, FileResult) else None
+        return loaded
 
-    def put(self, sha256: str, result: FileResult) -> None:
+    def put(self, sha256: str, result: object) -> None:
         """Save a file's result atomically: a temporary file in the directory, then a rename."""
         self.directory.mkdir(parents=True, exist_ok=True)
         data = zlib.compress(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), 1)
@@ -177,7 +202,11 @@ def backfill_bgp(
         return result
     manifest = Manifest.for_settings(settings, mapper.label, manifest_root)
     done = _finished_files(manifest, paths, hashes, result, on_file)
-    todo = [FileTask(i, str(p), h, settings) for i, (p, h) in enumerate(zip(paths, hashes, strict=True)) if i not in done]
+    todo = [
+        FileTask(i, str(p), h, settings)
+        for i, (p, h) in enumerate(zip(paths, hashes, strict=True))
+        if i not in done
+    ]
     if todo:
         with connect(spec) as client:
             for task, got in run_tasks(client, spec, read_partial, todo, name=_task_name):
@@ -192,7 +221,8 @@ def backfill_bgp(
             result.elements += got.report.elements
     aggregator_mapper = PartialMapper(mapper.entities)
     agg = VisibilityAggregator(aggregator_mapper, result.source, config)
-    result.points = write_bgp_points(store, _merged(agg, aggregator_mapper, [done[i] for i in range(len(paths))]), digest, paths)
+    merged = _merged(agg, aggregator_mapper, [done[i] for i in range(len(paths))])
+    result.points = write_bgp_points(store, merged, digest, paths)
     return result
 
 
@@ -212,7 +242,7 @@ def _finished_files(
     done: dict[int, FileResult] = {}
     for index, (path, sha) in enumerate(zip(paths, hashes, strict=True)):
         saved = manifest.get(sha)
-        if saved is not None:
+        if isinstance(saved, FileResult):
             done[index] = saved
             result.reused += 1
             if on_file:
@@ -220,10 +250,103 @@ def _finished_files(
     return done
 
 
-def _merged(agg: VisibilityAggregator, mapper: PartialMapper, results: Sequence[FileResult]) -> Iterator[list[SignalPoint]]:
+def _merged(
+    agg: VisibilityAggregator, mapper: PartialMapper, results: Sequence[FileResult]
+) -> Iterator[list[SignalPoint]]:
     """The points of the whole run: each file's partial merged in order, then the last bin."""
     with paused_gc():
         for got in results:
             mapper.learn(got.partial)
             yield merge_partial(agg, got.partial)
         yield agg.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class OoniTask:
+    """One OONI file to read on a worker: its place, path, SHA-256, and how its rows are made."""
+
+    index: int
+    path: str
+    sha256: str
+    keep_body: bool
+    now: int
+
+
+@dataclass(slots=True)
+class OoniFileResult:
+    """A worker's answer for one OONI file: the store's rows of its measurements, its bad lines, size."""
+
+    rows: list[tuple[Any, ...]]
+    bad: list[BadLine]
+    size: int
+
+
+@dataclass(slots=True)
+class OoniBackfillResult:
+    """What an OONI backfill did: rows read, new, files read now and from the manifest, bad lines."""
+
+    read: int = 0
+    accepted: int = 0
+    signal_points: int = 0
+    files_read: int = 0
+    reused: int = 0
+    bad: dict[str, list[BadLine]] = field(default_factory=dict)
+
+
+def read_ooni_rows(task: OoniTask) -> OoniFileResult:
+    """The task: parse and classify one OONI file into the store's rows (runs on a worker)."""
+    path = Path(task.path)
+    bad: list[BadLine] = []
+    rows = list(measurement_rows(read_jsonl(path, bad), task.now, task.keep_body))
+    return OoniFileResult(rows, bad, path.stat().st_size)
+
+
+def backfill_ooni(
+    store: Store,
+    paths: Sequence[Path],
+    spec: ClusterSpec,
+    *,
+    keep_body: bool = True,
+    step: int = DEFAULT_STEP,
+    manifest_root: Path | None = None,
+    on_file: FileDone | None = None,
+) -> OoniBackfillResult:
+    """Import OONI files on the cluster ``spec``: the rows and signal ``netvigil ooni import`` gives.
+
+    A malformed line is skipped and reported (in ``bad``, by file), as the import does.
+    """
+    manifest = Manifest.at("ooni", f"v1-body={keep_body}", manifest_root)
+    hashes = [sha256_of(p) for p in paths]
+    result = OoniBackfillResult()
+    done: dict[int, OoniFileResult] = {}
+    for index, (path, sha) in enumerate(zip(paths, hashes, strict=True)):
+        saved = manifest.get(sha)
+        if isinstance(saved, OoniFileResult):
+            done[index] = saved
+            result.reused += 1
+            if on_file:
+                on_file(path, saved.size, True)
+    now = int(clock.time())
+    todo = [
+        OoniTask(i, str(p), h, keep_body, now)
+        for i, (p, h) in enumerate(zip(paths, hashes, strict=True))
+        if i not in done
+    ]
+    if todo:
+        with connect(spec) as client:
+            for task, got in run_tasks(client, spec, read_ooni_rows, todo, name=_ooni_task_name):
+                manifest.put(task.sha256, got)
+                done[task.index] = got
+                result.files_read += 1
+                if on_file:
+                    on_file(paths[task.index], got.size, False)
+    ordered = [done[i] for i in range(len(paths))]
+    result.bad = {str(p): got.bad for p, got in zip(paths, ordered, strict=True) if got.bad}
+    stored = store_rows(store, (row for got in ordered for row in got.rows), step=step)
+    result.read, result.accepted, result.signal_points = stored.read, stored.accepted, stored.signal_points
+    return result
+
+
+def _ooni_task_name(task: OoniTask) -> str:
+    """An OONI task's key in Dask."""
+    return f"backfill-ooni-{task.index}-{Path(task.path).name}"

@@ -31,7 +31,14 @@ from typing import Final
 
 from netvigil.model.routes import Announce, PeerKey, PeerState, RibEntries, Route, Withdraw
 from netvigil.model.signals import SignalPoint
-from netvigil.sources.bgp_visibility import DOWN, NO_ORIGIN, ROUTE, UNROUTE, EntityMap, VisibilityAggregator
+from netvigil.sources.bgp_visibility import (
+    DOWN,
+    NO_ORIGIN,
+    ROUTE,
+    UNROUTE,
+    EntityMap,
+    VisibilityAggregator,
+)
 
 PARTIAL_VERSION: Final = 2
 """Bumped when the partial's layout or meaning changes (saved partials of another version are redone)."""
@@ -42,8 +49,8 @@ class Segment:
     """What a file did while one bin was open: table changes, update counts, withdrawals to resolve.
 
     ``ops`` is flat, three 32-bit numbers per change: kind (ROUTE, UNROUTE, DOWN), peer index,
-    prefix index; ``origins`` has the change's origin AS (NO_ORIGIN for none). ``unresolved`` counts, per prefix index, withdrawals whose
-    entities depend on the table before the file.
+    prefix index; ``origins`` has the change's origin AS (NO_ORIGIN for none). ``unresolved``
+    counts, per prefix index, withdrawals whose entities depend on the table before the file.
     """
 
     bin: int
@@ -196,6 +203,7 @@ class PartialMapper:
             self.known[(prefixes[pid], None if origin == NO_ORIGIN else origin)] = entities
 
     def __call__(self, prefix: str, origin: int | None) -> tuple[str, ...]:
+        """The entities of ``prefix`` originated by ``origin``."""
         found = self.known.get((prefix, origin))
         return self.fallback(prefix, origin) if found is None else found
 

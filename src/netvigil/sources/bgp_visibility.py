@@ -260,7 +260,7 @@ class VisibilityAggregator:
                 self._count(pid, 1)
 
     def _unroute(self, state: _Peer | None, prefix: str) -> int:
-        """Withdraw ``prefix`` from a peer (None: one never seen); its id (a new prefix maps without origin)."""
+        """Withdraw ``prefix`` from a peer (None: never seen); its id (a new prefix maps without origin)."""
         prefixes = self.prefixes
         pid = prefixes.ids.get(prefix)
         if pid is None:
