@@ -8,14 +8,20 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from dataclasses import astuple, fields
 from pathlib import Path
 
 import pytest
 
 from netvigil.model.errors import InputError
-from netvigil.pipeline.backfill import Manifest, PartialSettings, backfill_bgp
+from netvigil.model.measurements import MeasurementQuery
+from netvigil.pipeline.backfill import Manifest, PartialSettings, backfill_bgp, backfill_ooni
 from netvigil.pipeline.bgp import default_mapper, ingest_bgp_files
 from netvigil.pipeline.cluster import ClusterSpec, connect
+from netvigil.pipeline.ooni import import_ooni_file
+from netvigil.sim.services import ServiceHarness
+from netvigil.sim.services_bgp_archive import ArchiveReplay, archive_app
 from netvigil.sources.bgp_visibility import VisibilityConfig
 from netvigil.store import Store, open_store
 
@@ -164,3 +170,76 @@ def test_bad_options_are_one_line_and_exit_2(args: list[str], message: str, tmp_
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+OONI = Path(__file__).parents[1] / "fixtures" / "ooni" / "ooni_backend_fastpath_fixtures.jsonl"
+
+
+def ooni_files(folder: Path) -> list[Path]:
+    """The OONI fixture cut into three files, the last with a malformed line at its end."""
+    folder.mkdir()
+    lines = OONI.read_bytes().splitlines(keepends=True)
+    paths = []
+    for k, part in enumerate((lines[:4], lines[4:8], [*lines[8:], b"not json\n"])):
+        path = folder / f"part{k}.jsonl"
+        path.write_bytes(b"".join(part))
+        paths.append(path)
+    return paths
+
+
+def ooni_contents(store: Store) -> tuple[list, list]:  # type: ignore[type-arg]
+    """Every stored measurement (without its received time, the moment of the import) and series."""
+    rows = store.measurements.search(MeasurementQuery(limit=10_000))
+    skip = [f.name for f in fields(rows[0])].index("received_at") if rows else 0
+    kept = sorted(astuple(r)[:skip] + astuple(r)[skip + 1 :] for r in rows)
+    return kept, stored(store)
+
+
+def test_ooni_backfill_stores_the_rows_and_signal_the_import_stores(tmp_path: Path) -> None:
+    paths = ooni_files(tmp_path / "in")
+    with open_store(tmp_path / "import.duckdb") as store:
+        for path in paths:
+            import_ooni_file(store, path)
+        expected = ooni_contents(store)
+    assert len(expected[0]) == 11 and expected[1]
+    with open_store(tmp_path / "backfill.duckdb") as store:
+        result = backfill_ooni(store, paths, ClusterSpec(workers=2), manifest_root=tmp_path / "m")
+        assert ooni_contents(store) == expected
+    assert (result.read, result.accepted, result.files_read) == (11, 11, 3)
+    assert [b.line for b in result.bad[str(paths[2])]] == [4]
+    with open_store(tmp_path / "again.duckdb") as store:
+        again = backfill_ooni(store, paths, ONE, manifest_root=tmp_path / "m")
+        assert ooni_contents(store) == expected
+    assert (again.files_read, again.reused) == (0, 3)
+
+
+@pytest.fixture(scope="module")
+def ris_replay() -> Iterator[ServiceHarness]:
+    with ServiceHarness(archive_app(ArchiveReplay())).running() as running:
+        yield running
+
+
+def test_backfill_from_the_ris_archive_equals_ingest_of_the_downloaded_files(
+    tmp_path: Path, ris_replay: ServiceHarness
+) -> None:
+    env = {
+        **os.environ,
+        "NETVIGIL_CACHE_DIR": str(tmp_path / "cache"),
+        "NETVIGIL_RIS_URL": f"{ris_replay.base_url}/ris",
+    }
+    window = ["--from", "2022-01-05T08:00:00Z", "--until", "2022-01-05T08:20:00Z", "--collectors", "rrc00"]
+    done = run_cli("backfill", "mrt", *window, "--workers", "1", "--db", str(tmp_path / "b.duckdb"), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "5 files read" in done.stdout and "1 local worker" in done.stderr
+    files = sorted((tmp_path / "cache" / "archives" / "ris").rglob("*.gz"))
+    assert [f.name for f in files] == [
+        "bview.20220105.0800.gz",
+        "updates.20220105.0800.gz",
+        "updates.20220105.0805.gz",
+        "updates.20220105.0810.gz",
+        "updates.20220105.0815.gz",
+    ]
+    with open_store(tmp_path / "b.duckdb") as backfilled_store, open_store(tmp_path / "i.duckdb") as single:
+        result = ingest_bgp_files(single, files, mapper=default_mapper())
+        assert result.skipped is False
+        assert stored(backfilled_store) == stored(single)
