@@ -176,7 +176,7 @@ def backfill_mrt(
     paths = _inputs(files, since, until, collectors)
     config = VisibilityConfig(step=step, full_feed_v4=full_feed, full_feed_v6=full_feed_v6)
     settings = PartialSettings(step, str(mmdb) if mmdb else None, registry, strict)
-    err_console.print(f"backfill of {len(paths):,} files on {spec.describe()}", highlight=False)
+    err_console.print(f"backfill of {_files(len(paths))} on {spec.describe()}", highlight=False)
     started = time.monotonic()
     with open_store(db) as store, _file_bar(len(paths), sum(p.stat().st_size for p in paths)) as tick:
         result = backfill_bgp(store, paths, spec, config=config, settings=settings, on_file=tick)
@@ -190,6 +190,11 @@ def backfill_mrt(
         f"manifest; {result.elements:,} elements in {time.monotonic() - started:.1f} s",
         highlight=False,
     )
+
+
+def _files(count: int) -> str:
+    """``1 file``, ``24 files``."""
+    return f"{count:,} file{'s' if count != 1 else ''}"
 
 
 def _window(since: str, until: str) -> tuple[int, int]:
@@ -262,7 +267,7 @@ def backfill_ooni(
 
     spec = _cluster(workers, scheduler)
     paths = _ooni_inputs(files, since, until, countries)
-    err_console.print(f"backfill of {len(paths):,} files on {spec.describe()}", highlight=False)
+    err_console.print(f"backfill of {_files(len(paths))} on {spec.describe()}", highlight=False)
     started = time.monotonic()
     with open_store(db) as store, _file_bar(len(paths), sum(p.stat().st_size for p in paths)) as tick:
         result = run_backfill(store, paths, spec, keep_body=not no_body, step=step, on_file=tick)
@@ -270,7 +275,7 @@ def backfill_ooni(
         report_bad_lines(Path(path), bad)
     console.print(
         f"{result.read:,} measurements, {result.accepted:,} new, {result.signal_points:,} reachability "
-        f"points; {result.files_read} files read, {result.reused} from the manifest "
+        f"points; {_files(result.files_read)} read, {result.reused} from the manifest "
         f"in {time.monotonic() - started:.1f} s",
         highlight=False,
     )
