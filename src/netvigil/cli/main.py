@@ -58,6 +58,10 @@ COMMANDS: dict[str, LazyCommand] = {
         "netvigil.cli.ingest:app",
         "Bring data into the store. Each file is checked whole, then written at once.",
     ),
+    "backfill": LazyCommand(
+        "netvigil.cli.backfill:app",
+        "Backfill archives on Dask workers: one task per file, merged in order, resumable.",
+    ),
     "scenario": LazyCommand(
         "netvigil.cli.scenario:app",
         "Synthetic, labelled scenarios for testing detectors (they say they are synthetic).",

@@ -70,13 +70,35 @@ def _kept(
         yield pending
 
 
-def _digest(paths: Sequence[Path], config: VisibilityConfig, label: str) -> str:
-    """One hash for the whole ingest: each file's bytes, their order, and the settings."""
-    parts = [sha256_of(p) for p in paths] + [repr(config), label]
+def ingest_digest(hashes: Sequence[str], config: VisibilityConfig, label: str) -> str:
+    """One hash for the whole ingest: each file's SHA-256, their order, and the settings.
+
+    ``netvigil backfill`` records the same hash, so a backfill and an ``ingest mrt`` of the same
+    files are one ingest: whichever runs second does nothing.
+    """
+    parts = [*hashes, repr(config), label]
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()
 
 
-def _file_routes(
+def bgp_source(paths: Sequence[Path], mapper: PrefixMapper) -> str:
+    """The ``source`` of the points: ``bgp:<inputs>:map=<mapping>`` (inputs: mrt, ris-live or both)."""
+    kinds = {is_ris_live_file(p) for p in paths}
+    return "bgp:" + "+".join(sorted("ris-live" if k else "mrt" for k in kinds)) + f":map={mapper.label}"
+
+
+def write_bgp_points(
+    store: SignalStore,
+    chunks: Iterable[list[SignalPoint]],
+    digest: str,
+    paths: Sequence[Path],
+    keep: Callable[[str], bool] | None = None,
+) -> int:
+    """Write the points of an ingest and its record in one transaction; how many were written."""
+    record = IngestRecord(digest, " ".join(map(str, paths)), "bgp", 0, int(clock.time()))
+    return store.ingest_signals(_kept(chunks, keep), record)
+
+
+def file_routes(
     path: Path, reports: dict[str, ParseReport], strict: bool, progress: ProgressFactory | None
 ) -> Iterator[Route]:
     """The route stream of one file: RIS Live .jsonl, else MRT (its parse report kept in ``reports``)."""
@@ -105,10 +127,9 @@ def ingest_bgp_files(
     """
     config = config or VisibilityConfig()
     mapper = mapper or default_mapper()
-    kinds = {is_ris_live_file(p) for p in paths}
-    source = "bgp:" + "+".join(sorted("ris-live" if k else "mrt" for k in kinds)) + f":map={mapper.label}"
+    source = bgp_source(paths, mapper)
     result = BgpIngestResult(source=source)
-    digest = _digest(paths, config, mapper.label)
+    digest = ingest_digest([sha256_of(p) for p in paths], config, mapper.label)
     if store.is_ingested(digest) is not None:
         result.skipped = True
         return result
@@ -117,11 +138,10 @@ def ingest_bgp_files(
     def chunks() -> Iterator[list[SignalPoint]]:
         with paused_gc():
             for path in paths:
-                yield from agg.feed(_file_routes(path, result.reports, strict, progress))
+                yield from agg.feed(file_routes(path, result.reports, strict, progress))
             yield agg.flush()
 
-    record = IngestRecord(digest, " ".join(map(str, paths)), "bgp", 0, int(clock.time()))
-    result.points = store.ingest_signals(_kept(chunks(), keep), record)
+    result.points = write_bgp_points(store, chunks(), digest, paths, keep)
     return result
 
 
@@ -152,7 +172,7 @@ async def ingest_ris_live_stream(
     kept = reports if reports is not None else {}
     with paused_gc():
         for path in seed:
-            agg.seed(_file_routes(path, kept, False, progress))
+            agg.seed(file_routes(path, kept, False, progress))
     written = 0
 
     def write(points: list[SignalPoint]) -> None:

@@ -42,7 +42,8 @@ class ImportResult:
     signal_points: int = 0
 
 
-def _rows(lines: Iterable[Line], now: int, keep_body: bool) -> Iterator[tuple[Any, ...]]:
+def measurement_rows(lines: Iterable[Line], now: int, keep_body: bool) -> Iterator[tuple[Any, ...]]:
+    """The store's rows of parsed lines (``now``: the received time of a measurement without uid)."""
     for line in lines:
         msm = line.measurement
         received = received_time_of_uid(msm.get("measurement_uid")) or now
@@ -95,10 +96,23 @@ def import_lines(
     step: int = DEFAULT_STEP,
 ) -> ImportResult:
     """Import parsed lines in batches (memory stays flat), then refresh the reachability signal."""
+    rows = measurement_rows(lines, int(time.time()), keep_body)
+    return store_rows(store, rows, bad, path=path, step=step)
+
+
+def store_rows(
+    store: Store,
+    rows: Iterable[tuple[Any, ...]],
+    bad: Iterable[BadLine] = (),
+    *,
+    path: Path = Path("-"),
+    step: int = DEFAULT_STEP,
+) -> ImportResult:
+    """Store measurement rows in batches (new ids only), then refresh the reachability signal they touched."""
     read = accepted = 0
     first: int | None = None
     last: int | None = None
-    for batch in _batches(_rows(lines, int(time.time()), keep_body)):
+    for batch in _batches(iter(rows)):
         accepted += store.measurements.insert_values(batch)
         read += len(batch)
         first, last = _span(batch, first, last)

@@ -22,8 +22,9 @@ compared with its own past, so a constant overlap does not move it. Each point's
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 
@@ -32,6 +33,12 @@ from netvigil.model.routes import Announce, PeerKey, PeerState, RibEntries, Rout
 from netvigil.model.signals import SignalPoint
 
 EntityMap = Callable[[str, int | None], tuple[str, ...]]
+
+ROUTE: Final = 0
+UNROUTE: Final = 1
+DOWN: Final = 2
+NO_ORIGIN: Final = -1
+"""The kinds of table change :meth:`VisibilityAggregator.replay` takes, and its "no origin AS"."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,16 +158,12 @@ class VisibilityAggregator:
         """A peer no longer routes prefixes; each counts as an update."""
         out = self._advance(route.time)
         state = self.peers.get(route.peer)
-        prefixes = self.prefixes
+        entities = self.prefixes.entities
+        updates = self.updates
         for prefix in route.prefixes:
-            pid = prefixes.ids.get(prefix)
-            if pid is None:
-                pid = prefixes.add(prefix)
-                self._set_origin(pid, None)
-            for entity in prefixes.entities[pid]:
-                self.updates[entity] += 1
-            if state is not None and pid < len(state.routes) and state.routes[pid]:
-                self._drop(state, pid)
+            pid = self._unroute(state, prefix)
+            for entity in entities[pid]:
+                updates[entity] += 1
         return out
 
     def peer_state(self, route: PeerState) -> list[SignalPoint]:
@@ -168,12 +171,63 @@ class VisibilityAggregator:
         if not route.down:
             return []
         out = self._advance(route.time)
-        state = self.peers.get(route.peer)
+        self.peer_down(route.peer)
+        return out
+
+    # -- input: a file's partial, merged (netvigil.sources.bgp_partial) --------------------------
+    # The same state changes as the route methods above, without their bin and update bookkeeping:
+    # a merge opens bins with :meth:`advance` and adds the update counts a worker made.
+
+    def advance(self, time: int) -> list[SignalPoint]:
+        """Move to the bin holding ``time`` (never back); the points of the bins that closes."""
+        return self._advance(time)
+
+    def peer_down(self, peer: PeerKey) -> None:
+        """Every route of ``peer`` is gone (its session left Established)."""
+        state = self.peers.get(peer)
         if state is not None:
             for pid, routed in enumerate(state.routes):
                 if routed:
                     self._drop(state, pid)
-        return out
+
+    def replay(
+        self, peers: Sequence[PeerKey], prefixes: Sequence[str], ops: Sequence[int], origins: Sequence[int]
+    ) -> None:
+        """Apply table changes in order: ``ops`` holds (kind, peer index, prefix index) triples.
+
+        Kinds are :data:`ROUTE` (with ``origins[i]``, :data:`NO_ORIGIN` for none), :data:`UNROUTE`
+        and :data:`DOWN` (the peer's session went down). The same state changes, in the same order,
+        as the announcements, withdrawals and session changes they stand for.
+        """
+        states: list[_Peer | None] = [None] * len(peers)
+        pids = [-1] * len(prefixes)
+        route = self._route
+        for i in range(len(origins)):
+            kind, peer, index = ops[3 * i], ops[3 * i + 1], ops[3 * i + 2]
+            if kind == ROUTE:
+                pid = pids[index]
+                if pid < 0:
+                    pid = pids[index] = self._prefix_id(prefixes[index])
+                state = states[peer]
+                if state is None:
+                    state = states[peer] = self._peer(peers[peer])
+                origin = origins[i]
+                route(pid, state, None if origin == NO_ORIGIN else origin)
+            elif kind == UNROUTE:
+                self._unroute(self.peers.get(peers[peer]), prefixes[index])
+            else:
+                self.peer_down(peers[peer])
+
+    def entities_now(self, prefix: str) -> tuple[str, ...]:
+        """The entities a withdrawal of ``prefix`` counts for now (an unseen prefix maps without origin)."""
+        pid = self.prefixes.ids.get(prefix)
+        return self.mapper(prefix, None) if pid is None else self.prefixes.entities[pid]
+
+    def count_updates(self, counts: dict[str, int]) -> None:
+        """Add update counts (entity → announcements plus withdrawals) to the open bin."""
+        updates = self.updates
+        for entity, count in counts.items():
+            updates[entity] += count
 
     def flush(self) -> list[SignalPoint]:
         """Close the open bin (at the end of the input)."""
@@ -204,6 +258,17 @@ class VisibilityAggregator:
                 state.n4 += 1
             if state.full:
                 self._count(pid, 1)
+
+    def _unroute(self, state: _Peer | None, prefix: str) -> int:
+        """Withdraw ``prefix`` from a peer (None: never seen); its id (a new prefix maps without origin)."""
+        prefixes = self.prefixes
+        pid = prefixes.ids.get(prefix)
+        if pid is None:
+            pid = prefixes.add(prefix)
+            self._set_origin(pid, None)
+        if state is not None and pid < len(state.routes) and state.routes[pid]:
+            self._drop(state, pid)
+        return pid
 
     def _peer(self, peer: PeerKey) -> _Peer:
         state = self.peers.get(peer)

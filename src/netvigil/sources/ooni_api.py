@@ -418,16 +418,26 @@ class OoniArchiveSource:
         query = _mapped(entity)
         if query is None or query.param != "probe_cc":
             return
+        for key, path in self.download_files(client, query.value, since, until + self.late):
+            bad: list[BadLine] = []
+            batch = archived_measurements(path, query.value, since, until, bad)
+            if failures is not None:
+                failures.extend(f"OONI archive {key}: line {b.line}: {b.reason}" for b in bad)
+            if batch:
+                yield batch
+
+    def download_files(
+        self, client: SourceClient, country: str, since: int, until: int
+    ) -> Iterator[tuple[str, Path]]:
+        """The archive files of ``country`` uploaded in the hours of ``[since, until)``, downloaded.
+
+        Each as its key and local copy, in upload order; a file already in the cache is not fetched
+        again. These are whole files: their measurements may have started before ``since``.
+        """
         files = self.files if self.files is not None else cache_dir() / "ooni-archive"
-        for hour in range(since - since % HOUR, until + self.late, HOUR):
-            for key in filter(wanted_key, archive_keys(client, archive_prefix(hour, query.value))):
-                bad: list[BadLine] = []
-                path = client.download(key, files / key)
-                batch = archived_measurements(path, query.value, since, until, bad)
-                if failures is not None:
-                    failures.extend(f"OONI archive {key}: line {b.line}: {b.reason}" for b in bad)
-                if batch:
-                    yield batch
+        for hour in range(since - since % HOUR, until, HOUR):
+            for key in filter(wanted_key, archive_keys(client, archive_prefix(hour, country))):
+                yield key, client.download(key, files / key)
 
     def fetch_signals(
         self, client: SourceClient, entity: str, since: int, until: int

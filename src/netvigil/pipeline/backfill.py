@@ -1,0 +1,352 @@
+"""Backfill archives on Dask: one task per file, results merged in the archive's order, resumable.
+
+MRT (``backfill_bgp``):
+
+Each file becomes a :class:`~netvigil.sources.bgp_partial.FilePartial` on a worker (decoding and
+mapping, the costly part); the client merges the partials in the files' order through one
+:class:`~netvigil.sources.bgp_visibility.VisibilityAggregator` and writes every point with one
+ingest record in one transaction, so the store holds exactly what ``netvigil ingest mrt`` of the
+same files writes (the same points, bit for bit, and the same record: whichever runs second does
+nothing). Workers read files, never the store.
+
+OONI (``backfill_ooni``): each file's measurements become the store's rows on a worker (parsing
+and classifying, the costly part); the client stores them file by file in the given order and
+refreshes the reachability signal once over the time they cover — the rows ``netvigil ooni
+import`` stores, and the same signal.
+
+Every finished file's result is saved at once in the *manifest*,
+``$NETVIGIL_CACHE_DIR/backfill/<mrt|ooni>/<settings digest>/<file SHA-256>.partial`` (written to a
+temporary name, then renamed), so a run killed at any point — a worker, or the whole command —
+starts again where it stopped: files whose result is saved are not read again.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import pickle
+import tempfile
+import time as clock
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from netvigil.geo.registry import cache_dir
+from netvigil.geo.routing import PrefixMapper
+from netvigil.model.signals import SignalPoint
+from netvigil.pipeline.bgp import bgp_source, default_mapper, file_routes, ingest_digest, write_bgp_points
+from netvigil.pipeline.cluster import ClusterSpec, connect, run_tasks
+from netvigil.pipeline.ooni import measurement_rows, store_rows
+from netvigil.pipeline.reachability import DEFAULT_STEP
+from netvigil.sources.bgp_partial import (
+    PARTIAL_VERSION,
+    FilePartial,
+    PartialMapper,
+    merge_partial,
+    partial_of,
+)
+from netvigil.sources.bgp_visibility import VisibilityAggregator, VisibilityConfig
+from netvigil.sources.gc_pause import paused_gc
+from netvigil.sources.mrt import ParseReport
+from netvigil.sources.ooni import BadLine, read_jsonl
+from netvigil.sources.textfile import sha256_of
+from netvigil.store.protocol import SignalStore, Store
+
+MANIFEST_SUFFIX: Final = ".partial"
+
+
+@dataclass(frozen=True, slots=True)
+class PartialSettings:
+    """What a file's partial depends on: the bin width and the prefix mapping (not the full-feed lines)."""
+
+    step: int = 300
+    mmdb: str | None = None
+    registry: bool = True
+    strict: bool = False
+
+    def digest(self, mapper_label: str) -> str:
+        """The manifest key of these settings (the mapping's label names its data's version)."""
+        text = f"v{PARTIAL_VERSION}|step={self.step}|map={mapper_label}|mmdb={self.mmdb}|reg={self.registry}"
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True, slots=True)
+class FileTask:
+    """One file to read on a worker: its place in the run, its path, its SHA-256, the settings."""
+
+    index: int
+    path: str
+    sha256: str
+    settings: PartialSettings
+
+
+@dataclass(slots=True)
+class FileResult:
+    """What a worker sends back for one file: its partial, its parse report, its size in bytes."""
+
+    partial: FilePartial
+    report: ParseReport | None
+    size: int
+
+
+@dataclass(slots=True)
+class BackfillResult:
+    """What a backfill did: points written, files read now and files taken from the manifest."""
+
+    points: int = 0
+    skipped: bool = False
+    read: int = 0
+    reused: int = 0
+    elements: int = 0
+    source: str = ""
+    reports: dict[str, ParseReport] = field(default_factory=dict)
+
+
+@functools.lru_cache(maxsize=4)
+def _worker_mapper(mmdb: str | None, registry: bool) -> PrefixMapper:
+    """The prefix mapper of a worker process, loaded once per process and settings."""
+    return default_mapper(Path(mmdb) if mmdb else None, registry)
+
+
+def read_partial(task: FileTask) -> FileResult:
+    """The task: read one file into its partial (runs on a worker; module-level so Dask can ship it)."""
+    path = Path(task.path)
+    mapper = _worker_mapper(task.settings.mmdb, task.settings.registry)
+    reports: dict[str, ParseReport] = {}
+    with paused_gc():
+        routes = file_routes(path, reports, task.settings.strict, None)
+        partial = partial_of(routes, mapper.entities, task.settings.step)
+    return FileResult(partial, reports.get(str(path)), path.stat().st_size)
+
+
+class Manifest:
+    """The finished files of a backfill: one saved :class:`FileResult` per file SHA-256."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    @classmethod
+    def for_settings(
+        cls, settings: PartialSettings, mapper_label: str, root: Path | None = None
+    ) -> Manifest:
+        """The MRT manifest of these settings under ``root`` (default the cache)."""
+        return cls.at("mrt", settings.digest(mapper_label), root)
+
+    @classmethod
+    def at(cls, kind: str, key: str, root: Path | None = None) -> Manifest:
+        """The manifest of one kind of input and settings key under ``root`` (default the cache)."""
+        base = root if root is not None else cache_dir() / "backfill" / kind
+        return cls(base / key)
+
+    def path(self, sha256: str) -> Path:
+        """Where a file's result is saved."""
+        return self.directory / f"{sha256}{MANIFEST_SUFFIX}"
+
+    def get(self, sha256: str) -> Any:
+        """The saved result of a file, or None (never saved, or unreadable: then it is redone)."""
+        try:
+            loaded = pickle.loads(zlib.decompress(self.path(sha256).read_bytes()))
+        except (OSError, zlib.error, pickle.UnpicklingError, EOFError, AttributeError, TypeError):
+            return None
+        return loaded
+
+    def put(self, sha256: str, result: object) -> None:
+        """Save a file's result atomically: a temporary file in the directory, then a rename."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        data = zlib.compress(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=MANIFEST_SUFFIX)
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, self.path(sha256))
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def finished(self) -> int:
+        """How many files have a saved result."""
+        return sum(1 for _ in self.directory.glob(f"*{MANIFEST_SUFFIX}")) if self.directory.is_dir() else 0
+
+
+FileDone = Callable[[Path, int, bool], None]
+"""Told of each file as it is finished: its path, its size in bytes, whether the manifest had it."""
+
+
+def backfill_bgp(
+    store: SignalStore,
+    paths: Sequence[Path],
+    spec: ClusterSpec,
+    *,
+    config: VisibilityConfig | None = None,
+    settings: PartialSettings | None = None,
+    manifest_root: Path | None = None,
+    on_file: FileDone | None = None,
+) -> BackfillResult:
+    """Replay ``paths`` (in this order, RIBs first) into the visibility signals on the cluster ``spec``.
+
+    The result equals :func:`~netvigil.pipeline.bgp.ingest_bgp_files` on the same files; see the
+    module docstring. A damaged record is skipped and reported (``settings.strict``: the task
+    raises InputError, nothing is written, the files finished so far stay in the manifest).
+    """
+    config = config or VisibilityConfig()
+    settings = settings or PartialSettings(step=config.step)
+    mapper = default_mapper(Path(settings.mmdb) if settings.mmdb else None, settings.registry)
+    hashes = [sha256_of(p) for p in paths]
+    digest = ingest_digest(hashes, config, mapper.label)
+    result = BackfillResult(source=bgp_source(paths, mapper))
+    if store.is_ingested(digest) is not None:
+        result.skipped = True
+        return result
+    manifest = Manifest.for_settings(settings, mapper.label, manifest_root)
+    done = _finished_files(manifest, paths, hashes, result, on_file)
+    todo = [
+        FileTask(i, str(p), h, settings)
+        for i, (p, h) in enumerate(zip(paths, hashes, strict=True))
+        if i not in done
+    ]
+    if todo:
+        with connect(spec) as client:
+            for task, got in run_tasks(client, spec, read_partial, todo, name=_task_name):
+                manifest.put(task.sha256, got)
+                done[task.index] = got
+                result.read += 1
+                if on_file:
+                    on_file(paths[task.index], got.size, False)
+    for path, got in zip(paths, (done[i] for i in range(len(paths))), strict=True):
+        if got.report is not None:
+            result.reports[str(path)] = got.report
+            result.elements += got.report.elements
+    aggregator_mapper = PartialMapper(mapper.entities)
+    agg = VisibilityAggregator(aggregator_mapper, result.source, config)
+    merged = _merged(agg, aggregator_mapper, [done[i] for i in range(len(paths))])
+    result.points = write_bgp_points(store, merged, digest, paths)
+    return result
+
+
+def _task_name(task: FileTask) -> str:
+    """A task's key in Dask: unique within the run, readable in errors."""
+    return f"backfill-{task.index}-{Path(task.path).name}"
+
+
+def _finished_files(
+    manifest: Manifest,
+    paths: Sequence[Path],
+    hashes: Sequence[str],
+    result: BackfillResult,
+    on_file: FileDone | None,
+) -> dict[int, FileResult]:
+    """The files whose partial the manifest holds, by their place in the run."""
+    done: dict[int, FileResult] = {}
+    for index, (path, sha) in enumerate(zip(paths, hashes, strict=True)):
+        saved = manifest.get(sha)
+        if isinstance(saved, FileResult):
+            done[index] = saved
+            result.reused += 1
+            if on_file:
+                on_file(path, saved.size, True)
+    return done
+
+
+def _merged(
+    agg: VisibilityAggregator, mapper: PartialMapper, results: Sequence[FileResult]
+) -> Iterator[list[SignalPoint]]:
+    """The points of the whole run: each file's partial merged in order, then the last bin."""
+    with paused_gc():
+        for got in results:
+            mapper.learn(got.partial)
+            yield merge_partial(agg, got.partial)
+        yield agg.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class OoniTask:
+    """One OONI file to read on a worker: its place, path, SHA-256, and how its rows are made."""
+
+    index: int
+    path: str
+    sha256: str
+    keep_body: bool
+    now: int
+
+
+@dataclass(slots=True)
+class OoniFileResult:
+    """A worker's answer for one OONI file: the store's rows of its measurements, its bad lines, size."""
+
+    rows: list[tuple[Any, ...]]
+    bad: list[BadLine]
+    size: int
+
+
+@dataclass(slots=True)
+class OoniBackfillResult:
+    """What an OONI backfill did: rows read, new, files read now and from the manifest, bad lines."""
+
+    read: int = 0
+    accepted: int = 0
+    signal_points: int = 0
+    files_read: int = 0
+    reused: int = 0
+    bad: dict[str, list[BadLine]] = field(default_factory=dict)
+
+
+def read_ooni_rows(task: OoniTask) -> OoniFileResult:
+    """The task: parse and classify one OONI file into the store's rows (runs on a worker)."""
+    path = Path(task.path)
+    bad: list[BadLine] = []
+    rows = list(measurement_rows(read_jsonl(path, bad), task.now, task.keep_body))
+    return OoniFileResult(rows, bad, path.stat().st_size)
+
+
+def backfill_ooni(
+    store: Store,
+    paths: Sequence[Path],
+    spec: ClusterSpec,
+    *,
+    keep_body: bool = True,
+    step: int = DEFAULT_STEP,
+    manifest_root: Path | None = None,
+    on_file: FileDone | None = None,
+) -> OoniBackfillResult:
+    """Import OONI files on the cluster ``spec``: the rows and signal ``netvigil ooni import`` gives.
+
+    A malformed line is skipped and reported (in ``bad``, by file), as the import does.
+    """
+    manifest = Manifest.at("ooni", f"v1-body={keep_body}", manifest_root)
+    hashes = [sha256_of(p) for p in paths]
+    result = OoniBackfillResult()
+    done: dict[int, OoniFileResult] = {}
+    for index, (path, sha) in enumerate(zip(paths, hashes, strict=True)):
+        saved = manifest.get(sha)
+        if isinstance(saved, OoniFileResult):
+            done[index] = saved
+            result.reused += 1
+            if on_file:
+                on_file(path, saved.size, True)
+    now = int(clock.time())
+    todo = [
+        OoniTask(i, str(p), h, keep_body, now)
+        for i, (p, h) in enumerate(zip(paths, hashes, strict=True))
+        if i not in done
+    ]
+    if todo:
+        with connect(spec) as client:
+            for task, got in run_tasks(client, spec, read_ooni_rows, todo, name=_ooni_task_name):
+                manifest.put(task.sha256, got)
+                done[task.index] = got
+                result.files_read += 1
+                if on_file:
+                    on_file(paths[task.index], got.size, False)
+    ordered = [done[i] for i in range(len(paths))]
+    result.bad = {str(p): got.bad for p, got in zip(paths, ordered, strict=True) if got.bad}
+    stored = store_rows(store, (row for got in ordered for row in got.rows), step=step)
+    result.read, result.accepted, result.signal_points = stored.read, stored.accepted, stored.signal_points
+    return result
+
+
+def _ooni_task_name(task: OoniTask) -> str:
+    """An OONI task's key in Dask."""
+    return f"backfill-ooni-{task.index}-{Path(task.path).name}"
