@@ -29,13 +29,14 @@ import pickle
 import tempfile
 import time as clock
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Generic, TypeVar
 
 from netvigil.geo.registry import cache_dir
 from netvigil.geo.routing import PrefixMapper
+from netvigil.model.errors import InputError
 from netvigil.model.signals import SignalPoint
 from netvigil.pipeline.bgp import bgp_source, default_mapper, file_routes, ingest_digest, write_bgp_points
 from netvigil.pipeline.cluster import ClusterSpec, connect, run_tasks
@@ -56,6 +57,9 @@ from netvigil.sources.textfile import sha256_of
 from netvigil.store.protocol import SignalStore, Store
 
 MANIFEST_SUFFIX: Final = ".partial"
+
+S = TypeVar("S")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +116,7 @@ def _worker_mapper(mmdb: str | None, registry: bool) -> PrefixMapper:
 
 
 def read_partial(task: FileTask) -> FileResult:
-    """The task: read one file into its partial (runs on a worker; module-level so Dask can ship it)."""
+    """One file read into its partial, its parse report and its size."""
     path = Path(task.path)
     mapper = _worker_mapper(task.settings.mmdb, task.settings.registry)
     reports: dict[str, ParseReport] = {}
@@ -120,6 +124,32 @@ def read_partial(task: FileTask) -> FileResult:
         routes = file_routes(path, reports, task.settings.strict, None)
         partial = partial_of(routes, mapper.entities, task.settings.step)
     return FileResult(partial, reports.get(str(path)), path.stat().st_size)
+
+
+@dataclass(frozen=True, slots=True)
+class PackedResult(Generic[S]):
+    """A file's result as the manifest saves it (``blob``), with its summary and size unpacked.
+
+    The worker packs it, so the client only writes the bytes to the manifest (no pickling on the
+    client, whose time bounds how well workers scale) and holds no file's result in memory: the
+    merge reads each one back from the manifest in the files' order. The summary is what the
+    client reports as files finish (an MRT parse report, an OONI file's bad lines).
+    """
+
+    blob: bytes
+    summary: S
+    size: int
+
+
+def read_packed_partial(task: FileTask) -> PackedResult[ParseReport | None]:
+    """The task: one MRT file's result packed for the manifest (on a worker; module-level for Dask)."""
+    got = read_partial(task)
+    return PackedResult(pack(got), got.report, got.size)
+
+
+def pack(result: object) -> bytes:
+    """A result as the manifest saves it: pickled, then compressed (fast)."""
+    return zlib.compress(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), 1)
 
 
 class Manifest:
@@ -154,9 +184,12 @@ class Manifest:
         return loaded
 
     def put(self, sha256: str, result: object) -> None:
-        """Save a file's result atomically: a temporary file in the directory, then a rename."""
+        """Save a file's result atomically (see :meth:`put_packed`)."""
+        self.put_packed(sha256, pack(result))
+
+    def put_packed(self, sha256: str, data: bytes) -> None:
+        """Save a file's packed result atomically: a temporary file in the directory, then a rename."""
         self.directory.mkdir(parents=True, exist_ok=True)
-        data = zlib.compress(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), 1)
         fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=MANIFEST_SUFFIX)
         try:
             with os.fdopen(fd, "wb") as handle:
@@ -201,29 +234,42 @@ def backfill_bgp(
         result.skipped = True
         return result
     manifest = Manifest.for_settings(settings, mapper.label, manifest_root)
-    done = _finished_files(manifest, paths, hashes, result, on_file)
+    reports: dict[int, ParseReport | None] = _finished_files(manifest, paths, hashes, result, on_file)
     todo = [
         FileTask(i, str(p), h, settings)
         for i, (p, h) in enumerate(zip(paths, hashes, strict=True))
-        if i not in done
+        if i not in reports
     ]
     if todo:
         with connect(spec) as client:
-            for task, got in run_tasks(client, spec, read_partial, todo, name=_task_name):
-                manifest.put(task.sha256, got)
-                done[task.index] = got
+            for task, got in run_tasks(client, spec, read_packed_partial, todo, name=_task_name):
+                manifest.put_packed(task.sha256, got.blob)
+                reports[task.index] = got.summary
                 result.read += 1
                 if on_file:
                     on_file(paths[task.index], got.size, False)
-    for path, got in zip(paths, (done[i] for i in range(len(paths))), strict=True):
-        if got.report is not None:
-            result.reports[str(path)] = got.report
-            result.elements += got.report.elements
+    for index, path in enumerate(paths):
+        report = reports[index]
+        if report is not None:
+            result.reports[str(path)] = report
+            result.elements += report.elements
     aggregator_mapper = PartialMapper(mapper.entities)
     agg = VisibilityAggregator(aggregator_mapper, result.source, config)
-    merged = _merged(agg, aggregator_mapper, [done[i] for i in range(len(paths))])
+    merged = _merged(agg, aggregator_mapper, _saved_in_order(manifest, hashes, FileResult))
     result.points = write_bgp_points(store, merged, digest, paths)
     return result
+
+
+def _saved_in_order(manifest: Manifest, hashes: Sequence[str], kind: type[R]) -> Iterator[R]:
+    """Each file's saved result, read back from the manifest one at a time in the files' order."""
+    for sha in hashes:
+        saved = manifest.get(sha)
+        if not isinstance(saved, kind):
+            raise InputError(
+                "a finished file's saved partial vanished or is damaged; run the backfill again",
+                path=str(manifest.path(sha)),
+            )
+        yield saved
 
 
 def _task_name(task: FileTask) -> str:
@@ -237,13 +283,13 @@ def _finished_files(
     hashes: Sequence[str],
     result: BackfillResult,
     on_file: FileDone | None,
-) -> dict[int, FileResult]:
-    """The files whose partial the manifest holds, by their place in the run."""
-    done: dict[int, FileResult] = {}
+) -> dict[int, ParseReport | None]:
+    """The parse reports of the files whose partial the manifest holds, by their place in the run."""
+    done: dict[int, ParseReport | None] = {}
     for index, (path, sha) in enumerate(zip(paths, hashes, strict=True)):
         saved = manifest.get(sha)
         if isinstance(saved, FileResult):
-            done[index] = saved
+            done[index] = saved.report
             result.reused += 1
             if on_file:
                 on_file(path, saved.size, True)
@@ -251,7 +297,7 @@ def _finished_files(
 
 
 def _merged(
-    agg: VisibilityAggregator, mapper: PartialMapper, results: Sequence[FileResult]
+    agg: VisibilityAggregator, mapper: PartialMapper, results: Iterable[FileResult]
 ) -> Iterator[list[SignalPoint]]:
     """The points of the whole run: each file's partial merged in order, then the last bin."""
     with paused_gc():
@@ -301,6 +347,12 @@ def read_ooni_rows(task: OoniTask) -> OoniFileResult:
     return OoniFileResult(rows, bad, path.stat().st_size)
 
 
+def read_packed_ooni_rows(task: OoniTask) -> PackedResult[list[BadLine]]:
+    """The task: one OONI file's rows packed for the manifest, its bad lines beside (on a worker)."""
+    got = read_ooni_rows(task)
+    return PackedResult(pack(got), got.bad, got.size)
+
+
 def backfill_ooni(
     store: Store,
     paths: Sequence[Path],
@@ -318,11 +370,11 @@ def backfill_ooni(
     manifest = Manifest.at("ooni", f"v1-body={keep_body}", manifest_root)
     hashes = [sha256_of(p) for p in paths]
     result = OoniBackfillResult()
-    done: dict[int, OoniFileResult] = {}
+    done: dict[int, list[BadLine]] = {}
     for index, (path, sha) in enumerate(zip(paths, hashes, strict=True)):
         saved = manifest.get(sha)
         if isinstance(saved, OoniFileResult):
-            done[index] = saved
+            done[index] = saved.bad
             result.reused += 1
             if on_file:
                 on_file(path, saved.size, True)
@@ -334,15 +386,15 @@ def backfill_ooni(
     ]
     if todo:
         with connect(spec) as client:
-            for task, got in run_tasks(client, spec, read_ooni_rows, todo, name=_ooni_task_name):
-                manifest.put(task.sha256, got)
-                done[task.index] = got
+            for task, got in run_tasks(client, spec, read_packed_ooni_rows, todo, name=_ooni_task_name):
+                manifest.put_packed(task.sha256, got.blob)
+                done[task.index] = got.summary
                 result.files_read += 1
                 if on_file:
                     on_file(paths[task.index], got.size, False)
-    ordered = [done[i] for i in range(len(paths))]
-    result.bad = {str(p): got.bad for p, got in zip(paths, ordered, strict=True) if got.bad}
-    stored = store_rows(store, (row for got in ordered for row in got.rows), step=step)
+    result.bad = {str(p): done[i] for i, p in enumerate(paths) if done[i]}
+    saved = _saved_in_order(manifest, hashes, OoniFileResult)
+    stored = store_rows(store, (row for got in saved for row in got.rows), step=step)
     result.read, result.accepted, result.signal_points = stored.read, stored.accepted, stored.signal_points
     return result
 
