@@ -107,8 +107,15 @@ def detect_part(part: Part) -> PartResult:
     del matrix
     found = raw_levels([levels], {}, config)
     done = time.perf_counter()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return PartResult(found, generated - started, done - generated, points, os.getpid(), rss)
+    return PartResult(found, generated - started, done - generated, points, os.getpid(), process_peak_mib())
+
+
+def process_peak_mib() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def batch(entities: int, days: int, per_part: int, workers: int) -> dict[str, float]:
