@@ -34,10 +34,15 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def make_matrix(entities: int, days: int, seed: int = 0) -> tuple[list[tuple[str, str]], np.ndarray]:
-    """Series x days x bins-per-day, float32, with daily cycles, noise and a few blackouts."""
+def make_matrix(
+    entities: int, days: int, seed: int = 0, first: int = 0
+) -> tuple[list[tuple[str, str]], np.ndarray]:
+    """Series x days x bins-per-day, float32, with daily cycles, noise and a few blackouts.
+
+    The entities are ``asn:(64512 + first)`` onwards, so separate calls can make disjoint parts.
+    """
     rng = np.random.default_rng(seed)
-    keys = [(f"asn:{64512 + e}", s) for e in range(entities) for s in SIGNALS]
+    keys = [(f"asn:{64512 + first + e}", s) for e in range(entities) for s in SIGNALS]
     period = 86_400 // STEP
     hours = np.arange(period) * STEP / 3600
     matrix = np.empty((len(keys), days, period), dtype=np.float32)

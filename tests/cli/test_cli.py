@@ -79,6 +79,31 @@ def test_bad_options_are_input_errors(tmp_path: Path) -> None:
     assert run("events", "--db", str(tmp_path / "missing.duckdb")).returncode == 1
 
 
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--workers", "0"], "need at least 1"),
+        (["--workers", "2", "--scheduler", "tcp://127.0.0.1:8786"], "exclude each other"),
+        (["--scheduler", "localhost"], "tcp://host:8786"),
+    ],
+)
+def test_bad_cluster_options_are_one_line_errors(tmp_path: Path, options: list[str], message: str) -> None:
+    done = run("detect", *options, "--db", str(tmp_path / "a.duckdb"))
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "a.duckdb").exists()
+
+
+def test_detect_on_two_workers_prints_the_same_events(tmp_path: Path) -> None:
+    out = tmp_path / "scen"
+    assert run("scenario", "make", "mobile_cut-kz-0", "--out", str(out)).returncode == 0
+    signals = str(out / "mobile_cut-kz-0" / "signals.csv.gz")
+    alone = run("detect", signals, "--format", "jsonl")
+    spread = run("detect", signals, "--format", "jsonl", "--workers", "2")
+    assert spread.returncode == 0, spread.stderr
+    assert spread.stdout == alone.stdout and alone.stdout
+
+
 @pytest.mark.parametrize("entity", ["country:KZ", "region:KZ-75", "asn:29355"])
 def test_entities_show(entity: str) -> None:
     result = runner.invoke(app, ["entities", "show", entity])

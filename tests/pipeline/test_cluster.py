@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import warnings
 from pathlib import Path
 
 import pytest
@@ -78,3 +79,13 @@ def test_describe_names_where_work_runs() -> None:
     assert ClusterSpec(workers=1).describe() == "1 local worker"
     assert ClusterSpec(workers=3).describe() == "3 local workers"
     assert ClusterSpec(scheduler="tcp://h:8786").describe() == "scheduler tcp://h:8786"
+
+
+def test_a_large_item_travels_in_its_task_without_dask_warning(two_workers) -> None:  # type: ignore[no-untyped-def]
+    spec, client = two_workers
+    big = b"x" * (12 * 2**20)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        results = list(run_tasks(client, spec, len, [big], name=lambda b: "big-item"))
+    assert [r for _, r in results] == [len(big)]
+    assert not [w for w in caught if "large graph" in str(w.message)]

@@ -131,6 +131,35 @@ def download_progress(enabled: bool = True) -> Iterator[Callable[[str], Callable
         yield factory
 
 
+@contextmanager
+def task_progress(description: str, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
+    """One rich progress bar over batch tasks, fed ``(done, total)``; silent when stderr is not a terminal."""
+    from rich.progress import (  # noqa: PLC0415 - only batch commands need it
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=not (enabled and sys.stderr.isatty()),
+        transient=True,
+    )
+    task = progress.add_task(description, total=None)
+
+    def tick(done: int, total: int) -> None:
+        progress.update(task, completed=done, total=total)
+
+    with progress:
+        yield tick
+
+
 def echo_json_line(obj: Any) -> None:
     """Print one JSON object as a line on stdout (no colour, no wrapping)."""
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")

@@ -11,8 +11,15 @@ from typing import Annotated
 
 import typer
 
-from netvigil.cli.common import DbOption, console, echo_json_line, file_progress, handles_errors
-from netvigil.cli.options import detector_config, parse_entities, parse_time
+from netvigil.cli.common import (
+    DbOption,
+    console,
+    echo_json_line,
+    file_progress,
+    handles_errors,
+    task_progress,
+)
+from netvigil.cli.options import cluster_spec, detector_config, parse_entities, parse_time
 from netvigil.cli.render import events_table
 from netvigil.model.events import Event
 from netvigil.pipeline.analyse import run_detection
@@ -85,21 +92,37 @@ def detect_command(
         list[str] | None,
         typer.Option("--set", help="Detector setting KEY=VALUE, e.g. probe.warning=70 (docs/detector.md)."),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Detect on this many local Dask worker processes, entities split by country. "
+            "Default: in this process.",
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option("--scheduler", help="Detect on the Dask cluster behind this scheduler (tcp://host:8786)."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Find disruptions and print them as events (contract 3.3).
 
     Given FILES, works on them alone in a temporary store (unless --db names one, which then keeps
     the data and the events); without FILES, reads the store and replaces its stored events.
+    With --workers or --scheduler the entities are split by country over Dask workers; the events
+    are the same as in one process (docs/detector.md, "Many entities").
 
     Examples:
       netvigil detect kz.csv.gz
       netvigil detect --entity country:KZ --from 2022-01-04 --format jsonl
+      netvigil detect --workers 2
 
     """
     config = detector_config(setting)
     entities = parse_entities(entity)
     start, end = parse_time(since, "--from"), parse_time(until, "--to")
+    cluster = cluster_spec(workers, scheduler)
     with tempfile.TemporaryDirectory(prefix="netvigil-detect-") as tmp:
         target = db if (db is not None or not files) else Path(tmp) / "detect.duckdb"
         with open_store(target) as store:
@@ -107,7 +130,8 @@ def detect_command(
                 with file_progress() as progress:
                     for path in files:
                         ingest_signal_file(store, path, progress)
-            events = run_detection(store, entities, None, None, config)
+            with task_progress("detecting (partitions)", enabled=cluster is not None) as progress:
+                events = run_detection(store, entities, None, None, config, cluster, progress)
     print_events(_window(events, start, end, top_level), fmt)
 
 

@@ -1,4 +1,4 @@
-"""Option parsing shared by commands: times, entity lists, detector settings."""
+"""Option parsing shared by commands: times, entity lists, detector settings, where batch work runs."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from netvigil.detect.config import DetectorConfig
 from netvigil.model.entities import parse_entity
 from netvigil.model.errors import ConfigError, EntityParseError, InputError
 from netvigil.model.events import parse_iso
+from netvigil.pipeline.cluster import ClusterSpec
 
 
 def parse_time(text: str | None, option: str) -> int | None:
@@ -49,3 +50,16 @@ def detector_config(settings: list[str] | None) -> DetectorConfig:
         return DetectorConfig().with_overrides(overrides)
     except ConfigError as exc:
         raise InputError(f"--set: {exc}") from exc
+
+
+def cluster_spec(workers: int | None, scheduler: str | None) -> ClusterSpec | None:
+    """Where batch work runs, from ``--workers`` / ``--scheduler``; None (this process) for neither."""
+    if workers is not None and scheduler is not None:
+        raise InputError("--workers and --scheduler exclude each other: local workers, or a cluster")
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers {workers}: need at least 1")
+    if scheduler is not None and not re.fullmatch(r"(tcp|tls|ws|wss|inproc)://\S+", scheduler):
+        raise InputError(f"--scheduler {scheduler!r}: expected an address like tcp://host:8786")
+    if workers is None and scheduler is None:
+        return None
+    return ClusterSpec(workers=workers or 1, scheduler=scheduler)

@@ -20,6 +20,7 @@ Everything is vectorised over many series at once; the streaming detector calls 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -28,6 +29,8 @@ from netvigil.detect.config import DetectorConfig
 from netvigil.detect.grid import FloatArray, Grid, grid_covering, infer_step, place
 
 BoolArray = npt.NDArray[np.bool_]
+IntArray = npt.NDArray[np.int64]
+ALL_COLUMNS: Final = slice(None)
 
 
 def nanmedian_last(values: FloatArray, min_count: int = 1) -> FloatArray:
@@ -50,9 +53,18 @@ def smooth_rows(rows: FloatArray, half_width: int) -> FloatArray:
     pad = [(0, 0)] * (rows.ndim - 1) + [(1, 0)]
     csum = np.pad(np.cumsum(filled, axis=-1), pad)
     ccount = np.pad(np.cumsum(valid, axis=-1), pad)
-    width = rows.shape[-1]
-    hi = np.minimum(np.arange(width) + half_width + 1, width)
-    lo = np.maximum(np.arange(width) - half_width, 0)
+    return window_means(csum, ccount, np.arange(rows.shape[-1]), half_width)
+
+
+def window_means(csum: FloatArray, ccount: IntArray, columns: IntArray, half_width: int) -> FloatArray:
+    """The moving means of ``columns`` from running sums and counts (a leading zero, then one per bin).
+
+    Shared by :func:`smooth_rows` (a whole row) and :class:`PartialRow` (a row still filling), so
+    a bin smoothed either way gets the same number.
+    """
+    width = csum.shape[-1] - 1
+    hi = np.minimum(columns + half_width + 1, width)
+    lo = np.maximum(columns - half_width, 0)
     total = csum[..., hi] - csum[..., lo]
     count = ccount[..., hi] - ccount[..., lo]
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -89,34 +101,46 @@ class BaselineState:
     ) -> BaselineState:
         """A state with no history for ``series`` series on ``grid``; thresholds = (warning, critical)."""
         week = grid.rows_per_week()
-        depth = max(config.history_days, week * config.weekly_weeks) + 1
-        shape = (series, depth, grid.period)
         return cls(
-            smoothed=np.full(shape, np.nan),
-            ratio=np.full(shape, np.nan),
+            smoothed=np.full((series, max(1, config.history_days), grid.period), np.nan),
+            ratio=np.full((series, max(1, week * config.weekly_weeks), grid.period), np.nan),
             abnormal_rows=np.zeros(series, dtype=np.int64),
             warning=thresholds[0],
             critical=thresholds[1],
             rows_per_week=week,
         )
 
-    def _past(self, array: FloatArray, back: list[int]) -> FloatArray:
+    def _past(self, array: FloatArray, back: list[int], columns: slice) -> FloatArray:
+        """The rows ``back`` rows ago (a ring of exactly the depth needed), as (series, columns, rows)."""
         depth = array.shape[1]
         index = [(self.row - k) % depth for k in back if k <= self.row]
         if not index:
-            return np.full((array.shape[0], array.shape[2], 1), np.nan)
-        return np.transpose(array[:, index, :], (0, 2, 1))
+            return np.full((array.shape[0], len(range(array.shape[2])[columns]), 1), np.nan)
+        return np.transpose(array[:, index, columns], (0, 2, 1))
 
-    def begin_row(self, config: DetectorConfig) -> tuple[FloatArray, FloatArray, BoolArray]:
-        """Baseline for the coming row: (baseline, daily part, masking allowed per series)."""
+    def begin_row(
+        self, config: DetectorConfig, columns: slice = ALL_COLUMNS
+    ) -> tuple[FloatArray, FloatArray, BoolArray]:
+        """Baseline for the coming row: (baseline, daily part, masking allowed per series).
+
+        ``columns`` limits the work to some bins of the row (the streaming detector asks for one
+        bin at a time, so no bin pays for a whole row); each bin's numbers are the same either way.
+        """
         daily = nanmedian_last(
-            self._past(self.smoothed, list(range(1, config.history_days + 1))),
+            self._past(self.smoothed, list(range(1, config.history_days + 1)), columns),
             config.min_history_days,
         )
         weeks = [self.rows_per_week * j for j in range(1, config.weekly_weeks + 1)]
-        weekly = weekly_factor(self._past(self.ratio, weeks))
-        masking = self.abnormal_rows < config.relearn_days
-        return daily * weekly, daily, masking
+        weekly = weekly_factor(self._past(self.ratio, weeks, columns))
+        return daily * weekly, daily, self.masking(config)
+
+    def masking(self, config: DetectorConfig) -> BoolArray:
+        """Which series may still mask abnormal points (those not yet re-learning a new level)."""
+        return self.abnormal_rows < config.relearn_days
+
+    def nbytes(self) -> int:
+        """Bytes of history held (what one series costs, times the series)."""
+        return int(self.smoothed.nbytes + self.ratio.nbytes + self.abnormal_rows.nbytes)
 
     def end_row(
         self,
@@ -128,23 +152,135 @@ class BaselineState:
         half_width: int,
     ) -> None:
         """Record a finished row: mask abnormal points, smooth, keep ratios, count abnormal rows."""
+        level, abnormal, cleaned, seasonal = self._judge(values, baseline, masking)
+        self._keep(ALL_COLUMNS, smooth_rows(cleaned, half_width), smooth_rows(seasonal, half_width), daily)
+        self._count(np.sum(~np.isnan(level), axis=1), np.sum(abnormal, axis=1), values.shape[1])
+
+    def add_bin(
+        self, row: PartialRow, values: FloatArray, baseline: FloatArray, daily: FloatArray, masking: BoolArray
+    ) -> None:
+        """Record one bin of the current row (values, baseline, daily: one per series).
+
+        What :meth:`end_row` does for a whole row, spread over its bins: each bin is judged as it
+        comes, and a bin's smoothed value is kept as soon as the last bin of its window is in, so
+        no bin pays for a whole row. Bins go in order; :meth:`finish_row` closes the row.
+        """
+        level, abnormal, cleaned, seasonal = self._judge(values[:, None], baseline[:, None], masking)
+        column = row.push(cleaned[:, 0], seasonal[:, 0], daily, level[:, 0], abnormal[:, 0])
+        if row.half_width <= 0:
+            self._keep(slice(column, column + 1), cleaned, seasonal, daily[:, None])
+        elif column >= row.half_width:
+            self._keep_columns(row, column - row.half_width, column - row.half_width + 1)
+        if column == row.width - 1:
+            self._keep_columns(row, max(0, row.width - row.half_width), row.width)
+            self._count(row.judged, row.abnormal, row.width)
+            row.clear()
+
+    def _keep_columns(self, row: PartialRow, first: int, stop: int) -> None:
+        if first >= stop:
+            return
+        columns = np.arange(first, stop)
+        self._keep(slice(first, stop), *row.smoothed(columns), row.daily[:, first:stop])
+
+    def _judge(
+        self, values: FloatArray, baseline: FloatArray, masking: BoolArray
+    ) -> tuple[FloatArray, BoolArray, FloatArray, FloatArray]:
+        """Level, abnormal flags, and the cleaned and seasonal values that go into the history."""
         with np.errstate(invalid="ignore", divide="ignore"):
             level = 100.0 * values / baseline
         abnormal = level < self.warning[:, None]
         cleaned = np.where(abnormal & masking[:, None], baseline, values)
-        depth = self.smoothed.shape[1]
-        slot = self.row % depth
-        self.smoothed[:, slot, :] = smooth_rows(cleaned, half_width)
         seasonal = np.where((level < self.critical[:, None]) & masking[:, None], baseline, values)
+        return level, abnormal, cleaned, seasonal
+
+    def _keep(self, columns: slice, smoothed: FloatArray, seasonal: FloatArray, daily: FloatArray) -> None:
+        """Store smoothed values and weekly ratios of some columns of the current row."""
+        self.smoothed[:, self.row % self.smoothed.shape[1], columns] = smoothed
         with np.errstate(invalid="ignore", divide="ignore"):
-            self.ratio[:, slot, :] = np.where(daily > 0, smooth_rows(seasonal, half_width) / daily, np.nan)
-        judged = np.sum(~np.isnan(level), axis=1)
-        share = np.sum(abnormal, axis=1) / np.maximum(judged, 1)
-        enough = judged * 4 >= values.shape[1]
+            ratio = np.where(daily > 0, seasonal / daily, np.nan)
+        self.ratio[:, self.row % self.ratio.shape[1], columns] = ratio
+
+    def _count(self, judged: IntArray, abnormal: IntArray, width: int) -> None:
+        """Count rows in a row mostly abnormal (for re-learning), and move on to the next row."""
+        share = abnormal / np.maximum(judged, 1)
+        enough = judged * 4 >= width
         self.abnormal_rows = np.where(
             enough, np.where(share >= 0.5, self.abnormal_rows + 1, 0), self.abnormal_rows
         )
         self.row += 1
+
+
+@dataclass
+class PartialRow:
+    """The row being filled bin by bin: running sums for smoothing, daily parts, abnormal counts."""
+
+    half_width: int
+    clean_sum: FloatArray
+    clean_count: IntArray
+    season_sum: FloatArray
+    season_count: IntArray
+    daily: FloatArray
+    judged: IntArray
+    abnormal: IntArray
+    filled: int = 0
+
+    @classmethod
+    def empty(cls, series: int, width: int, half_width: int) -> PartialRow:
+        """An empty row of ``width`` bins for ``series`` series."""
+        sums = (series, width + 1)
+        return cls(
+            half_width=half_width,
+            clean_sum=np.zeros(sums),
+            clean_count=np.zeros(sums, dtype=np.int64),
+            season_sum=np.zeros(sums),
+            season_count=np.zeros(sums, dtype=np.int64),
+            daily=np.full((series, width), np.nan),
+            judged=np.zeros(series, dtype=np.int64),
+            abnormal=np.zeros(series, dtype=np.int64),
+        )
+
+    @property
+    def width(self) -> int:
+        """Bins in the row."""
+        return int(self.daily.shape[1])
+
+    def push(
+        self,
+        cleaned: FloatArray,
+        seasonal: FloatArray,
+        daily: FloatArray,
+        level: FloatArray,
+        abnormal: BoolArray,
+    ) -> int:
+        """Add the next bin; returns its column. Sums run as ``np.cumsum`` does, bin after bin."""
+        column = self.filled
+        for total, count, value in (
+            (self.clean_sum, self.clean_count, cleaned),
+            (self.season_sum, self.season_count, seasonal),
+        ):
+            valid = ~np.isnan(value)
+            filled = np.where(valid, value, 0.0)
+            total[:, column + 1] = filled if column == 0 else total[:, column] + filled
+            count[:, column + 1] = count[:, column] + valid
+        self.daily[:, column] = daily
+        self.judged += ~np.isnan(level)
+        self.abnormal += abnormal
+        self.filled += 1
+        return column
+
+    def smoothed(self, columns: IntArray) -> tuple[FloatArray, FloatArray]:
+        """Smoothed cleaned and seasonal values of ``columns`` (their windows must be filled)."""
+        return (
+            window_means(self.clean_sum, self.clean_count, columns, self.half_width),
+            window_means(self.season_sum, self.season_count, columns, self.half_width),
+        )
+
+    def clear(self) -> None:
+        """Start the next row (the sums' leading zeros stay; every other sum is rewritten)."""
+        self.judged[:] = 0
+        self.abnormal[:] = 0
+        self.daily[:] = np.nan
+        self.filled = 0
 
 
 def half_width_for(step: int, config: DetectorConfig) -> int:

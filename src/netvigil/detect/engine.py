@@ -171,14 +171,36 @@ def track(entity: EntitySeries, name: str, config: DetectorConfig) -> EntityTrac
     return tracker
 
 
+@dataclass(frozen=True, slots=True)
+class RawDetection:
+    """Per-entity events before the hierarchy, with what the hierarchy needs to finish them.
+
+    Each entity's events depend on its own series only, so the entities can be detected in any
+    grouping (one process, or partitions on many workers) and the parts merged with
+    :func:`merge_raw`; :func:`finished` then applies the hierarchy over all of them at once.
+    """
+
+    raw: list[Event]
+    present: frozenset[str]
+    horizon: int
+    skipped: list[str] = field(default_factory=list)
+
+
 def detect(
     series: Iterable[Series], info: Mapping[str, EntityInfo], config: DetectorConfig | None = None
 ) -> Detection:
     """Batch detection over whole series."""
     config = config or DetectorConfig()
+    return finished(detect_raw(series, info, config), info, config)
+
+
+def detect_raw(
+    series: Iterable[Series], info: Mapping[str, EntityInfo], config: DetectorConfig
+) -> RawDetection:
+    """Batch detection up to the per-entity events (``info`` needs only these entities' names)."""
     skipped: list[str] = []
     groups = compute_levels(series, config, skipped)
-    return detect_levels(groups, info, config, skipped)
+    return raw_levels(groups, info, config, skipped)
 
 
 def detect_levels(
@@ -188,6 +210,16 @@ def detect_levels(
     skipped: list[str] | None = None,
 ) -> Detection:
     """Events from precomputed levels (the batch path after baselines)."""
+    return finished(raw_levels(groups, info, config, skipped), info, config)
+
+
+def raw_levels(
+    groups: Sequence[Levels],
+    info: Mapping[str, EntityInfo],
+    config: DetectorConfig,
+    skipped: list[str] | None = None,
+) -> RawDetection:
+    """Per-entity events from precomputed levels, entity by entity in name order."""
     raw: list[Event] = []
     horizon = 0
     for entity in by_entity(groups):
@@ -198,8 +230,22 @@ def detect_levels(
         if ongoing is not None:
             raw.append(ongoing)
         horizon = max(horizon, int(entity.grid.times()[-1]) + entity.grid.step)
-    present = {entity for group in groups for entity, _ in group.keys}
-    return Detection(finalise(raw, info, present, config, horizon), raw, skipped or [])
+    present = frozenset(entity for group in groups for entity, _ in group.keys)
+    return RawDetection(raw, present, horizon, skipped or [])
+
+
+def merge_raw(parts: Sequence[RawDetection]) -> RawDetection:
+    """Parts over disjoint entities as one: events in entity order (as one run gives them)."""
+    raw = sorted((event for part in parts for event in part.raw), key=lambda e: e.entity)
+    present = frozenset(entity for part in parts for entity in part.present)
+    horizon = max((part.horizon for part in parts), default=0)
+    return RawDetection(raw, present, horizon, sorted(s for part in parts for s in part.skipped))
+
+
+def finished(found: RawDetection, info: Mapping[str, EntityInfo], config: DetectorConfig) -> Detection:
+    """The detection with the hierarchy applied over every entity that had data."""
+    events = finalise(found.raw, info, set(found.present), config, found.horizon)
+    return Detection(events, found.raw, found.skipped)
 
 
 def finalise(

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from netvigil.detect.baseline import nanmedian_last
-from netvigil.detect.config import DetectorConfig
+from netvigil.detect.config import CONTEXT, DetectorConfig
 from netvigil.detect.grid import FloatArray
 
 
@@ -30,21 +30,60 @@ class Fused:
     severity: FloatArray
 
 
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """Each signal's thresholds and weights as arrays shaped like the levels they judge.
+
+    For one entity they are (signals x 1); for many entities at once (signal slots x entities), a
+    slot an entity does not have carries weight 0, so it never counts.
+    """
+
+    warning: FloatArray
+    critical: FloatArray
+    full: FloatArray
+    veto: FloatArray
+
+    @classmethod
+    def of(cls, signals: Sequence[str | None], config: DetectorConfig) -> Rules:
+        """Rules of the given signals as a column (``None`` for an empty slot)."""
+        rules = [config.rule(s) if s is not None else CONTEXT for s in signals]
+        return cls(
+            np.array([r.warning for r in rules])[:, None],
+            np.array([r.critical for r in rules])[:, None],
+            np.array([r.weight for r in rules])[:, None],
+            np.array([r.normal_weight for r in rules])[:, None],
+        )
+
+    def reshaped(self, shape: tuple[int, ...]) -> Rules:
+        """The same rules laid out in ``shape`` (e.g. signal slots x entities)."""
+        return Rules(*(np.reshape(a, shape) for a in (self.warning, self.critical, self.full, self.veto)))
+
+
 def severities(levels: FloatArray, signals: Sequence[str], config: DetectorConfig) -> FloatArray:
     """Severity of each signal's level (signals x bins), NaN where the level is unknown."""
-    warning = np.array([config.rule(s).warning for s in signals])[:, None]
-    critical = np.array([config.rule(s).critical for s in signals])[:, None]
-    span = np.maximum(warning - critical, 1e-9)
+    return _severities(levels, Rules.of(signals, config))
+
+
+def _severities(levels: FloatArray, rules: Rules) -> FloatArray:
+    span = np.maximum(rules.warning - rules.critical, 1e-9)
     with np.errstate(invalid="ignore"):
-        sev = np.clip((warning - levels) / span, 0.0, 1.0)
+        sev = np.clip((rules.warning - levels) / span, 0.0, 1.0)
     return np.where(np.isnan(levels), np.nan, sev)
 
 
 def fuse(levels: FloatArray, signals: Sequence[str], config: DetectorConfig) -> Fused:
     """Fuse the levels (signals x bins, % of ordinary) of one entity's signals."""
-    full = np.array([config.rule(s).weight for s in signals])[:, None]
-    veto = np.array([config.rule(s).normal_weight for s in signals])[:, None]
-    sev = severities(levels, signals, config)
+    return fuse_with(levels, Rules.of(signals, config), config)
+
+
+def fuse_with(levels: FloatArray, rules: Rules, config: DetectorConfig) -> Fused:
+    """Fuse levels (signals on the first axis) judged by ``rules``; one column per bin or per entity.
+
+    Sums run over the first axis in signal order, so fusing one entity over many bins and many
+    entities over one bin give the same numbers bit for bit.
+    """
+    full, veto = rules.full, rules.veto
+    sev = _severities(levels, rules)
     weights = veto + (full - veto) * np.nan_to_num(sev)
     counted = (full > 0) & ~np.isnan(sev)
     weight_sum = np.sum(np.where(counted, weights, 0.0), axis=0)

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from netvigil.detect.config import DetectorConfig
-from netvigil.detect.engine import Detection, Series, detect
+from netvigil.detect.engine import Detection, Series, detect, finished
 from netvigil.detect.grid import infer_step
 from netvigil.detect.hierarchy import EntityInfo, nest_services
 from netvigil.detect.services import detect_service_events
@@ -14,6 +14,8 @@ from netvigil.geo.entities import default_registry
 from netvigil.model.errors import EntityParseError, StepError, UnknownEntityError
 from netvigil.model.events import Event
 from netvigil.model.series import SeriesData
+from netvigil.pipeline.cluster import ClusterSpec
+from netvigil.pipeline.detect_many import Progress, detect_partitioned
 from netvigil.store.protocol import SignalStore, Store
 
 
@@ -87,19 +89,33 @@ def detect_in_store(
     since: int | None = None,
     until: int | None = None,
     config: DetectorConfig | None = None,
+    cluster: ClusterSpec | None = None,
+    progress: Progress | None = None,
 ) -> Detection:
     """Detect over the stored series (all, or those of ``entities``) without writing anything.
 
-    Network entities go through the detector; service entities (``service:…``) through the service
-    detector, which needs to know when their network was down.
+    Network entities go through the detector — in this process, or partitioned on the Dask
+    ``cluster`` when one is given (same events; see :mod:`netvigil.pipeline.detect_many`); service
+    entities (``service:…``) through the service detector, which needs to know when their network
+    was down.
     """
-    data = list(store.read_series(entities, None, since, until))
-    series = _network_series(data)
-    found = detect(series, entity_info({s.entity for s in series}), config)
-    services = service_events(data, found.events)
-    if not services:
+    config = config or DetectorConfig()
+    if cluster is None:
+        data = list(store.read_series(entities, None, since, until))
+        series = _network_series(data)
+        found = detect(series, entity_info({s.entity for s in series}), config)
+    else:
+        stored = sorted({s.entity for s in store.list_series(entities)})
+        network = [e for e in stored if not e.startswith("service:")]
+        info = entity_info(network)
+        raw = detect_partitioned(store, network, info, cluster, since, until, config, progress)
+        found = finished(raw, info, config)
+        services = [e for e in stored if e.startswith("service:")]
+        data = list(store.read_series(services, None, since, until)) if services else []
+    services_found = service_events(data, found.events)
+    if not services_found:
         return found
-    events = sorted([*found.events, *services], key=lambda e: (e.start, e.entity))
+    events = sorted([*found.events, *services_found], key=lambda e: (e.start, e.entity))
     return replace(found, events=events)
 
 
@@ -109,9 +125,11 @@ def run_detection(
     since: int | None = None,
     until: int | None = None,
     config: DetectorConfig | None = None,
+    cluster: ClusterSpec | None = None,
+    progress: Progress | None = None,
 ) -> list[Event]:
     """Detect over the store and replace the stored events of the analysed entities with the result."""
-    found = detect_in_store(store, entities, since, until, config)
+    found = detect_in_store(store, entities, since, until, config, cluster, progress)
     analysed = sorted(set(entities or ()) | {s.entity for s in store.list_series(entities)})
     store.replace_events(found.events, analysed)
     return found.events

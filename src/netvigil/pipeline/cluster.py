@@ -118,8 +118,11 @@ def run_tasks(
     At most twice as many tasks as the cluster has slots are submitted at a time, so a backlog
     of a hundred thousand files costs no scheduler memory. ``name(item)`` names the task in
     Dask (and in errors); names must be unique within one run. The order of results is the
-    order they finish in: callers that merge must sort.
+    order they finish in: callers that merge must sort. An item travels inside its task (so a
+    task whose worker died can run again); a large one (a partition's series) is intended, so
+    Dask's warning about large graphs is silenced.
     """
+    import dask  # noqa: PLC0415 - Dask loads only for batch work
     from distributed import as_completed  # noqa: PLC0415 - Dask loads only for batch work
 
     pending = iter(items)
@@ -134,7 +137,8 @@ def run_tasks(
             return True
         return False
 
-    with translated_errors("batch task failed"):
+    quiet = dask.config.set({"distributed.admin.large-graph-warning-threshold": "1PiB"})
+    with translated_errors("batch task failed"), quiet:
         queue = as_completed([])
         for _ in range(window):
             if not submit_next(queue):
