@@ -20,7 +20,7 @@ from netvigil.cli.mrt import (
     StepOption,
     report_damage,
 )
-from netvigil.cli.options import parse_time
+from netvigil.cli.options import cluster_spec, parse_time
 
 if TYPE_CHECKING:
     from netvigil.pipeline.cluster import ClusterSpec
@@ -61,16 +61,10 @@ SchedulerOption = Annotated[
 
 
 def _cluster(workers: int | None, scheduler: str | None) -> ClusterSpec:
-    """``--workers`` or ``--scheduler`` (not both), checked before any work starts."""
+    """``--workers`` or ``--scheduler``, checked before any work starts; one local worker by default."""
     from netvigil.pipeline.cluster import ClusterSpec  # noqa: PLC0415 - help must stay light
 
-    if workers is not None and scheduler:
-        raise fail("give --workers or --scheduler, not both")
-    if workers is not None and workers < 1:
-        raise fail(f"--workers {workers}: need at least 1")
-    if scheduler is not None and "://" not in scheduler:
-        raise fail(f"--scheduler {scheduler!r}: expected an address such as tcp://host:8786")
-    return ClusterSpec(workers=workers or 1, scheduler=scheduler)
+    return cluster_spec(workers, scheduler) or ClusterSpec()
 
 
 def local_files(given: list[Path], suffixes: tuple[str, ...] = MRT_SUFFIXES) -> list[Path]:

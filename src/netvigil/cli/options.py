@@ -55,7 +55,7 @@ def detector_config(settings: list[str] | None) -> DetectorConfig:
 def cluster_spec(workers: int | None, scheduler: str | None) -> ClusterSpec | None:
     """Where batch work runs, from ``--workers`` / ``--scheduler``; None (this process) for neither."""
     if workers is not None and scheduler is not None:
-        raise InputError("--workers and --scheduler exclude each other: local workers, or a cluster")
+        raise InputError("--workers and --scheduler exclude each other: give one, not both")
     if workers is not None and workers < 1:
         raise InputError(f"--workers {workers}: need at least 1")
     if scheduler is not None and not re.fullmatch(r"(tcp|tls|ws|wss|inproc)://\S+", scheduler):
