@@ -32,7 +32,7 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, Protocol, TypeVar
 
 from netvigil.geo.registry import cache_dir
 from netvigil.geo.routing import PrefixMapper
@@ -240,14 +240,9 @@ def backfill_bgp(
         for i, (p, h) in enumerate(zip(paths, hashes, strict=True))
         if i not in reports
     ]
-    if todo:
-        with connect(spec) as client:
-            for task, got in run_tasks(client, spec, read_packed_partial, todo, name=_task_name):
-                manifest.put_packed(task.sha256, got.blob)
-                reports[task.index] = got.summary
-                result.read += 1
-                if on_file:
-                    on_file(paths[task.index], got.size, False)
+    result.read = _run_and_save(
+        manifest, spec, read_packed_partial, todo, _task_name, reports, paths, on_file
+    )
     for index, path in enumerate(paths):
         report = reports[index]
         if report is not None:
@@ -258,6 +253,44 @@ def backfill_bgp(
     merged = _merged(agg, aggregator_mapper, _saved_in_order(manifest, hashes, FileResult))
     result.points = write_bgp_points(store, merged, digest, paths)
     return result
+
+
+class _FileTaskLike(Protocol):
+    """What the client needs of any file task: the file's place in the run and its SHA-256."""
+
+    @property
+    def index(self) -> int: ...
+
+    @property
+    def sha256(self) -> str: ...
+
+
+T = TypeVar("T", bound=_FileTaskLike)
+
+
+def _run_and_save(
+    manifest: Manifest,
+    spec: ClusterSpec,
+    task_of: Callable[[T], PackedResult[S]],
+    todo: Sequence[T],
+    name: Callable[[T], str],
+    summaries: dict[int, S],
+    paths: Sequence[Path],
+    on_file: FileDone | None,
+) -> int:
+    """Run the files the manifest lacks on the cluster; save each result the moment it arrives.
+
+    Each file's summary goes into ``summaries`` by its place in the run; returns how many ran.
+    """
+    if not todo:
+        return 0
+    with connect(spec) as client:
+        for task, got in run_tasks(client, spec, task_of, todo, name=name):
+            manifest.put_packed(task.sha256, got.blob)
+            summaries[task.index] = got.summary
+            if on_file:
+                on_file(paths[task.index], got.size, False)
+    return len(todo)
 
 
 def _saved_in_order(manifest: Manifest, hashes: Sequence[str], kind: type[R]) -> Iterator[R]:
@@ -384,14 +417,9 @@ def backfill_ooni(
         for i, (p, h) in enumerate(zip(paths, hashes, strict=True))
         if i not in done
     ]
-    if todo:
-        with connect(spec) as client:
-            for task, got in run_tasks(client, spec, read_packed_ooni_rows, todo, name=_ooni_task_name):
-                manifest.put_packed(task.sha256, got.blob)
-                done[task.index] = got.summary
-                result.files_read += 1
-                if on_file:
-                    on_file(paths[task.index], got.size, False)
+    result.files_read = _run_and_save(
+        manifest, spec, read_packed_ooni_rows, todo, _ooni_task_name, done, paths, on_file
+    )
     result.bad = {str(p): done[i] for i, p in enumerate(paths) if done[i]}
     saved = _saved_in_order(manifest, hashes, OoniFileResult)
     stored = store_rows(store, (row for got in saved for row in got.rows), step=step)
