@@ -15,6 +15,13 @@ nothing) by *staging and moving*:
   statement per table, while no other thread of this process runs a query; then the stages are
   dropped. On an exception the stages are only dropped: nothing was written.
 
+Reads stay fast on the serving path in two ways. A table marked ``compact`` (the roll-ups, the
+events) has each partition the commit touched merged into one part right after the commit
+(``OPTIMIZE … PARTITION ID … FINAL``), so a ``FINAL`` read of it finds nothing left to merge; reads
+still say ``FINAL``, so they stay exact whatever another process wrote meanwhile. And on a
+connection whose process is the store's only writer (chdb), :meth:`Database.memo` keeps facts
+derived from a table (which series exist) until a commit writes that table.
+
 Readers in other threads never see a transaction's rows before its commit. Writers of one process
 take turns (one write lock). Across processes (several writers on one server) each commit is
 atomic per partition, and a crash in the middle of a commit leaves some tables moved and others
@@ -40,12 +47,51 @@ from netvigil.store.clickhouse.connection import Connection
 from netvigil.store.clickhouse.sql import DELETED, VERSION, Table, lit
 
 
+class _Gate:
+    """Many readers at once, or one commit alone; a waiting commit goes before readers that come later."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._waiting = 0
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        """Hold the gate with other readers."""
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing and not self._waiting)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the gate alone (no read runs meanwhile)."""
+        with self._cond:
+            self._waiting += 1
+            self._cond.wait_for(lambda: not self._writing and not self._readers)
+            self._waiting -= 1
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+
 @dataclass(slots=True)
 class Transaction:
-    """One open transaction: its id and the stage table of each live table it wrote, in order."""
+    """An open transaction: its id, the stage of each table it wrote, and (at commit) their partitions."""
 
     id: str
     stages: dict[str, str] = field(default_factory=dict)
+    partitions: dict[str, list[str]] = field(default_factory=dict)
 
 
 class Database:
@@ -56,11 +102,12 @@ class Database:
         self.where = connection.where
         self.read_only = read_only
         self.tables = dict(tables)
-        self._gate = threading.RLock()
+        self._gate = _Gate()
         self._write_lock = threading.Lock()
         self._local = threading.local()
         self._last_version = 0
         self._version_lock = threading.Lock()
+        self._memos: dict[str, dict[Any, Any]] = {}
 
     def next_version(self) -> int:
         """A write's number: nanoseconds since the epoch, strictly increasing within the process."""
@@ -70,7 +117,7 @@ class Database:
 
     def rows(self, sql: str) -> list[list[Any]]:
         """The rows of a query (JSON values: numbers, strings, booleans, None)."""
-        with self._gate:
+        with self._gate.shared():
             raw = self.connection.query(sql, "JSONCompact")
         return list(json.loads(raw)["data"]) if raw.strip() else []
 
@@ -81,15 +128,28 @@ class Database:
 
     def frame(self, sql: str) -> pd.DataFrame:
         """A query's result as a DataFrame (through Arrow: for many rows of numbers)."""
-        with self._gate:
+        with self._gate.shared():
             raw = self.connection.query(sql, "ArrowStream")
         frame: pd.DataFrame = pa.ipc.open_stream(raw).read_all().to_pandas()
         return frame
 
     def command(self, sql: str) -> None:
         """Run a statement outside any transaction (DDL, migrations)."""
-        with self._gate:
+        with self._gate.shared():
             self.connection.command(sql)
+
+    def memo(self, table: str) -> dict[Any, Any]:
+        """A dict that keeps what was read from ``table`` until a commit writes the table.
+
+        Kept only where this process is the store's only writer (:attr:`Connection.exclusive`), and
+        not for a thread whose open transaction has written ``table`` (it reads its own stage):
+        there a new, empty dict each time. A commit drops the table's memo, so a value computed
+        from the table before the commit and stored after it lands in the dropped one.
+        """
+        tx: Transaction | None = getattr(self._local, "tx", None)
+        if not self.connection.exclusive or (tx is not None and table in tx.stages):
+            return {}
+        return self._memos.setdefault(table, {})
 
     def source(self, table: str) -> str:
         """What a read selects from: the live table (``FINAL``), overlaid by this thread's stage."""
@@ -124,6 +184,7 @@ class Database:
             finally:
                 self._local.tx = None
                 self._drop_stages(tx)
+            self._compact(tx)
 
     def _stage(self, table: str) -> str:
         tx: Transaction | None = getattr(self._local, "tx", None)
@@ -142,7 +203,7 @@ class Database:
             return
         data = spec.arrow(values, self.next_version())
         stage = self._stage(table)
-        with self._gate:
+        with self._gate.shared():
             self.connection.insert(stage, data)
 
     def insert_rows(self, table: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -177,12 +238,26 @@ class Database:
         self.insert_select(table, f"SELECT {columns} FROM {self.source(table)} WHERE {where}")
 
     def _commit(self, tx: Transaction) -> None:
-        with self._gate:
-            for table, stage in tx.stages.items():
-                parts = self.rows(f"SELECT DISTINCT _partition_id FROM {stage} ORDER BY 1")
+        moves = {table: self._partitions(stage) for table, stage in tx.stages.items()}
+        tx.partitions = moves
+        with self._gate.exclusive():
+            for table, parts in moves.items():
                 if parts:
-                    moves = ", ".join(f"ATTACH PARTITION ID {lit(p[0])} FROM {stage}" for p in parts)
-                    self.connection.command(f"ALTER TABLE {table} {moves}")
+                    stage = tx.stages[table]
+                    attach = ", ".join(f"ATTACH PARTITION ID {lit(p)} FROM {stage}" for p in parts)
+                    self.connection.command(f"ALTER TABLE {table} {attach}")
+            for table in moves:
+                self._memos.pop(table, None)
+
+    def _partitions(self, table: str) -> list[str]:
+        return [str(r[0]) for r in self.rows(f"SELECT DISTINCT _partition_id FROM {table} ORDER BY 1")]
+
+    def _compact(self, tx: Transaction) -> None:
+        """Merge each partition a commit wrote of a ``compact`` table into one part (see the module)."""
+        for table, parts in tx.partitions.items():
+            if self.tables[table].compact:
+                for part in parts:
+                    self.command(f"OPTIMIZE TABLE {table} PARTITION ID {lit(part)} FINAL")
 
     def _drop_stages(self, tx: Transaction) -> None:
         for stage in tx.stages.values():

@@ -1,4 +1,7 @@
-"""Detected events in ClickHouse: one row per event, ordered by id, tuple fields as JSON text."""
+"""Detected events in ClickHouse: one row per event, ordered by id, tuple fields as JSON text.
+
+The table is ``compact`` (merged after each commit): every page reads it, and it is written in batches.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +13,7 @@ from netvigil.store.clickhouse.sql import Table, in_list, lit
 from netvigil.store.migrations import CORE, Migration
 from netvigil.store.records import event_of, event_row
 
-EVENTS = Table.of("events", Event, ("id",))
+EVENTS = Table.of("events", Event, ("id",), compact=True)
 MIGRATIONS = (Migration(1, CORE, lambda: [EVENTS.ddl()]),)
 
 

@@ -52,21 +52,34 @@ def in_list(column: str, values: Iterable[Any]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """One table: its columns, its natural key (the ORDER BY) and its partition expression."""
+    """One table: its columns, its natural key (the ORDER BY) and its partition expression.
+
+    ``compact`` tables (read on the serving path, written in batches) have every partition a commit
+    wrote merged into one part after the commit, so ``FINAL`` reads of them cost no merging.
+    """
 
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     partition: str | None = None
+    compact: bool = False
     names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "names", tuple(c.name for c in self.columns))
 
     @classmethod
-    def of(cls, name: str, record: type[Any], key: Sequence[str], partition: str | None = None) -> Table:
+    def of(
+        cls,
+        name: str,
+        record: type[Any],
+        key: Sequence[str],
+        partition: str | None = None,
+        *,
+        compact: bool = False,
+    ) -> Table:
         """A table holding the fields of the dataclass ``record``."""
-        return cls(name, tuple(columns_of(record)), tuple(key), partition)
+        return cls(name, tuple(columns_of(record)), tuple(key), partition, compact)
 
     def ddl(self) -> str:
         """``CREATE TABLE IF NOT EXISTS`` as a ``ReplacingMergeTree(_version, _deleted)``."""
