@@ -2,9 +2,10 @@
 
 ``signal_rollups`` is a ``ReplacingMergeTree`` ordered by (entity, signal, step, time) and
 partitioned by month, so a rebuilt bin replaces the old one and a country page reads a few
-granules. It is ``compact``: each partition a commit wrote is merged into one part right after,
-so the ``FINAL`` of a read has nothing left to merge. Which series and entities exist, and the
-service state, are kept in the database's memo (:meth:`Database.memo`) until a commit changes them.
+granules (of 1,024 rows, not 8,192: a page wants a few hundred rows of each of many series). It
+is ``compact``: each partition a commit wrote is merged into one part right after, so the
+``FINAL`` of a read has nothing left to merge. Which series and entities exist, and the service
+state, are kept in the database's memo (:meth:`Database.memo`) until a commit changes them.
 
 The roll-ups are built by ``INSERT … SELECT`` from ``signals FINAL`` when
 :meth:`RollupTable.refresh` runs, not by an incremental materialised view: a view sees each
@@ -44,6 +45,7 @@ ROLLUPS = Table(
     ("entity", "signal", "step", "time"),
     month_of("time"),
     compact=True,
+    granularity=1024,
 )
 STATE = Table(
     "service_state",
