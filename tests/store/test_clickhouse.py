@@ -13,6 +13,7 @@ from netvigil.model.errors import StoreError
 from netvigil.model.events import Event
 from netvigil.model.series import IngestRecord
 from netvigil.model.signals import SignalPoint
+from netvigil.pipeline.rollups import rebuild_rollups
 from netvigil.store import open_store
 from netvigil.store.clickhouse import ClickHouseStore, open_chdb
 from netvigil.store.clickhouse.store import MIGRATIONS
@@ -133,13 +134,14 @@ def outage(entity: str) -> Event:
     return Event(f"{entity}-x", entity, entity, "outage", "network", DAY, 2 * DAY, 5.0, ("bgp",), 0.9)
 
 
-def test_rollups_and_events_are_one_part_per_partition_after_each_write(tmp_path: Path) -> None:
+def test_rollups_after_a_rebuild_and_events_after_each_write_are_one_part_per_partition(
+    tmp_path: Path,
+) -> None:
     points = [SignalPoint(t, e, "bgp", 1.0) for t in range(0, 70 * DAY, 3600) for e in ("asn:1", "asn:2")]
     with opened(tmp_path) as store:
         store.write_signals(points)
-        store.rollups.refresh()
-        store.rollups.refresh(40 * DAY)
-        store.rollups.derive_daily(None)
+        rebuild_rollups(store)
+        rebuild_rollups(store, 40 * DAY)
         for entity in ("asn:1", "asn:2", "asn:1"):
             store.replace_events([outage(entity)], [entity])
         rollups, events = active_parts(store, "signal_rollups"), active_parts(store, "events")

@@ -15,10 +15,12 @@ nothing) by *staging and moving*:
   statement per table, while no other thread of this process runs a query; then the stages are
   dropped. On an exception the stages are only dropped: nothing was written.
 
-Reads stay fast on the serving path in two ways. A table marked ``compact`` (the roll-ups, the
-events) has each partition the commit touched merged into one part right after the commit
-(``OPTIMIZE … PARTITION ID … FINAL``), so a ``FINAL`` read of it finds nothing left to merge; reads
-still say ``FINAL``, so they stay exact whatever another process wrote meanwhile. And on a
+Reads stay fast on the serving path in two ways. A transaction can ask for tables to be
+*compacted*: after its commit, each partition it wrote of them is merged into one part
+(``OPTIMIZE … PARTITION ID … FINAL``), so a ``FINAL`` read finds nothing left to merge there. The
+roll-ups ask for it in the last step of a rebuild, the daily derivation (not after each batch of
+scores, which would rewrite whole partitions once per batch), the events on each replacement. Reads still
+say ``FINAL``, so they stay exact whatever was written since. And on a
 connection whose process is the store's only writer (chdb), :meth:`Database.memo` keeps facts
 derived from a table (which series exist) until a commit writes that table.
 
@@ -87,11 +89,12 @@ class _Gate:
 
 @dataclass(slots=True)
 class Transaction:
-    """An open transaction: its id, the stage of each table it wrote, and (at commit) their partitions."""
+    """An open transaction: its id, the stage of each table it wrote, their partitions, what to compact."""
 
     id: str
     stages: dict[str, str] = field(default_factory=dict)
     partitions: dict[str, list[str]] = field(default_factory=dict)
+    compact: set[str] = field(default_factory=set)
 
 
 class Database:
@@ -164,19 +167,22 @@ class Database:
         )
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
+    def transaction(self, compact: Sequence[str] = ()) -> Iterator[Transaction]:
         """Stage this thread's writes and move them into the live tables on success (see the module).
 
-        A transaction inside another one of the same thread joins it.
+        The ``compact`` tables get each partition the transaction wrote merged into one part after
+        the commit. A transaction inside another one of the same thread joins it (and its
+        ``compact`` tables are compacted when the outer one commits).
         """
         current: Transaction | None = getattr(self._local, "tx", None)
         if current is not None:
+            current.compact.update(compact)
             yield current
             return
         if self.read_only:
             raise StoreError(f"store {self.where} is open read-only; it cannot be written")
         with self._write_lock:
-            tx = Transaction(uuid.uuid4().hex[:12])
+            tx = Transaction(uuid.uuid4().hex[:12], compact=set(compact))
             self._local.tx = tx
             try:
                 yield tx
@@ -253,9 +259,9 @@ class Database:
         return [str(r[0]) for r in self.rows(f"SELECT DISTINCT _partition_id FROM {table} ORDER BY 1")]
 
     def _compact(self, tx: Transaction) -> None:
-        """Merge each partition a commit wrote of a ``compact`` table into one part (see the module)."""
+        """Merge each partition the transaction wrote of its ``compact`` tables into one part."""
         for table, parts in tx.partitions.items():
-            if self.tables[table].compact:
+            if table in tx.compact:
                 for part in parts:
                     self.command(f"OPTIMIZE TABLE {table} PARTITION ID {lit(part)} FINAL")
 

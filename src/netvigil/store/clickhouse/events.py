@@ -1,6 +1,6 @@
 """Detected events in ClickHouse: one row per event, ordered by id, tuple fields as JSON text.
 
-The table is ``compact`` (merged after each commit): every page reads it, and it is written in batches.
+Each replacement compacts the table (one part, see :mod:`.database`): every page reads it.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from netvigil.store.clickhouse.sql import Table, in_list, lit
 from netvigil.store.migrations import CORE, Migration
 from netvigil.store.records import event_of, event_row
 
-EVENTS = Table.of("events", Event, ("id",), compact=True)
+EVENTS = Table.of("events", Event, ("id",))
 MIGRATIONS = (Migration(1, CORE, lambda: [EVENTS.ddl()]),)
 
 
@@ -26,7 +26,7 @@ class EventTable:
     def replace_events(self, events: Iterable[Event], entities: Sequence[str]) -> int:
         """Delete the events of ``entities`` and insert ``events``, atomically."""
         rows = [event_row(e) for e in events]
-        with self._db.transaction():
+        with self._db.transaction(compact=("events",)):
             if entities:
                 self._db.delete("events", in_list("entity", entities))
             if rows:

@@ -2,10 +2,12 @@
 
 ``signal_rollups`` is a ``ReplacingMergeTree`` ordered by (entity, signal, step, time) and
 partitioned by month, so a rebuilt bin replaces the old one and a country page reads a few
-granules (of 1,024 rows, not 8,192: a page wants a few hundred rows of each of many series). It
-is ``compact``: each partition a commit wrote is merged into one part right after, so the
-``FINAL`` of a read has nothing left to merge. Which series and entities exist, and the service
-state, are kept in the database's memo (:meth:`Database.memo`) until a commit changes them.
+granules (of 1,024 rows, not 8,192: a page wants a few hundred rows of each of many series). The
+daily derivation, the last step of every rebuild (:func:`netvigil.pipeline.rollups.score_rollups`),
+compacts the partitions it wrote, which are those the rebuild wrote (one part each, see
+:mod:`.database`), so the ``FINAL`` of a read has nothing left to merge. Which series and entities
+exist, and the service state, are kept in the database's memo (:meth:`Database.memo`) until a
+commit changes them.
 
 The roll-ups are built by ``INSERT … SELECT`` from ``signals FINAL`` when
 :meth:`RollupTable.refresh` runs, not by an incremental materialised view: a view sees each
@@ -44,7 +46,6 @@ ROLLUPS = Table(
     ),
     ("entity", "signal", "step", "time"),
     month_of("time"),
-    compact=True,
     granularity=1024,
 )
 STATE = Table(
@@ -155,7 +156,7 @@ class RollupTable:
 
     def derive_daily(self, since: int | None) -> None:
         """Rebuild the daily roll-up (and its % of ordinary) from the hourly one, from ``since`` on."""
-        with self._db.transaction():
+        with self._db.transaction(compact=(ROLLUPS.name,)):
             self._derive_daily((since // _DAY) * _DAY if since is not None else None)
 
     def _derive_daily(self, start: int | None) -> None:

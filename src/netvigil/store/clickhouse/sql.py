@@ -54,8 +54,6 @@ def in_list(column: str, values: Iterable[Any]) -> str:
 class Table:
     """One table: its columns, its natural key (the ORDER BY) and its partition expression.
 
-    ``compact`` tables (read on the serving path, written in batches) have every partition a commit
-    wrote merged into one part after the commit, so ``FINAL`` reads of them cost no merging.
     ``granularity`` (rows per primary-key mark; ClickHouse's default is 8192) is smaller where a
     read wants a few hundred rows of each of many keys.
     """
@@ -64,7 +62,6 @@ class Table:
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     partition: str | None = None
-    compact: bool = False
     granularity: int | None = None
     names: tuple[str, ...] = field(init=False)
 
@@ -78,11 +75,9 @@ class Table:
         record: type[Any],
         key: Sequence[str],
         partition: str | None = None,
-        *,
-        compact: bool = False,
     ) -> Table:
         """A table holding the fields of the dataclass ``record``."""
-        return cls(name, tuple(columns_of(record)), tuple(key), partition, compact)
+        return cls(name, tuple(columns_of(record)), tuple(key), partition)
 
     def ddl(self) -> str:
         """``CREATE TABLE IF NOT EXISTS`` as a ``ReplacingMergeTree(_version, _deleted)``."""
