@@ -19,10 +19,10 @@ Reads stay fast on the serving path in two ways. A transaction can ask for table
 *compacted*: after its commit, each partition it wrote of them is merged into one part
 (``OPTIMIZE … PARTITION ID … FINAL``), so a ``FINAL`` read finds nothing left to merge there. The
 roll-ups ask for it in the last step of a rebuild, the daily derivation (not after each batch of
-scores, which would rewrite whole partitions once per batch), the events on each replacement. Reads still
-say ``FINAL``, so they stay exact whatever was written since. And on a
-connection whose process is the store's only writer (chdb), :meth:`Database.memo` keeps facts
-derived from a table (which series exist) until a commit writes that table.
+scores, which would rewrite whole partitions once per batch); the events on each replacement.
+Reads still say ``FINAL``, so they stay exact whatever was written since. And where this process
+is the store's only writer (chdb), :meth:`Database.memo` keeps facts derived from a table (which
+series exist) until a commit writes that table.
 
 Readers in other threads never see a transaction's rows before its commit. Writers of one process
 take turns (one write lock). Across processes (several writers on one server) each commit is
