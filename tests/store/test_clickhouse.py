@@ -4,13 +4,16 @@ These tests reach ClickHouse itself (``ClickHouseStore`` and its database), whic
 backend may. The protocol's behaviour on chdb and through clickhouse-connect is the store suite.
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from netvigil.model.errors import StoreError
+from netvigil.model.events import Event
 from netvigil.model.series import IngestRecord
 from netvigil.model.signals import SignalPoint
+from netvigil.pipeline.rollups import rebuild_rollups
 from netvigil.store import open_store
 from netvigil.store.clickhouse import ClickHouseStore, open_chdb
 from netvigil.store.clickhouse.store import MIGRATIONS
@@ -117,3 +120,63 @@ def test_an_exception_leaves_no_stage_behind(tmp_path: Path) -> None:
             raise RuntimeError("stop")
         tables = store.db.rows("SELECT name FROM system.tables WHERE database = currentDatabase()")
     assert not [t for (t,) in tables if t.startswith("_stage_")]
+
+
+def active_parts(store: ClickHouseStore, table: str) -> dict[str, int]:
+    rows = store.db.rows(
+        "SELECT partition_id, count() FROM system.parts WHERE database = currentDatabase() "
+        f"AND table = '{table}' AND active GROUP BY partition_id"
+    )
+    return {str(p): int(n) for p, n in rows}
+
+
+def outage(entity: str) -> Event:
+    return Event(f"{entity}-x", entity, entity, "outage", "network", DAY, 2 * DAY, 5.0, ("bgp",), 0.9)
+
+
+def test_rollups_after_a_rebuild_and_events_after_each_write_are_one_part_per_partition(
+    tmp_path: Path,
+) -> None:
+    points = [SignalPoint(t, e, "bgp", 1.0) for t in range(0, 70 * DAY, 3600) for e in ("asn:1", "asn:2")]
+    with opened(tmp_path) as store:
+        store.write_signals(points)
+        rebuild_rollups(store)
+        rebuild_rollups(store, 40 * DAY)
+        for entity in ("asn:1", "asn:2", "asn:1"):
+            store.replace_events([outage(entity)], [entity])
+        rollups, events = active_parts(store, "signal_rollups"), active_parts(store, "events")
+        view = store.rollups.series_view("asn:1", "bgp", 0, 70 * DAY, 70)
+    assert sorted(rollups) == ["197001", "197002", "197003"] and set(rollups.values()) == {1}
+    assert events == {"all": 1}
+    assert len(view.times) == 70 and set(view.values.tolist()) == {1.0}
+
+
+def test_remembered_series_and_state_follow_every_write(tmp_path: Path) -> None:
+    with opened(tmp_path) as store:
+        store.rollups.refresh()
+        assert store.rollups.signals_of(["asn:1"]) == {"asn:1": []}
+        assert store.rollups.stored_entities() == [] and store.rollups.latest_time() is None
+        store.write_signals([SignalPoint(3600, "asn:1", "bgp", 1.0)])
+        store.rollups.refresh()
+        assert store.rollups.signals_of(["asn:1"]) == {"asn:1": ["bgp"]}
+        assert store.rollups.stored_entities() == ["asn:1"] and store.rollups.latest_time() == 3600
+        with store.transaction():
+            store.write_signals([SignalPoint(3600, "asn:2", "probe", 1.0)])
+            store.rollups.refresh()
+            assert store.rollups.stored_entities() == ["asn:1", "asn:2"]
+        assert store.rollups.signals_of(["asn:2", "asn:1"]) == {"asn:2": ["probe"], "asn:1": ["bgp"]}
+
+
+def test_reads_from_many_threads_at_once_agree_with_one_thread(tmp_path: Path) -> None:
+    points = [SignalPoint(t, f"asn:{e}", "bgp", float(e)) for t in range(0, 20 * DAY, 3600) for e in range(8)]
+    with opened(tmp_path) as store:
+        store.write_signals(points)
+        store.rollups.refresh()
+
+        def view(e: int) -> list[float]:
+            return store.rollups.series_view(f"asn:{e}", "bgp", 0, 20 * DAY, 20).values.tolist()
+
+        alone = [view(e) for e in range(8)]
+        with ThreadPoolExecutor(8) as pool:
+            together = list(pool.map(view, [e % 8 for e in range(64)]))
+    assert together == [alone[e % 8] for e in range(64)]

@@ -14,6 +14,7 @@ another directory can be opened.
 from __future__ import annotations
 
 import os
+import queue
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -40,9 +41,14 @@ SETTINGS: Final[dict[str, int]] = {
 
 
 class Connection(Protocol):
-    """One way to reach ClickHouse: run SQL, get results in a named format, insert an Arrow table."""
+    """One way to reach ClickHouse: run SQL, get results in a named format, insert an Arrow table.
+
+    ``exclusive`` says whether this process is the store's only writer (chdb: one process per
+    directory), so that what it derived from a table stays true until its own next commit.
+    """
 
     where: str
+    exclusive: bool
 
     def query(self, sql: str, fmt: str) -> bytes:
         """The result of ``sql`` in ClickHouse output format ``fmt``."""
@@ -86,16 +92,22 @@ class _ChdbServer:
 
 
 class ChdbConnection:
-    """Embedded ClickHouse on a directory, through a :class:`chdb.session.Session`."""
+    """Embedded ClickHouse on a directory, through a pool of :class:`chdb.session.Session`.
 
-    def __init__(self, path: str) -> None:
-        from chdb import session as chdb_session  # noqa: PLC0415 - load chdb only when a chdb store is opened
+    chdb runs queries of different sessions in parallel (a session serialises its own), so each
+    query borrows an idle session, and a new one is opened while fewer than ``sessions`` exist:
+    a short read never waits behind a long one, up to that many at a time.
+    """
 
-        session: Any = chdb_session  # chdb ships no type hints
+    exclusive = True
 
+    def __init__(self, path: str, sessions: int = 4) -> None:
         self.where = f"chdb://{path}"
         self._path = str(Path(path).resolve())
-        self._lock = threading.Lock()
+        self._idle: queue.LifoQueue[Any] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(sessions)
+        self._all: list[Any] = []
+        self._all_lock = threading.Lock()
         with _ChdbServer.lock:
             if _ChdbServer.path not in (None, self._path):
                 raise StoreError(
@@ -104,18 +116,39 @@ class ChdbConnection:
                     "close that store first"
                 )
             Path(self._path).mkdir(parents=True, exist_ok=True)
-            with translated_errors(self.where):
-                self._session: Any = session.Session(self._path)
+            self._idle.put(self._open_session())
             _ChdbServer.path = self._path
             _ChdbServer.users += 1
         self._closed = False
-        for name, value in SETTINGS.items():
-            self.command(f"SET {name} = {value}")
+
+    def _open_session(self) -> Any:
+        from chdb import session as chdb_session  # noqa: PLC0415 - load chdb only when a chdb store is opened
+
+        sessions: Any = chdb_session  # chdb ships no type hints
+        with translated_errors(self.where):
+            opened = sessions.Session(self._path)
+            for name, value in SETTINGS.items():
+                opened.query(f"SET {name} = {value}", "Null")
+        with self._all_lock:
+            self._all.append(opened)
+        return opened
+
+    @contextmanager
+    def _session(self) -> Iterator[Any]:
+        with self._slots:
+            try:
+                borrowed = self._idle.get_nowait()
+            except queue.Empty:
+                borrowed = self._open_session()
+            try:
+                yield borrowed
+            finally:
+                self._idle.put(borrowed)
 
     def query(self, sql: str, fmt: str) -> bytes:
-        """The result of ``sql`` in format ``fmt`` (one query at a time through the session)."""
-        with self._lock, translated_errors(self.where):
-            result = self._session.query(sql, fmt)
+        """The result of ``sql`` in format ``fmt``, through an idle session of the pool."""
+        with self._session() as session, translated_errors(self.where):
+            result = session.query(sql, fmt)
             return bytes(result.bytes())
 
     def command(self, sql: str) -> None:
@@ -128,13 +161,15 @@ class ChdbConnection:
         self.query(f"INSERT INTO {table} ({names}) SELECT {names} FROM Python(data)", "Null")
 
     def close(self) -> None:
-        """Close the session; the last store to close frees the process for another directory."""
+        """Close the sessions; the last store to close frees the process for another directory."""
         if self._closed:
             return
         self._closed = True
         with _ChdbServer.lock:
-            with self._lock:
-                self._session.close()
+            with self._all_lock:
+                for opened in self._all:
+                    opened.close()
+                self._all.clear()
             _ChdbServer.users -= 1
             if _ChdbServer.users == 0:
                 _ChdbServer.path = None
@@ -164,6 +199,8 @@ class HttpConnection:
     ``$NETVIGIL_CLICKHOUSE_USER`` / ``$NETVIGIL_CLICKHOUSE_PASSWORD``; ``clickhouses://`` uses TLS.
     The database is created if it does not exist (when the user may).
     """
+
+    exclusive = False
 
     def __init__(self, url: str) -> None:
         import clickhouse_connect  # noqa: PLC0415 - load clickhouse-connect only when opened

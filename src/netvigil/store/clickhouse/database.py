@@ -15,6 +15,15 @@ nothing) by *staging and moving*:
   statement per table, while no other thread of this process runs a query; then the stages are
   dropped. On an exception the stages are only dropped: nothing was written.
 
+Reads stay fast on the serving path in two ways. A transaction can ask for tables to be
+*compacted*: after its commit, each partition it wrote of them is merged into one part
+(``OPTIMIZE … PARTITION ID … FINAL``), so a ``FINAL`` read finds nothing left to merge there. The
+roll-ups ask for it in the last step of a rebuild, the daily derivation (not after each batch of
+scores, which would rewrite whole partitions once per batch); the events on each replacement.
+Reads still say ``FINAL``, so they stay exact whatever was written since. And where this process
+is the store's only writer (chdb), :meth:`Database.memo` keeps facts derived from a table (which
+series exist) until a commit writes that table.
+
 Readers in other threads never see a transaction's rows before its commit. Writers of one process
 take turns (one write lock). Across processes (several writers on one server) each commit is
 atomic per partition, and a crash in the middle of a commit leaves some tables moved and others
@@ -40,12 +49,52 @@ from netvigil.store.clickhouse.connection import Connection
 from netvigil.store.clickhouse.sql import DELETED, VERSION, Table, lit
 
 
+class _Gate:
+    """Many readers at once, or one commit alone; a waiting commit goes before readers that come later."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._readers = 0
+        self._writing = False
+        self._waiting = 0
+
+    @contextmanager
+    def shared(self) -> Iterator[None]:
+        """Hold the gate with other readers."""
+        with self._cond:
+            self._cond.wait_for(lambda: not self._writing and not self._waiting)
+            self._readers += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._readers -= 1
+                self._cond.notify_all()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the gate alone (no read runs meanwhile)."""
+        with self._cond:
+            self._waiting += 1
+            self._cond.wait_for(lambda: not self._writing and not self._readers)
+            self._waiting -= 1
+            self._writing = True
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._writing = False
+                self._cond.notify_all()
+
+
 @dataclass(slots=True)
 class Transaction:
-    """One open transaction: its id and the stage table of each live table it wrote, in order."""
+    """An open transaction: its id, the stage of each table it wrote, their partitions, what to compact."""
 
     id: str
     stages: dict[str, str] = field(default_factory=dict)
+    partitions: dict[str, list[str]] = field(default_factory=dict)
+    compact: set[str] = field(default_factory=set)
 
 
 class Database:
@@ -56,11 +105,12 @@ class Database:
         self.where = connection.where
         self.read_only = read_only
         self.tables = dict(tables)
-        self._gate = threading.RLock()
+        self._gate = _Gate()
         self._write_lock = threading.Lock()
         self._local = threading.local()
         self._last_version = 0
         self._version_lock = threading.Lock()
+        self._memos: dict[str, dict[Any, Any]] = {}
 
     def next_version(self) -> int:
         """A write's number: nanoseconds since the epoch, strictly increasing within the process."""
@@ -70,7 +120,7 @@ class Database:
 
     def rows(self, sql: str) -> list[list[Any]]:
         """The rows of a query (JSON values: numbers, strings, booleans, None)."""
-        with self._gate:
+        with self._gate.shared():
             raw = self.connection.query(sql, "JSONCompact")
         return list(json.loads(raw)["data"]) if raw.strip() else []
 
@@ -81,15 +131,28 @@ class Database:
 
     def frame(self, sql: str) -> pd.DataFrame:
         """A query's result as a DataFrame (through Arrow: for many rows of numbers)."""
-        with self._gate:
+        with self._gate.shared():
             raw = self.connection.query(sql, "ArrowStream")
         frame: pd.DataFrame = pa.ipc.open_stream(raw).read_all().to_pandas()
         return frame
 
     def command(self, sql: str) -> None:
         """Run a statement outside any transaction (DDL, migrations)."""
-        with self._gate:
+        with self._gate.shared():
             self.connection.command(sql)
+
+    def memo(self, table: str) -> dict[Any, Any]:
+        """A dict that keeps what was read from ``table`` until a commit writes the table.
+
+        Kept only where this process is the store's only writer (:attr:`Connection.exclusive`), and
+        not for a thread whose open transaction has written ``table`` (it reads its own stage):
+        there a new, empty dict each time. A commit drops the table's memo, so a value computed
+        from the table before the commit and stored after it lands in the dropped one.
+        """
+        tx: Transaction | None = getattr(self._local, "tx", None)
+        if not self.connection.exclusive or (tx is not None and table in tx.stages):
+            return {}
+        return self._memos.setdefault(table, {})
 
     def source(self, table: str) -> str:
         """What a read selects from: the live table (``FINAL``), overlaid by this thread's stage."""
@@ -104,19 +167,22 @@ class Database:
         )
 
     @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
+    def transaction(self, compact: Sequence[str] = ()) -> Iterator[Transaction]:
         """Stage this thread's writes and move them into the live tables on success (see the module).
 
-        A transaction inside another one of the same thread joins it.
+        The ``compact`` tables get each partition the transaction wrote merged into one part after
+        the commit. A transaction inside another one of the same thread joins it (and its
+        ``compact`` tables are compacted when the outer one commits).
         """
         current: Transaction | None = getattr(self._local, "tx", None)
         if current is not None:
+            current.compact.update(compact)
             yield current
             return
         if self.read_only:
             raise StoreError(f"store {self.where} is open read-only; it cannot be written")
         with self._write_lock:
-            tx = Transaction(uuid.uuid4().hex[:12])
+            tx = Transaction(uuid.uuid4().hex[:12], compact=set(compact))
             self._local.tx = tx
             try:
                 yield tx
@@ -124,6 +190,7 @@ class Database:
             finally:
                 self._local.tx = None
                 self._drop_stages(tx)
+            self._compact(tx)
 
     def _stage(self, table: str) -> str:
         tx: Transaction | None = getattr(self._local, "tx", None)
@@ -142,7 +209,7 @@ class Database:
             return
         data = spec.arrow(values, self.next_version())
         stage = self._stage(table)
-        with self._gate:
+        with self._gate.shared():
             self.connection.insert(stage, data)
 
     def insert_rows(self, table: str, rows: Sequence[Sequence[Any]]) -> None:
@@ -177,12 +244,26 @@ class Database:
         self.insert_select(table, f"SELECT {columns} FROM {self.source(table)} WHERE {where}")
 
     def _commit(self, tx: Transaction) -> None:
-        with self._gate:
-            for table, stage in tx.stages.items():
-                parts = self.rows(f"SELECT DISTINCT _partition_id FROM {stage} ORDER BY 1")
+        moves = {table: self._partitions(stage) for table, stage in tx.stages.items()}
+        tx.partitions = moves
+        with self._gate.exclusive():
+            for table, parts in moves.items():
                 if parts:
-                    moves = ", ".join(f"ATTACH PARTITION ID {lit(p[0])} FROM {stage}" for p in parts)
-                    self.connection.command(f"ALTER TABLE {table} {moves}")
+                    stage = tx.stages[table]
+                    attach = ", ".join(f"ATTACH PARTITION ID {lit(p)} FROM {stage}" for p in parts)
+                    self.connection.command(f"ALTER TABLE {table} {attach}")
+            for table in moves:
+                self._memos.pop(table, None)
+
+    def _partitions(self, table: str) -> list[str]:
+        return [str(r[0]) for r in self.rows(f"SELECT DISTINCT _partition_id FROM {table} ORDER BY 1")]
+
+    def _compact(self, tx: Transaction) -> None:
+        """Merge each partition the transaction wrote of its ``compact`` tables into one part."""
+        for table, parts in tx.partitions.items():
+            if table in tx.compact:
+                for part in parts:
+                    self.command(f"OPTIMIZE TABLE {table} PARTITION ID {lit(part)} FINAL")
 
     def _drop_stages(self, tx: Transaction) -> None:
         for stage in tx.stages.values():

@@ -1,4 +1,7 @@
-"""Detected events in ClickHouse: one row per event, ordered by id, tuple fields as JSON text."""
+"""Detected events in ClickHouse: one row per event, ordered by id, tuple fields as JSON text.
+
+Each replacement compacts the table (one part, see :mod:`.database`): every page reads it.
+"""
 
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ class EventTable:
     def replace_events(self, events: Iterable[Event], entities: Sequence[str]) -> int:
         """Delete the events of ``entities`` and insert ``events``, atomically."""
         rows = [event_row(e) for e in events]
-        with self._db.transaction():
+        with self._db.transaction(compact=("events",)):
             if entities:
                 self._db.delete("events", in_list("entity", entities))
             if rows:

@@ -2,7 +2,14 @@
 
 ``signal_rollups`` is a ``ReplacingMergeTree`` ordered by (entity, signal, step, time) and
 partitioned by month, so a rebuilt bin replaces the old one and a country page reads a few
-granules. The roll-ups are built by ``INSERT … SELECT`` from ``signals FINAL`` when
+granules (of 1,024 rows, not 8,192: a page wants a few hundred rows of each of many series). The
+daily derivation, the last step of every rebuild (:func:`netvigil.pipeline.rollups.score_rollups`),
+compacts the partitions it wrote, which are those the rebuild wrote (one part each, see
+:mod:`.database`), so the ``FINAL`` of a read has nothing left to merge. Which series and entities
+exist, and the service state, are kept in the database's memo (:meth:`Database.memo`) until a
+commit changes them.
+
+The roll-ups are built by ``INSERT … SELECT`` from ``signals FINAL`` when
 :meth:`RollupTable.refresh` runs, not by an incremental materialised view: a view sees each
 inserted block, not the table after replacement, so a re-ingested point would be counted twice
 and the means would differ from DuckDB's (docs/design/clickhouse.md says more). A refresh replaces
@@ -39,6 +46,7 @@ ROLLUPS = Table(
     ),
     ("entity", "signal", "step", "time"),
     month_of("time"),
+    granularity=1024,
 )
 STATE = Table(
     "service_state",
@@ -57,8 +65,13 @@ class StateTable:
 
     def get(self, key: str) -> str | None:
         """A stored service-state value (e.g. the watch loop's last detected time)."""
-        value = self._db.value(f"SELECT value FROM {self._db.source('service_state')} WHERE key = {lit(key)}")
-        return None if value is None else str(value)
+        memo = self._db.memo("service_state")
+        if key not in memo:
+            source = self._db.source("service_state")
+            value = self._db.value(f"SELECT value FROM {source} WHERE key = {lit(key)}")
+            memo[key] = None if value is None else str(value)
+        found: str | None = memo[key]
+        return found
 
     def set(self, key: str, value: str) -> None:
         """Store a service-state value, replacing the old one."""
@@ -143,7 +156,7 @@ class RollupTable:
 
     def derive_daily(self, since: int | None) -> None:
         """Rebuild the daily roll-up (and its % of ordinary) from the hourly one, from ``since`` on."""
-        with self._db.transaction():
+        with self._db.transaction(compact=(ROLLUPS.name,)):
             self._derive_daily((since // _DAY) * _DAY if since is not None else None)
 
     def _derive_daily(self, start: int | None) -> None:
@@ -205,21 +218,31 @@ class RollupTable:
         return SeriesView(entity, signal, step, empty.astype(np.int64), empty, empty)
 
     def signals_of(self, entities: Sequence[str]) -> dict[str, list[str]]:
-        """The signal names stored for each entity (from the daily roll-up, cheap on big stores)."""
-        rows = self._db.rows(
-            f"SELECT DISTINCT entity, signal FROM {self._db.source('signal_rollups')} "
-            f"WHERE step = {_DAY} AND {in_list('entity', entities)} ORDER BY entity, signal"
-        )
-        found: dict[str, list[str]] = {e: [] for e in entities}
-        for entity, signal in rows:
-            found[entity].append(signal)
-        return found
+        """The signal names stored for each entity (from the daily roll-up; remembered until a write)."""
+        memo = self._db.memo("signal_rollups")
+        missing = [e for e in dict.fromkeys(entities) if ("signals", e) not in memo]
+        if missing:
+            found: dict[str, list[str]] = {e: [] for e in missing}
+            rows = self._db.rows(
+                f"SELECT DISTINCT entity, signal FROM {self._db.source('signal_rollups')} "
+                f"WHERE step = {_DAY} AND {in_list('entity', missing)} ORDER BY entity, signal"
+            )
+            for entity, signal in rows:
+                found[entity].append(signal)
+            memo.update({("signals", e): tuple(names) for e, names in found.items()})
+        return {e: list(memo[("signals", e)]) for e in entities}
 
     def stored_entities(self, like: str | None = None) -> list[str]:
-        """Entities with any stored series (from the daily roll-up), optionally matching a LIKE pattern."""
-        matching = f" AND entity LIKE {lit(like)}" if like is not None else ""
-        rows = self._db.rows(
-            f"SELECT DISTINCT entity FROM {self._db.source('signal_rollups')} WHERE step = {_DAY}{matching} "
-            "ORDER BY entity"
-        )
-        return [str(r[0]) for r in rows]
+        """Entities with any stored series (from the daily roll-up), optionally matching a LIKE pattern.
+
+        Remembered until a write.
+        """
+        memo = self._db.memo("signal_rollups")
+        if ("entities", like) not in memo:
+            matching = f" AND entity LIKE {lit(like)}" if like is not None else ""
+            rows = self._db.rows(
+                f"SELECT DISTINCT entity FROM {self._db.source('signal_rollups')} "
+                f"WHERE step = {_DAY}{matching} ORDER BY entity"
+            )
+            memo[("entities", like)] = tuple(str(r[0]) for r in rows)
+        return list(memo[("entities", like)])

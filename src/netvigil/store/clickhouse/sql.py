@@ -52,19 +52,30 @@ def in_list(column: str, values: Iterable[Any]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Table:
-    """One table: its columns, its natural key (the ORDER BY) and its partition expression."""
+    """One table: its columns, its natural key (the ORDER BY) and its partition expression.
+
+    ``granularity`` (rows per primary-key mark; ClickHouse's default is 8192) is smaller where a
+    read wants a few hundred rows of each of many keys.
+    """
 
     name: str
     columns: tuple[Column, ...]
     key: tuple[str, ...]
     partition: str | None = None
+    granularity: int | None = None
     names: tuple[str, ...] = field(init=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "names", tuple(c.name for c in self.columns))
 
     @classmethod
-    def of(cls, name: str, record: type[Any], key: Sequence[str], partition: str | None = None) -> Table:
+    def of(
+        cls,
+        name: str,
+        record: type[Any],
+        key: Sequence[str],
+        partition: str | None = None,
+    ) -> Table:
         """A table holding the fields of the dataclass ``record``."""
         return cls(name, tuple(columns_of(record)), tuple(key), partition)
 
@@ -73,10 +84,11 @@ class Table:
         columns = [f"`{c.name}` {_ch_type(c)}" for c in self.columns]
         columns += [f"`{VERSION}` UInt64", f"`{DELETED}` UInt8 DEFAULT 0"]
         partition = f" PARTITION BY {self.partition}" if self.partition else ""
+        granularity = f" SETTINGS index_granularity = {self.granularity}" if self.granularity else ""
         return (
             f"CREATE TABLE IF NOT EXISTS {self.name} (\n  " + ",\n  ".join(columns) + "\n) "
             f"ENGINE = ReplacingMergeTree({VERSION}, {DELETED}){partition} "
-            f"ORDER BY ({', '.join(self.key)})"
+            f"ORDER BY ({', '.join(self.key)}){granularity}"
         )
 
     def select_list(self) -> str:
