@@ -10,7 +10,8 @@ before the clock starts, so the figures are the backfill's own; the start-up is 
 
 Prints one JSON object per line: elements/s and files/s of each path, the scaling ratio 2w/1w
 (issue 13's goal: at least 1.7 on a 2-core machine), whether 1w, 2w and the single process wrote
-the same points bit for bit, and the machine's load average before the runs.
+the same points bit for bit, the machine's load average before the runs, and the client's share
+alone (a re-run whose files are all in the manifest: the serial part that bounds many workers).
 """
 
 from __future__ import annotations
@@ -81,6 +82,16 @@ def distributed(work: Path, paths: list[Path], workers: int) -> tuple[float, flo
             return startup, seconds, contents(store)
 
 
+def resumed(work: Path, paths: list[Path]) -> tuple[float, list]:  # type: ignore[type-arg]
+    """Seconds of a backfill whose every file is in the manifest (the 2-worker run's), and what it wrote."""
+    with open_store(work / "resumed.duckdb") as store:
+        started = time.perf_counter()
+        done = backfill_bgp(store, paths, ClusterSpec(workers=1), manifest_root=work / "manifest2")
+        seconds = time.perf_counter() - started
+        assert done.read == 0 and done.reused == len(paths), "the manifest should have held every file"
+        return seconds, contents(store)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--files", type=int, default=24, help="how many copies (default 24)")
@@ -105,6 +116,11 @@ def main() -> None:
                  cluster_startup_s=round(startup, 2), equal_to_single_process_bit_for_bit=got == expected)
         emit(figure="scaling_2w_over_1w", value=round(rates[2] / rates[1], 2), goal=GOAL,
              met=rates[2] / rates[1] >= 1.7, load_average_after=os.getloadavg()[0])
+        seconds, got = resumed(work, paths)
+        emit(figure="client_merge_alone", files=len(paths), seconds=round(seconds, 3),
+             elements_per_s=round(elements / seconds), equal_to_single_process_bit_for_bit=got == expected,
+             what="a re-run into a new store with every file in the manifest: no worker runs, so this is "
+                  "the client's share alone (hashing, reading partials back, the ordered merge, the store)")
 
 
 if __name__ == "__main__":
