@@ -44,7 +44,8 @@ def streaming(entities: int, warm_days: int) -> None:
     keys, matrix = make_matrix(entities, days, seed=1)
     generated = time.perf_counter() - started
     detector = StreamingDetector(keys, STEP, T0, {})
-    order = np.array([keys.index(k) for k in detector.keys]) if keys != detector.keys else None
+    place = {key: i for i, key in enumerate(keys)}
+    order = np.array([place[k] for k in detector.keys]) if keys != detector.keys else None
     flat = matrix.reshape(len(keys), -1)
     del matrix
     timings: list[float] = []
