@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from netvigil.model.errors import StoreError
+from netvigil.model.errors import ConfigError, StoreError
 from netvigil.model.events import Event
 from netvigil.model.series import IngestRecord
 from netvigil.model.signals import SignalPoint
@@ -180,3 +180,18 @@ def test_reads_from_many_threads_at_once_agree_with_one_thread(tmp_path: Path) -
         with ThreadPoolExecutor(8) as pool:
             together = list(pool.map(view, [e % 8 for e in range(64)]))
     assert together == [alone[e % 8] for e in range(64)]
+
+
+def test_a_server_that_does_not_answer_is_one_sentence_saying_what_to_check() -> None:
+    with pytest.raises(StoreError) as raised:
+        open_store("clickhouse://127.0.0.1:1/netvigil")
+    message = str(raised.value)
+    assert message.startswith("cannot reach the ClickHouse server of clickhouse://127.0.0.1:1/netvigil: ")
+    assert "Connection refused" in message and "check the host and port" in message
+    assert "\n" not in message and "HTTPConnectionPool" not in message
+
+
+@pytest.mark.parametrize("name", ["bad-name;drop", "a`b", "x y"])
+def test_a_database_name_that_is_not_an_identifier_is_refused(name: str) -> None:
+    with pytest.raises(ConfigError, match="database is a name of letters, digits and _"):
+        open_store(f"clickhouse://127.0.0.1:1/{name}")

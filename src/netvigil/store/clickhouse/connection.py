@@ -13,8 +13,10 @@ another directory can be opened.
 
 from __future__ import annotations
 
+import logging
 import os
 import queue
+import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +30,8 @@ from netvigil.model.errors import ConfigError, StoreError
 
 ENV_USER: Final = "NETVIGIL_CLICKHOUSE_USER"
 ENV_PASSWORD: Final = "NETVIGIL_CLICKHOUSE_PASSWORD"
+_ERRNO: Final = re.compile(r"\[Errno -?\d+\] ([^'\"()]+)")  # the OS's words in a driver's error
+_DATABASE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 # Every query runs with these: integers as JSON numbers, text as Arrow strings, lists of keys in
 # the SQL text up to 16 MiB, FINAL merging within a partition only (every key lies in one partition).
@@ -70,17 +74,29 @@ class Connection(Protocol):
 @contextmanager
 def translated_errors(where: str) -> Iterator[None]:
     """Raise chdb's and clickhouse-connect's errors as :class:`StoreError` naming the store."""
-    from clickhouse_connect.driver.exceptions import Error as ClickHouseError  # noqa: PLC0415 - lazy
+    from clickhouse_connect.driver import exceptions  # noqa: PLC0415 - lazy
 
     try:
         yield
-    except (RuntimeError, ClickHouseError) as exc:  # chdb's ChdbError is a RuntimeError
+    except exceptions.OperationalError as exc:
+        raise StoreError(
+            f"cannot reach the ClickHouse server of {where}: {_network_reason(exc)}; "
+            "check the host and port in --db and that the server runs"
+        ) from exc
+    except (RuntimeError, exceptions.Error) as exc:  # chdb's ChdbError is a RuntimeError
         raise StoreError(f"store {where}: {_first_line(exc)}") from exc
 
 
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip()
     return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _network_reason(exc: BaseException) -> str:
+    """The operating system's words for a failed connection (``Connection refused``), else the first line."""
+    found = _ERRNO.search(str(exc))
+    return found.group(1).strip() if found else _first_line(exc)
+
 
 
 class _ChdbServer:
@@ -183,8 +199,13 @@ def _server_parts(url: str) -> SplitResult:
 
 
 def database_of(url: str) -> str:
-    """The database a ``clickhouse://`` URL names (``default`` when none)."""
-    return _server_parts(url).path.strip("/") or "default"
+    """The database a ``clickhouse://`` URL names (``default`` when none): a plain identifier."""
+    name = _server_parts(url).path.strip("/") or "default"
+    if _DATABASE.fullmatch(name) is None:
+        raise ConfigError(
+            f"a clickhouse URL's database is a name of letters, digits and _: {name!r} in {url!r}"
+        )
+    return name
 
 
 def settings_of(url: str) -> dict[str, str]:
@@ -204,6 +225,10 @@ class HttpConnection:
 
     def __init__(self, url: str) -> None:
         import clickhouse_connect  # noqa: PLC0415 - load clickhouse-connect only when opened
+
+        # Its driver logs a warning with every failed request; the failure reaches the user once,
+        # as the StoreError translated_errors makes of it.
+        logging.getLogger("clickhouse_connect").setLevel(logging.ERROR)
 
         parts = _server_parts(url)
         database = database_of(url)
