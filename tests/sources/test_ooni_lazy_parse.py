@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 
 from netvigil.detect.ooni import classify, verdict_json
 from netvigil.pipeline.measurements import row_values, to_row
-from netvigil.sources.ooni import parse_line
+from netvigil.sources.ooni import BadLine, parse_line, read_jsonl
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "ooni" / "ooni_backend_fastpath_fixtures.jsonl"
 
@@ -71,3 +72,16 @@ def test_a_measurement_stays_readable_after_the_next_line_is_parsed() -> None:
     assert isinstance(a, dict) and isinstance(b, dict)
     assert classify(a) == classify(json.loads(first))
     assert classify(b) == classify(json.loads(second))
+
+
+def test_a_compressed_file_cut_short_keeps_its_whole_lines_and_names_the_damage(tmp_path: Path) -> None:
+    lines = FIXTURE.read_bytes().splitlines(keepends=True)
+    member = gzip.compress(b"".join(lines * 20))
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(member[: len(member) // 2])
+    bad: list[BadLine] = []
+    read = list(read_jsonl(cut, bad))
+    assert read, "the lines before the damage are kept"
+    assert [line.number for line in read] == list(range(1, len(read) + 1))
+    cut_short = "the compressed stream ends before its end marker (file cut short?)"
+    assert bad == [BadLine(len(read) + 1, cut_short)]

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final
+from typing import IO, Any, Final
 
 import simdjson
 
@@ -129,6 +130,27 @@ def parse_line(raw: bytes) -> dict[str, Any] | str:
     return problem if problem else msm
 
 
+_CUT_SHORT: Final = "the compressed stream ends before its end marker (file cut short?)"
+
+
+def _lines_until_damage(stream: IO[bytes], bad: list[BadLine]) -> Iterator[bytes]:
+    """The stream's lines; a decompression failure ends them and is recorded as the next line's fault."""
+    number = 0
+    while True:
+        try:
+            raw = stream.readline()
+        except EOFError:
+            bad.append(BadLine(number + 1, _CUT_SHORT))
+            return
+        except (OSError, zlib.error) as exc:
+            bad.append(BadLine(number + 1, f"the compressed stream is damaged ({exc})"))
+            return
+        if not raw:
+            return
+        number += 1
+        yield raw
+
+
 @dataclass(frozen=True, slots=True)
 class Line:
     """One good line: its number, the parsed measurement and the raw text (kept as the body)."""
@@ -141,10 +163,14 @@ class Line:
 def read_jsonl(
     path: Path, bad: list[BadLine], progress: Callable[[int], None] | None = None
 ) -> Iterator[Line]:
-    """Stream the measurements of a ``.jsonl`` / ``.jsonl.gz`` file; bad lines go into ``bad``."""
+    """Stream the measurements of a ``.jsonl`` / ``.jsonl.gz`` file; bad lines go into ``bad``.
+
+    A compressed file cut short or damaged keeps the lines before the damage; the damage is one
+    bad line, at the number of the line that could not be read.
+    """
     stream, raw_file = open_binary(path)
     with stream, raw_file:
-        for number, raw in enumerate(stream, start=1):
+        for number, raw in enumerate(_lines_until_damage(stream, bad), start=1):
             if progress is not None and number % 1000 == 0:
                 progress(raw_file.tell())
             if not raw.strip():
