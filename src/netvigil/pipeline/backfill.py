@@ -234,7 +234,8 @@ def backfill_bgp(
         result.skipped = True
         return result
     manifest = Manifest.for_settings(settings, mapper.label, manifest_root)
-    reports: dict[int, ParseReport | None] = _finished_files(manifest, paths, hashes, result, on_file)
+    reports = _finished_files(manifest, paths, hashes, FileResult, lambda r: r.report, on_file)
+    result.reused = len(reports)
     todo = [
         FileTask(i, str(p), h, settings)
         for i, (p, h) in enumerate(zip(paths, hashes, strict=True))
@@ -310,20 +311,30 @@ def _task_name(task: FileTask) -> str:
     return f"backfill-{task.index}-{Path(task.path).name}"
 
 
+class _SavedResult(Protocol):
+    """What the manifest holds for any kind of file: at least the file's size in bytes."""
+
+    @property
+    def size(self) -> int: ...
+
+
+F = TypeVar("F", bound=_SavedResult)
+
+
 def _finished_files(
     manifest: Manifest,
     paths: Sequence[Path],
     hashes: Sequence[str],
-    result: BackfillResult,
+    kind: type[F],
+    summary_of: Callable[[F], S],
     on_file: FileDone | None,
-) -> dict[int, ParseReport | None]:
-    """The parse reports of the files whose partial the manifest holds, by their place in the run."""
-    done: dict[int, ParseReport | None] = {}
+) -> dict[int, S]:
+    """The summaries of the files whose result (of ``kind``) the manifest holds, by place in the run."""
+    done: dict[int, S] = {}
     for index, (path, sha) in enumerate(zip(paths, hashes, strict=True)):
         saved = manifest.get(sha)
-        if isinstance(saved, FileResult):
-            done[index] = saved.report
-            result.reused += 1
+        if isinstance(saved, kind):
+            done[index] = summary_of(saved)
             if on_file:
                 on_file(path, saved.size, True)
     return done
@@ -403,14 +414,8 @@ def backfill_ooni(
     manifest = Manifest.at("ooni", f"v1-body={keep_body}", manifest_root)
     hashes = [sha256_of(p) for p in paths]
     result = OoniBackfillResult()
-    done: dict[int, list[BadLine]] = {}
-    for index, (path, sha) in enumerate(zip(paths, hashes, strict=True)):
-        saved = manifest.get(sha)
-        if isinstance(saved, OoniFileResult):
-            done[index] = saved.bad
-            result.reused += 1
-            if on_file:
-                on_file(path, saved.size, True)
+    done = _finished_files(manifest, paths, hashes, OoniFileResult, lambda r: r.bad, on_file)
+    result.reused = len(done)
     now = int(clock.time())
     todo = [
         OoniTask(i, str(p), h, keep_body, now)
