@@ -18,6 +18,7 @@ The store (300 entities x 4 signals x 105,120 bins = 126 M points) is generated 
     .venv/bin/python benchmarks/bench_serve.py            # default: 300 entities, 365 days, DuckDB
     .venv/bin/python benchmarks/bench_serve.py --db chdb  # the same on embedded ClickHouse
     .venv/bin/python benchmarks/bench_serve.py --days 30  # smaller store, quicker first run
+    .venv/bin/python benchmarks/bench_serve.py --build-only  # make the store now, measure later
 """
 
 from __future__ import annotations
@@ -320,6 +321,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="load duration per figure")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--db", choices=("duckdb", "chdb"), default="duckdb", help="the store to serve from")
+    parser.add_argument(
+        "--build-only", action="store_true", help="make the store if missing, then stop (measure when quiet)"
+    )
     options = parser.parse_args()
     STORE["kind"] = options.db
     entities = bench_entities(options.entities)
@@ -343,6 +347,8 @@ def main() -> None:
         points=points,
         bytes=size_of(path),
     )
+    if options.build_only:
+        return
     countries = [e for e in entities if e.startswith("country:")]
     ref = reference_ms(db, "country:KZ")
     for cache in (0, 5):

@@ -11,6 +11,7 @@ from netvigil.model.foreign import FetchRecord, ForeignEvent, Window
 from netvigil.model.measurements import MeasurementQuery, MeasurementRow, ReachabilityCount
 from netvigil.model.probing import BlockChange
 from netvigil.model.signals import SignalPoint
+from netvigil.pipeline.rollups import ensure_rollups
 from netvigil.store import Store
 from netvigil.store.tokens import create_token, verify_token
 
@@ -111,17 +112,33 @@ def test_rollups_views_and_evidence(store: Store) -> None:
     assert daily.step == DAY and daily.values.tolist() == [100.0, 10.0]
     raw = store.rollups.series_views(["country:KZ"], ["probe"], 0, 3600, max_points=100)
     assert raw[0].step == 300 and len(raw[0].times) == 12
-    hourly = store.rollups.hourly_rows(["country:KZ"], DAY)
-    assert len(hourly) == 24 and (hourly["time"] >= DAY).all()
-    hourly["percent"] = 50.0
-    store.rollups.write_percent(hourly, DAY)
-    store.rollups.derive_daily(DAY)
+    half_hourly = store.rollups.series_view("country:KZ", "probe", 0, 2 * DAY, max_points=96)
+    assert half_hourly.step == 1800 and half_hourly.values.tolist() == [100.0] * 48 + [10.0] * 48
+    finest = store.rollups.finest_rows(["country:KZ"], DAY)
+    assert len(finest) == 48 and (finest["time"] >= DAY).all() and (finest["n"] == 6).all()
+    finest["percent"] = np.where(finest["time"] < DAY + DAY // 2, 40.0, 60.0)
+    store.rollups.write_percent(finest, DAY)
+    store.rollups.derive_coarser(DAY)
     percent = store.rollups.series_views(["country:KZ"], ["probe"], DAY, 2 * DAY, max_points=1, percent=True)
     assert np.allclose(percent[0].values, [50.0])
-    with pytest.raises(ValueError, match="hour or more"):
+    hours = store.rollups.series_views(["country:KZ"], ["probe"], DAY, 2 * DAY, max_points=24, percent=True)
+    assert hours[0].step == 3600 and np.allclose(hours[0].values, [40.0] * 12 + [60.0] * 12)
+    with pytest.raises(ValueError, match="1800 s or more"):
         store.rollups.series_views(["country:KZ"], ["probe"], 0, 3600, max_points=100, percent=True)
     (source,) = store.evidence.series_sources(["country:KZ"], 0, DAY)
     assert (source.source, source.observations, source.first, source.last) == ("csv", 288, 0, DAY - 300)
+
+
+def test_rollups_built_with_other_tiers_are_rebuilt(store: Store) -> None:
+    store.write_signals([SignalPoint(t, "country:KZ", "probe", 100.0, "csv") for t in range(0, DAY, 300)])
+    assert ensure_rollups(store) and store.rollups.fresh() and not ensure_rollups(store)
+    mark = store.state.get("rollups_mark")
+    assert mark is not None and mark.endswith(":1800/3600/86400")
+    store.state.set("rollups_mark", mark.rsplit(":", 1)[0])  # as an older version wrote it
+    assert not store.rollups.fresh()
+    assert ensure_rollups(store) and store.rollups.fresh()
+    view = store.rollups.series_view("country:KZ", "probe", 0, DAY, max_points=48)
+    assert view.step == 1800 and view.values.tolist() == [100.0] * 48
 
 
 def test_foreign_events_are_replaced_by_key_and_read_by_overlap(store: Store) -> None:

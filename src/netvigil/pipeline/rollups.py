@@ -1,12 +1,13 @@
 """Roll-ups that carry % of ordinary, so long views are a plain read.
 
-:meth:`netvigil.store.protocol.RollupStore.refresh` builds hourly and daily means from the signals;
-:func:`score_rollups` then scores every hourly bin with the detector's seasonal baseline
-(:func:`netvigil.detect.baseline.baseline_matrix`, each signal's own thresholds for history
-masking), reading ``LEAD_IN_DAYS`` before the first bin it writes so the baseline has history,
-and derives the daily % of ordinary as the mean of the day's hours. Views of an hour or coarser
-then read stored percentages; finer views score the 5-minute data on the fly
-(:func:`score_views`, the same method).
+:meth:`netvigil.store.protocol.RollupStore.refresh` builds half-hourly, hourly and daily means from
+the signals; :func:`score_rollups` then scores every bin of the finest (half-hourly) tier with the
+detector's seasonal baseline (:func:`netvigil.detect.baseline.baseline_matrix`, each signal's own
+thresholds for history masking), reading ``LEAD_IN_DAYS`` before the first bin it writes so the
+baseline has history, and derives the hourly and daily % of ordinary as the mean of the bins
+below. Views of half an hour or coarser then read stored percentages (a two-week chart is a plain
+read of 672 bins per series); finer views score the 5-minute data on the fly
+(:func:`ordinary_levels`, the same method).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from netvigil.detect.baseline import baseline_matrix
 from netvigil.detect.config import DetectorConfig
 from netvigil.detect.grid import grid_covering, place
 from netvigil.store.protocol import RollupStore, Store
+from netvigil.store.rollups import FINEST_STEP
 
 LEAD_IN_DAYS: Final = 28
 BATCH: Final = 64
@@ -58,7 +60,7 @@ def _percent_column(frame: pd.DataFrame, config: DetectorConfig | None) -> Float
     values = frame["value"].to_numpy(dtype=np.float64)
     signals = frame["signal"].to_numpy()
     parts = [(str(signals[a]), times[a:b], values[a:b]) for a, b in itertools.pairwise(cuts)]
-    ordinary = ordinary_levels(parts, 3600, config)
+    ordinary = ordinary_levels(parts, FINEST_STEP, config)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.concatenate([100.0 * v / o for (_, _, v), o in zip(parts, ordinary, strict=True)])
 
@@ -66,17 +68,17 @@ def _percent_column(frame: pd.DataFrame, config: DetectorConfig | None) -> Float
 def score_rollups(
     rollups: RollupStore, since: int | None = None, config: DetectorConfig | None = None
 ) -> None:
-    """Store % of ordinary in the hourly roll-up from ``since`` on (or everywhere), then the daily one."""
+    """Store % of ordinary in the finest tier from ``since`` on (or everywhere), then in the coarser ones."""
     lead = since - LEAD_IN_DAYS * 86_400 if since is not None else None
     entities = rollups.entities()
     for start in range(0, len(entities), BATCH):
-        frame = rollups.hourly_rows(entities[start : start + BATCH], lead)
+        frame = rollups.finest_rows(entities[start : start + BATCH], lead)
         if frame.empty:
             continue
         frame["percent"] = _percent_column(frame, config)
         frame["percent"] = frame["percent"].where(np.isfinite(frame["percent"]))
         rollups.write_percent(frame, since)
-    rollups.derive_daily(since)
+    rollups.derive_coarser(since)
 
 
 def rebuild_rollups(store: Store, since: int | None = None) -> None:

@@ -2,7 +2,7 @@
 
 Series come from :meth:`netvigil.store.protocol.RollupStore.series_views` (roll-ups, bounded
 points, many series in one query). "% of ordinary" is the detector's own seasonal baseline: stored
-in the roll-ups for bins of an hour or more (:mod:`netvigil.pipeline.rollups`), computed on the fly
+in the roll-ups for bins of half an hour or more (:mod:`netvigil.pipeline.rollups`), computed on the fly
 over the view plus ``baseline_days`` of data before it for finer bins, so the chart and the events
 agree.
 """
@@ -22,7 +22,7 @@ from netvigil.model.events import Event, EventFilter, iso
 from netvigil.model.series import SeriesView
 from netvigil.pipeline.rollups import ordinary_levels
 from netvigil.store.protocol import Store
-from netvigil.store.rollups import ROLLUP_STEPS, view_step
+from netvigil.store.rollups import FINEST_STEP, view_step
 
 Mode = Literal["raw", "percent"]
 DAY: Final = 86_400
@@ -59,7 +59,7 @@ def _viewed(
 ) -> list[SeriesView]:
     if mode == "raw":
         return store.rollups.series_views(entities, signals, window.since, window.until, window.max_points)
-    if view_step(window.since, window.until, window.max_points) >= ROLLUP_STEPS[0]:
+    if view_step(window.since, window.until, window.max_points) >= FINEST_STEP:
         return store.rollups.series_views(
             entities, signals, window.since, window.until, window.max_points, percent=True
         )

@@ -194,22 +194,25 @@ class StateStore(Protocol):
 
 
 class RollupStore(Protocol):
-    """Hourly and daily roll-ups of the signals (mean, minimum, % of ordinary) and views read from them."""
+    """Roll-ups of the signals (mean, minimum, % of ordinary) and views read from them.
+
+    The tiers are :data:`~netvigil.store.rollups.ROLLUP_STEPS`: half-hourly, hourly and daily.
+    """
 
     def refresh(self, since: int | None = None) -> None:
         """Rebuild the roll-ups from ``since`` (floored to a day) on, or all of them; one transaction."""
         ...
 
-    def hourly_rows(self, entities: Sequence[str], since: int | None) -> pd.DataFrame:
-        """The hourly roll-up of ``entities`` from ``since`` on, sorted by entity, signal and time."""
+    def finest_rows(self, entities: Sequence[str], since: int | None) -> pd.DataFrame:
+        """The finest tier of ``entities`` from ``since`` on, sorted by entity, signal and time."""
         ...
 
     def write_percent(self, scored: pd.DataFrame, since: int | None) -> None:
-        """Replace hourly rows of the frame's entities (entity, signal, time, value, low, n, percent)."""
+        """Replace finest-tier rows of the frame's entities (entity, signal, time, value, low, n, percent)."""
         ...
 
-    def derive_daily(self, since: int | None) -> None:
-        """Rebuild the daily roll-up (and its % of ordinary) from the hourly one, from ``since`` on."""
+    def derive_coarser(self, since: int | None) -> None:
+        """Rebuild every coarser tier (and its % of ordinary) from the finest one, from ``since`` on."""
         ...
 
     def entities(self) -> list[str]:

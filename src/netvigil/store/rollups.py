@@ -1,12 +1,16 @@
 """The roll-up tiers and the bins a view uses: the same on every backend.
 
-Roll-ups hold the mean and the minimum of each series per hour and per day, so a chart of a year
-reads 365 rows instead of 105,120. A view picks the finest tier whose step is not finer than the
-step the caller can show (``span / max_points``) and aggregates further.
+Roll-ups hold the mean and the minimum of each series per half hour, per hour and per day, so a
+chart of a year reads 365 rows instead of 105,120 and a chart of two weeks 672 instead of 4,032. A
+view picks the coarsest tier whose step is not coarser than the step the caller can show
+(``span / max_points``) and aggregates further. The finest tier is built from the raw signals and
+scored with the detector's baseline; each coarser tier is derived from the one below it
+(:func:`derivations`).
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Mapping
 from typing import Any, Final
@@ -15,7 +19,8 @@ import numpy as np
 
 from netvigil.model.series import SeriesView
 
-ROLLUP_STEPS: Final[tuple[int, ...]] = (3600, 86_400)
+ROLLUP_STEPS: Final[tuple[int, ...]] = (1800, 3600, 86_400)
+FINEST_STEP: Final = ROLLUP_STEPS[0]
 NICE_STEPS: Final[tuple[int, ...]] = (60, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400)
 
 
@@ -30,6 +35,20 @@ def nice_step(seconds: int) -> int:
 def rollup_tier(step: int) -> int | None:
     """The coarsest roll-up step not coarser than ``step`` (None: read the raw signals)."""
     return max((t for t in ROLLUP_STEPS if t <= step), default=None)
+
+
+def derivations() -> list[tuple[int, int]]:
+    """Each (finer, coarser) pair of tiers, finest first: the order a rebuild derives them in."""
+    return list(itertools.pairwise(ROLLUP_STEPS))
+
+
+def rollups_mark(points: int, newest: int | None) -> str:
+    """What the roll-ups were built from: the signals' count and newest time, and the tiers.
+
+    A store whose roll-ups were built with other tiers (an older version) is not fresh, so the
+    next :func:`netvigil.pipeline.rollups.ensure_rollups` rebuilds them.
+    """
+    return f"{points}:{newest}:{'/'.join(map(str, ROLLUP_STEPS))}"
 
 
 def view_step(since: int, until: int, max_points: int, raw_step: int = 300) -> int:

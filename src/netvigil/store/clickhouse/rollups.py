@@ -1,10 +1,11 @@
-"""Reads shaped for serving, in ClickHouse: hourly and daily roll-ups, bounded views, service state.
+"""Reads shaped for serving, in ClickHouse: roll-ups of three tiers, bounded views, service state.
 
 ``signal_rollups`` is a ``ReplacingMergeTree`` ordered by (entity, signal, step, time) and
 partitioned by month, so a rebuilt bin replaces the old one and a country page reads a few
 granules (of 1,024 rows, not 8,192: a page wants a few hundred rows of each of many series). The
-daily derivation, the last step of every rebuild (:func:`netvigil.pipeline.rollups.score_rollups`),
-compacts the partitions it wrote, which are those the rebuild wrote (one part each, see
+derivation of the coarser tiers, the last step of every rebuild
+(:func:`netvigil.pipeline.rollups.score_rollups`), compacts the partitions it wrote, which are
+those the rebuild wrote (one part each, see
 :mod:`.database`), so the ``FINAL`` of a read has nothing left to merge. Which series and entities
 exist, and the service state, are kept in the database's memo (:meth:`Database.memo`) until a
 commit changes them.
@@ -30,7 +31,15 @@ from netvigil.store.clickhouse.database import Database
 from netvigil.store.clickhouse.sql import Table, in_list, lit, month_of
 from netvigil.store.columns import Column
 from netvigil.store.migrations import SERVICE, Migration
-from netvigil.store.rollups import ROLLUP_STEPS, rollup_tier, split_views, view_step
+from netvigil.store.rollups import (
+    FINEST_STEP,
+    ROLLUP_STEPS,
+    derivations,
+    rollup_tier,
+    rollups_mark,
+    split_views,
+    view_step,
+)
 
 ROLLUPS = Table(
     "signal_rollups",
@@ -54,7 +63,7 @@ STATE = Table(
     ("key",),
 )
 MIGRATIONS = (Migration(5, SERVICE, lambda: [ROLLUPS.ddl(), STATE.ddl()]),)
-_HOUR, _DAY = ROLLUP_STEPS
+_DAY = ROLLUP_STEPS[-1]
 
 
 class StateTable:
@@ -114,7 +123,7 @@ class RollupTable:
 
     def _signals_mark(self) -> str:
         count, newest = self._db.rows(f"SELECT count(), maxOrNull(time) FROM {self._db.source('signals')}")[0]
-        return f"{count}:{newest}"
+        return rollups_mark(count, newest)
 
     def refresh(self, since: int | None = None) -> None:
         """Rebuild the roll-ups from ``since`` (floored to a day) on, or all of them; one transaction."""
@@ -123,25 +132,26 @@ class RollupTable:
         with self._db.transaction():
             self._db.insert_select(
                 "signal_rollups",
-                f"SELECT entity, signal, {_HOUR}, {_bin(_HOUR)} AS bin, avg(value), min(value), count(), "
-                f"CAST(NULL AS Nullable(Float64)) FROM {self._db.source('signals')}{where} "
+                f"SELECT entity, signal, {FINEST_STEP}, {_bin(FINEST_STEP)} AS bin, avg(value), min(value), "
+                f"count(), CAST(NULL AS Nullable(Float64)) FROM {self._db.source('signals')}{where} "
                 "GROUP BY entity, signal, bin",
             )
-            self._derive_daily(start)
+            self._derive_coarser(start)
             newest = self._db.value(f"SELECT maxOrNull(time) FROM {self._db.source('signals')}")
             self._state.set("latest_time", "" if newest is None else str(newest))
             self._state.set("rollups_mark", self._signals_mark())
 
-    def hourly_rows(self, entities: Sequence[str], since: int | None) -> pd.DataFrame:
-        """The hourly roll-up of ``entities`` from ``since`` on, sorted by entity, signal and time."""
+    def finest_rows(self, entities: Sequence[str], since: int | None) -> pd.DataFrame:
+        """The finest tier of ``entities`` from ``since`` on, sorted by entity, signal and time."""
         after = f" AND time >= {lit(since)}" if since is not None else ""
         return self._db.frame(
             f"SELECT entity, signal, time, value, low, n FROM {self._db.source('signal_rollups')} "
-            f"WHERE step = {_HOUR} AND {in_list('entity', entities)}{after} ORDER BY entity, signal, time"
+            f"WHERE step = {FINEST_STEP} AND {in_list('entity', entities)}{after} "
+            "ORDER BY entity, signal, time"
         )
 
     def write_percent(self, scored: pd.DataFrame, since: int | None) -> None:
-        """Replace hourly rows of the frame's entities (entity, signal, time, value, low, n, percent).
+        """Replace finest-tier rows of the frame's entities (entity, signal, time, value, low, n, percent).
 
         Only rows at or after ``since`` are replaced; one transaction.
         """
@@ -149,24 +159,26 @@ class RollupTable:
         after = f" AND time >= {lit(since)}" if since is not None else ""
         with self._db.transaction():
             entities = in_list("entity", sorted(set(scored["entity"])))
-            self._db.delete("signal_rollups", f"step = {_HOUR} AND {entities}{after}")
+            self._db.delete("signal_rollups", f"step = {FINEST_STEP} AND {entities}{after}")
             values = {name: rows[name].to_numpy() for name in ROLLUPS.names if name != "step"}
-            values["step"] = np.full(len(rows), _HOUR, dtype=np.int64)
+            values["step"] = np.full(len(rows), FINEST_STEP, dtype=np.int64)
             self._db.insert("signal_rollups", values)
 
-    def derive_daily(self, since: int | None) -> None:
-        """Rebuild the daily roll-up (and its % of ordinary) from the hourly one, from ``since`` on."""
+    def derive_coarser(self, since: int | None) -> None:
+        """Rebuild every coarser tier (and its % of ordinary) from the finest one, from ``since`` on."""
         with self._db.transaction(compact=(ROLLUPS.name,)):
-            self._derive_daily((since // _DAY) * _DAY if since is not None else None)
+            self._derive_coarser((since // _DAY) * _DAY if since is not None else None)
 
-    def _derive_daily(self, start: int | None) -> None:
+    def _derive_coarser(self, start: int | None) -> None:
+        """Each coarser tier from the one below it (weighted mean, minimum, mean %), from ``start``."""
         after = f" AND time >= {lit(start)}" if start is not None else ""
-        self._db.insert_select(
-            "signal_rollups",
-            f"SELECT entity, signal, {_DAY}, {_bin(_DAY)} AS bin, sum(value * n) / sum(n), min(low), sum(n), "
-            f"avg(percent) FROM {self._db.source('signal_rollups')} WHERE step = {_HOUR}{after} "
-            "GROUP BY entity, signal, bin",
-        )
+        for finer, coarser in derivations():
+            self._db.insert_select(
+                "signal_rollups",
+                f"SELECT entity, signal, {coarser}, {_bin(coarser)} AS bin, sum(value * n) / sum(n), "
+                f"min(low), sum(n), avg(percent) FROM {self._db.source('signal_rollups')} "
+                f"WHERE step = {finer}{after} GROUP BY entity, signal, bin",
+            )
 
     def entities(self) -> list[str]:
         """Every entity with a daily roll-up."""
@@ -193,12 +205,12 @@ class RollupTable:
     ) -> list[SeriesView]:
         """Every stored (entity, signal) of the lists in ``[since, until)``, in one query, same bins for all.
 
-        With ``percent`` the values are the stored % of ordinary of the hourly roll-up (bins of an
-        hour or more only); see :mod:`netvigil.pipeline.rollups`.
+        With ``percent`` the values are the stored % of ordinary of the roll-ups (bins of the finest
+        tier or coarser only); see :mod:`netvigil.pipeline.rollups`.
         """
         step = view_step(since, until, max_points, raw_step)
-        if percent and step < _HOUR:
-            raise ValueError("stored % of ordinary exists only for bins of an hour or more")
+        if percent and step < FINEST_STEP:
+            raise ValueError(f"stored % of ordinary exists only for bins of {FINEST_STEP} s or more")
         where = (
             f"{in_list('entity', entities)} AND {in_list('signal', signals)} "
             f"AND time >= {lit(since)} AND time < {lit(until)}"

@@ -1,4 +1,4 @@
-"""Reads shaped for serving, in DuckDB: hourly and daily roll-ups, bounded views, service state.
+"""Reads shaped for serving, in DuckDB: roll-ups of three tiers, bounded views, service state.
 
 Roll-ups are derived data, rebuilt by delete-and-insert, so the table has no primary-key index
 (whose memory grows with every row); rows are written sorted by entity, signal and time so
@@ -18,7 +18,15 @@ import pandas as pd
 from netvigil.model.series import SeriesView
 from netvigil.store.duckdb.database import Database
 from netvigil.store.duckdb.migrations import SERVICE, Migration
-from netvigil.store.rollups import ROLLUP_STEPS, rollup_tier, split_views, view_step
+from netvigil.store.rollups import (
+    FINEST_STEP,
+    ROLLUP_STEPS,
+    derivations,
+    rollup_tier,
+    rollups_mark,
+    split_views,
+    view_step,
+)
 
 _FOREVER = -(2**62)
 
@@ -55,19 +63,22 @@ class StateTable:
 
 def _signals_mark(cur: duckdb.DuckDBPyConnection) -> str:
     row = cur.execute("SELECT count(*), max(time) FROM signals").fetchone()
-    return f"{row[0]}:{row[1]}" if row else "0:None"
+    return rollups_mark(*row) if row else rollups_mark(0, None)
 
 
-def _derive_daily(cur: duckdb.DuckDBPyConnection, start: int | None) -> None:
+def _derive_coarser(cur: duckdb.DuckDBPyConnection, start: int | None) -> None:
+    """Rebuild each coarser tier from the one below it (weighted mean, minimum, mean %), from ``start``."""
     where = " AND time >= ?" if start is not None else ""
-    params = [start] if start is not None else []
-    cur.execute(f"DELETE FROM signal_rollups WHERE step = 86400{where}", params)
-    cur.execute(
-        "INSERT INTO signal_rollups SELECT entity, signal, 86400, time // 86400 * 86400 AS bin, "
-        "sum(value * n) / sum(n), min(low), sum(n), avg(percent) FROM signal_rollups "
-        f"WHERE step = 3600{where} GROUP BY entity, signal, bin ORDER BY entity, signal, bin",
-        params,
-    )
+    for finer, coarser in derivations():
+        params: list[object] = [start] if start is not None else []
+        cur.execute(f"DELETE FROM signal_rollups WHERE step = {coarser}{where}", params)
+        cur.execute(
+            f"INSERT INTO signal_rollups SELECT entity, signal, {coarser}, "
+            f"time // {coarser} * {coarser} AS bin, sum(value * n) / sum(n), min(low), sum(n), avg(percent) "
+            "FROM signal_rollups "
+            f"WHERE step = {finer}{where} GROUP BY entity, signal, bin ORDER BY entity, signal, bin",
+            params,
+        )
 
 
 def _tier_sql(step: int, raw_step: int, percent: bool) -> tuple[str, dict[str, object]]:
@@ -113,29 +124,29 @@ class RollupTable:
             params = [start] if start is not None else []
             cur.execute(f"DELETE FROM signal_rollups{where}", params)
             cur.execute(
-                "INSERT INTO signal_rollups SELECT entity, signal, 3600, time // 3600 * 3600 AS bin, "
-                f"avg(value), min(value), count(*), NULL FROM signals{where} GROUP BY entity, signal, bin "
-                "ORDER BY entity, signal, bin",
+                f"INSERT INTO signal_rollups SELECT entity, signal, {FINEST_STEP}, "
+                f"time // {FINEST_STEP} * {FINEST_STEP} AS bin, avg(value), min(value), count(*), NULL "
+                f"FROM signals{where} GROUP BY entity, signal, bin ORDER BY entity, signal, bin",
                 params,
             )
-            _derive_daily(cur, start)
+            _derive_coarser(cur, start)
             row = cur.execute("SELECT max(time) FROM signals").fetchone()
             newest = "" if row is None or row[0] is None else str(row[0])
             cur.execute("INSERT OR REPLACE INTO service_state VALUES ('latest_time', ?)", [newest])
             mark = _signals_mark(cur)
             cur.execute("INSERT OR REPLACE INTO service_state VALUES ('rollups_mark', ?)", [mark])
 
-    def hourly_rows(self, entities: Sequence[str], since: int | None) -> pd.DataFrame:
-        """The hourly roll-up of ``entities`` from ``since`` on, sorted by entity, signal and time."""
+    def finest_rows(self, entities: Sequence[str], since: int | None) -> pd.DataFrame:
+        """The finest tier of ``entities`` from ``since`` on, sorted by entity, signal and time."""
         sql = (
-            "SELECT entity, signal, time, value, low, n FROM signal_rollups WHERE step = 3600 "
+            f"SELECT entity, signal, time, value, low, n FROM signal_rollups WHERE step = {FINEST_STEP} "
             "AND entity IN (SELECT unnest(?)) AND time >= ? ORDER BY entity, signal, time"
         )
         with self._db.reading() as cur:
             return cur.execute(sql, [list(entities), since if since is not None else _FOREVER]).df()
 
     def write_percent(self, scored: pd.DataFrame, since: int | None) -> None:
-        """Replace hourly rows of the frame's entities (entity, signal, time, value, low, n, percent).
+        """Replace finest-tier rows of the frame's entities (entity, signal, time, value, low, n, percent).
 
         Only rows at or after ``since`` are replaced; one transaction.
         """
@@ -143,29 +154,32 @@ class RollupTable:
         entities = sorted(set(scored["entity"]))
         with self._db.transaction() as cur:
             cur.execute(
-                "DELETE FROM signal_rollups WHERE step = 3600 AND entity IN (SELECT unnest(?)) AND time >= ?",
-                [entities, start],
+                "DELETE FROM signal_rollups WHERE step = ? AND entity IN (SELECT unnest(?)) AND time >= ?",
+                [FINEST_STEP, entities, start],
             )
             cur.register("scored_frame", scored)
             try:
                 cur.execute(
-                    "INSERT INTO signal_rollups SELECT entity, signal, 3600, time, value, low, n, percent "
-                    "FROM scored_frame WHERE time >= ? ORDER BY entity, signal, time",
+                    f"INSERT INTO signal_rollups SELECT entity, signal, {FINEST_STEP}, time, value, low, n, "
+                    "percent FROM scored_frame WHERE time >= ? ORDER BY entity, signal, time",
                     [start],
                 )
             finally:
                 cur.unregister("scored_frame")
 
-    def derive_daily(self, since: int | None) -> None:
-        """Rebuild the daily roll-up (and its % of ordinary) from the hourly one, from ``since`` on."""
-        start = (since // 86_400) * 86_400 if since is not None else None
+    def derive_coarser(self, since: int | None) -> None:
+        """Rebuild every coarser tier (and its % of ordinary) from the finest one, from ``since`` on."""
+        day = ROLLUP_STEPS[-1]
+        start = (since // day) * day if since is not None else None
         with self._db.transaction() as cur:
-            _derive_daily(cur, start)
+            _derive_coarser(cur, start)
 
     def entities(self) -> list[str]:
         """Every entity with a daily roll-up."""
         with self._db.reading() as cur:
-            rows = cur.execute("SELECT DISTINCT entity FROM signal_rollups WHERE step = 86400 ORDER BY 1")
+            rows = cur.execute(
+                "SELECT DISTINCT entity FROM signal_rollups WHERE step = ? ORDER BY 1", [ROLLUP_STEPS[-1]]
+            )
             return [str(r[0]) for r in rows.fetchall()]
 
     def fresh(self) -> bool:
@@ -191,12 +205,12 @@ class RollupTable:
     ) -> list[SeriesView]:
         """Every stored (entity, signal) of the lists in ``[since, until)``, in one query, same bins for all.
 
-        With ``percent`` the values are the stored % of ordinary of the hourly roll-up (bins of an
-        hour or more only); see :mod:`netvigil.pipeline.rollups`.
+        With ``percent`` the values are the stored % of ordinary of the roll-ups (bins of the finest
+        tier or coarser only); see :mod:`netvigil.pipeline.rollups`.
         """
         step = view_step(since, until, max_points, raw_step)
-        if percent and step < ROLLUP_STEPS[0]:
-            raise ValueError("stored % of ordinary exists only for bins of an hour or more")
+        if percent and step < FINEST_STEP:
+            raise ValueError(f"stored % of ordinary exists only for bins of {FINEST_STEP} s or more")
         sql, params = _tier_sql(step, raw_step, percent)
         params.update({"step": step, "since": since, "until": until})
         params.update({"entities": list(entities), "signals": list(signals)})
