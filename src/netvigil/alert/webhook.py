@@ -1,8 +1,9 @@
 """The webhook channel: POST the message as JSON, signed with HMAC-SHA256 over ``timestamp.body``.
 
 Headers: ``X-Netvigil-Signature: sha256=<hex>``, ``X-Netvigil-Timestamp`` (Unix s, part of what
-is signed, so a captured request cannot be replayed later), ``X-Netvigil-Delivery`` (stable per
-rule, event and step, so a receiver can drop a repeat), ``X-Netvigil-Transition``. Any 2xx answer
+is signed, so a captured request cannot be replayed later), ``Idempotency-Key`` and
+``X-Netvigil-Delivery`` (both the delivery id, stable per rule, event and step, so a receiver can
+drop a repeat: delivery is at least once), ``X-Netvigil-Transition``. Any 2xx answer
 is success; anything else, or no answer, is a failure to retry. :func:`send` is where httpx's
 errors enter: each becomes the failure string it returns (data, never an exception).
 """
@@ -32,7 +33,8 @@ def send(delivery: AlertDelivery, rule: AlertRule, policy: DeliveryPolicy) -> st
     headers = {
         "content-type": "application/json",
         "user-agent": "netvigil-alerts/1",
-        "x-netvigil-delivery": f"{delivery.rule_id}:{delivery.event_id}:{delivery.transition}",
+        "idempotency-key": delivery.id,
+        "x-netvigil-delivery": delivery.id,
         "x-netvigil-transition": delivery.transition,
         "x-netvigil-timestamp": stamp,
     }
