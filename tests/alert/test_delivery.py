@@ -20,11 +20,14 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from netvigil.alert import TRANSITIONS, DeliveryPolicy, deliver_due, plan_alerts
 from netvigil.cli.main import app
-from netvigil.model.alerts import AlertRule
+from netvigil.model.alerts import AlertRule, parse_delivery_id
+from netvigil.model.errors import InputError
 from netvigil.store import open_store
 from tests.alert.receiver import HOLD_LIMIT, Receiver, running_receiver
 from tests.alert.test_email import free_port
@@ -194,3 +197,14 @@ def test_dead_letters_are_listed_and_resent_by_id_or_all(tmp_path: Path, receive
     code, out, _ = resend("--all", db=db)
     assert code == 0 and "2 requeued; 2 sent" in out and sorted(receiver.ids()) == ids
     assert resend(db=db)[:2] == (0, "")
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text(max_size=60))
+def test_a_delivery_id_is_three_parts_or_a_clear_input_error(text: str) -> None:
+    try:
+        rule, event, step = parse_delivery_id(text)
+    except InputError as exc:
+        assert "is not a delivery id" in str(exc)
+    else:
+        assert f"{rule}:{event}:{step}" == text and rule and event and step and ":" not in rule + step
