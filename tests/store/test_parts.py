@@ -70,6 +70,26 @@ def test_alert_rules_and_the_delivery_ledger(store: Store) -> None:
     assert alerts.delete_rule("r1") and not alerts.delete_rule("r1") and alerts.list_rules() == []
 
 
+def test_a_claim_is_a_lease_taken_once_and_dead_letters_are_requeued(store: Store) -> None:
+    alerts = store.alerts
+    alerts.add_rule(AlertRule("r1", "desk", "webhook", "https://hook.example", created_at=5))
+    first = AlertDelivery("r1", "e1", "started", "{}", "pending", 0, 10, 10)
+    second = AlertDelivery("r1", "e1", "ended", "{}", "pending", 0, 10, 10)
+    alerts.enqueue([first, second])
+    assert not alerts.claim(first, now=9, until=70)
+    assert alerts.claim(first, now=10, until=70) and not alerts.claim(first, now=10, until=70)
+    assert alerts.due_deliveries(now=69) == [second]
+    assert {d.id for d in alerts.due_deliveries(now=70)} == {"r1:e1:started", "r1:e1:ended"}
+    for delivery in (first, second):
+        alerts.record_attempt(delivery, status="dead", next_attempt_at=80, error="refused")
+    assert not alerts.claim(first, now=100, until=160)
+    assert alerts.requeue_dead([("r1", "e1", "started")] * 2, now=90) == 1
+    assert alerts.requeue_dead([("r1", "e1", "nope"), ("r1", "e1", "started")], now=90) == 0
+    (requeued,) = alerts.due_deliveries(now=90)
+    assert (requeued.id, requeued.status, requeued.attempts) == ("r1:e1:started", "pending", 0)
+    assert [d.id for d in alerts.list_deliveries(status="dead")] == ["r1:e1:ended"]
+
+
 def test_tokens_are_made_checked_and_revoked(store: Store) -> None:
     record, text = create_token(store.tokens, "probe", ["submit"])
     assert text.split("_", 2)[2] not in record.secret_sha256

@@ -1,6 +1,7 @@
 """The e-mail channel: one plain-text message per lifecycle step, over SMTP.
 
-The Message-ID is stable per rule, event and step, so a mail system can spot a repeat.
+The Message-ID is stable per rule, event and step (and ``X-Netvigil-Delivery`` carries the
+delivery id), so a mail system can spot a repeat: delivery is at least once.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ def compose(delivery: AlertDelivery, rule: AlertRule, policy: DeliveryPolicy) ->
     message["Subject"] = f"[netvigil] {payload['headline']}"
     message["Message-ID"] = f"<{delivery.rule_id}.{delivery.event_id}.{delivery.transition}@netvigil>"
     message["X-Netvigil-Transition"] = delivery.transition
+    message["X-Netvigil-Delivery"] = delivery.id
     event = payload["event"]
     lines = [
         payload["headline"],

@@ -1,16 +1,19 @@
 """The webhook channel: POST the message as JSON, signed with HMAC-SHA256 over ``timestamp.body``.
 
 Headers: ``X-Netvigil-Signature: sha256=<hex>``, ``X-Netvigil-Timestamp`` (Unix s, part of what
-is signed, so a captured request cannot be replayed later), ``X-Netvigil-Delivery`` (stable per
-rule, event and step, so a receiver can drop a repeat), ``X-Netvigil-Transition``. Any 2xx answer
+is signed, so a captured request cannot be replayed later), ``Idempotency-Key`` and
+``X-Netvigil-Delivery`` (both the delivery id, stable per rule, event and step, so a receiver can
+drop a repeat: delivery is at least once), ``X-Netvigil-Transition``. Any 2xx answer
 is success; anything else, or no answer, is a failure to retry. :func:`send` is where httpx's
 errors enter: each becomes the failure string it returns (data, never an exception).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import ssl
 import time
 
 import httpx
@@ -25,6 +28,12 @@ def signature(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """The TLS settings httpx uses, made once: making them for every request costs more than the request."""
+    return httpx.create_ssl_context()
+
+
 def send(delivery: AlertDelivery, rule: AlertRule, policy: DeliveryPolicy) -> str | None:
     """Deliver one message; returns None on success, else what went wrong."""
     body = delivery.payload.encode("utf-8")
@@ -32,14 +41,17 @@ def send(delivery: AlertDelivery, rule: AlertRule, policy: DeliveryPolicy) -> st
     headers = {
         "content-type": "application/json",
         "user-agent": "netvigil-alerts/1",
-        "x-netvigil-delivery": f"{delivery.rule_id}:{delivery.event_id}:{delivery.transition}",
+        "idempotency-key": delivery.id,
+        "x-netvigil-delivery": delivery.id,
         "x-netvigil-transition": delivery.transition,
         "x-netvigil-timestamp": stamp,
     }
     if rule.secret:
         headers["x-netvigil-signature"] = signature(rule.secret, stamp, body)
     try:
-        response = httpx.post(rule.target, content=body, headers=headers, timeout=policy.timeout)
+        response = httpx.post(
+            rule.target, content=body, headers=headers, timeout=policy.timeout, verify=_tls()
+        )
     except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:  # ValueError: a host IDNA rejects
         return f"{type(exc).__name__}: {exc}"
     if 200 <= response.status_code < 300:

@@ -12,8 +12,9 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from netvigil.alert import DeliveryPolicy, deliver_due, plan_alerts
+from netvigil.alert import DeliveryPolicy, dead_letters, deliver_due, plan_alerts, resend
 from netvigil.cli.common import DbOption, console, echo_json_line, fail, handles_errors
+from netvigil.model.alerts import AlertDelivery
 from netvigil.model.events import Event, EventFilter, iso
 from netvigil.model.tokens import TOKEN_SCOPES
 from netvigil.pipeline.alert_rules import (
@@ -54,6 +55,7 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
         smtp_port=settings.integer("smtp_port"),
         smtp_from=settings.text("smtp_from"),
         public_url=settings.text("public_url"),
+        workers=settings.integer("alert_workers"),
     )
 
 
@@ -330,25 +332,65 @@ def alert_remove(rule_id: Annotated[str, typer.Argument(help="The rule id.")], d
     console.print(f"removed {rule_id}")
 
 
+def _delivery_json(delivery: AlertDelivery) -> dict[str, object]:
+    return {
+        "id": delivery.id,
+        "rule_id": delivery.rule_id,
+        "event_id": delivery.event_id,
+        "transition": delivery.transition,
+        "status": delivery.status,
+        "attempts": delivery.attempts,
+        "last_error": delivery.last_error,
+    }
+
+
 @alert_app.command("deliveries")
 @handles_errors
 def alert_deliveries(
     status: Annotated[str | None, typer.Option(help="pending, sent or dead (the dead-letter list).")] = None,
     db: DbOption = None,
 ) -> None:
-    """List alert messages as JSON lines, newest first."""
+    """List alert messages as JSON lines, newest first; "id" is the delivery id receivers see."""
     with open_store(db) as store:
         for d in store.alerts.list_deliveries(status=status, limit=1000):
-            echo_json_line(
-                {
-                    "rule_id": d.rule_id,
-                    "event_id": d.event_id,
-                    "transition": d.transition,
-                    "status": d.status,
-                    "attempts": d.attempts,
-                    "last_error": d.last_error,
-                }
-            )
+            echo_json_line(_delivery_json(d))
+
+
+@alert_app.command("resend")
+@handles_errors
+def alert_resend(
+    ids: Annotated[
+        list[str] | None,
+        typer.Argument(help="Delivery ids (RULE:EVENT:STEP, the \"id\" of the listing) to send again."),
+    ] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Send every dead letter again.")] = False,
+    db: DbOption = None,
+    setting: SettingOption = None,
+) -> None:
+    """List the dead letters, or send some of them (or --all) again.
+
+    A dead letter is a message given up on after alert_max_attempts failed tries. With no ID and
+    no --all this only lists them, one JSON line each (its "id", attempts and last error). With IDs
+    or --all those go back to the queue with a fresh count of attempts and everything due is
+    delivered at once; each keeps its delivery id, so a receiver that did get an earlier try can
+    drop the repeat. An id that names no dead letter is an error and nothing is sent.
+
+    Example (list, resend one, resend all): netvigil alert resend --db kz.duckdb ;
+    netvigil alert resend 3fa1c2d4e5f6:kz-2022-blackout:started --db kz.duckdb ;
+    netvigil alert resend --all --db kz.duckdb
+    """
+    if ids and all_:
+        raise fail("give delivery ids or --all, not both")
+    with open_store(db) as store:
+        if not ids and not all_:
+            for d in dead_letters(store.alerts):
+                echo_json_line(_delivery_json(d))
+            return
+        policy = delivery_policy(_settings(setting))
+        requeued, report = resend(store.alerts, policy, None if all_ else ids)
+    console.print(
+        f"{requeued} requeued; {report.sent} sent, {report.retried} to retry, {report.dead} dead"
+    )
 
 
 @alert_app.command("send")

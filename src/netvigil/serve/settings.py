@@ -45,6 +45,7 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting("webhook_timeout", 10.0, "Seconds to wait for a webhook receiver."),
     Setting("alert_max_attempts", 6, "Attempts per alert message before it goes to the dead-letter list."),
     Setting("alert_backoff_seconds", 30.0, "First retry delay; each later one doubles."),
+    Setting("alert_workers", 8, "Receivers served at once (each gets its messages one at a time, in order)."),
     Setting("smtp_host", "localhost", "SMTP server for e-mail alerts."),
     Setting("smtp_port", 25, "SMTP port for e-mail alerts."),
     Setting("smtp_from", "netvigil@localhost", "From address of e-mail alerts."),

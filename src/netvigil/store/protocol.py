@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, Protocol, Self
 
-from netvigil.model.alerts import AlertDelivery, AlertRule, DeliveryStatus
+from netvigil.model.alerts import AlertDelivery, AlertRule, DeliveryKey, DeliveryStatus
 from netvigil.model.annotations import Annotation
 from netvigil.model.events import Event, EventFilter
 from netvigil.model.foreign import FetchRecord, ForeignEvent, Window
@@ -158,6 +158,22 @@ class AlertStore(Protocol):
         self, status: str | None = None, event_id: str | None = None, limit: int = 100
     ) -> list[AlertDelivery]:
         """Deliveries, newest first, optionally of one status (``dead``: the dead-letter list) or event."""
+        ...
+
+    def claim(self, delivery: AlertDelivery, *, now: int, until: int) -> bool:
+        """Take a due pending delivery for sending, before it is sent (a lease, written ahead).
+
+        Its next attempt moves to ``until``: no other deliverer takes it meanwhile, and if this one
+        dies mid-send the message is due again when the lease ends (sent again with the same id).
+        False if it is not due any more (sent, dead, or taken by another deliverer).
+        """
+        ...
+
+    def requeue_dead(self, keys: Sequence[DeliveryKey], now: int) -> int:
+        """Dead letters with these keys back to pending, due at ``now`` with no attempts counted.
+
+        Keys that are not dead letters are left alone; returns how many were requeued.
+        """
         ...
 
 

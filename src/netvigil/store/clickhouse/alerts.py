@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from netvigil.model.alerts import AlertDelivery, AlertRule, DeliveryStatus
+from netvigil.model.alerts import AlertDelivery, AlertRule, DeliveryKey, DeliveryStatus
 from netvigil.model.errors import StoreError
 from netvigil.store.clickhouse.database import Database
 from netvigil.store.clickhouse.sql import Table, lit
@@ -21,12 +21,16 @@ DELIVERIES = Table.of("alert_deliveries", AlertDelivery, ("rule_id", "event_id",
 MIGRATIONS = (Migration(5, SERVICE, lambda: [RULES.ddl(), DELIVERIES.ddl()]),)
 
 
-def _key(delivery: AlertDelivery) -> tuple[str, str, str]:
+def _key(delivery: AlertDelivery) -> DeliveryKey:
     return delivery.rule_id, delivery.event_id, delivery.transition
 
 
 def _where_key(delivery: AlertDelivery) -> str:
-    rule, event, transition = _key(delivery)
+    return _where(_key(delivery))
+
+
+def _where(key: DeliveryKey) -> str:
+    rule, event, transition = key
     return f"rule_id = {lit(rule)} AND event_id = {lit(event)} AND transition = {lit(transition)}"
 
 
@@ -125,3 +129,38 @@ class AlertTable:
             f"ORDER BY created_at DESC LIMIT {int(limit)}"
         )
         return [AlertDelivery(*row) for row in rows]
+
+    def _count(self, where: str) -> int:
+        return int(self._db.value(f"SELECT count() FROM {self._db.source('alert_deliveries')} WHERE {where}"))
+
+    def claim(self, delivery: AlertDelivery, *, now: int, until: int) -> bool:
+        """Take a due pending delivery for sending: its next attempt moves to ``until`` (a lease).
+
+        The check and the new version are one transaction of this process (the write lock); with a
+        ClickHouse server shared by several processes, run one deliverer. (The update selects by key
+        only: ClickHouse reads a column set in the same SELECT as its new value.)
+        """
+        due = f"{_where_key(delivery)} AND status = 'pending' AND next_attempt_at <= {lit(now)}"
+        with self._db.transaction():
+            if not self._count(due):
+                return False
+            self._db.update("alert_deliveries", {"next_attempt_at": lit(until)}, _where_key(delivery))
+        return True
+
+    def requeue_dead(self, keys: Sequence[DeliveryKey], now: int) -> int:
+        """Dead letters with these keys back to pending, due at ``now`` with no attempts counted."""
+        if not keys:
+            return 0
+        asked = " OR ".join(f"({_where(k)})" for k in dict.fromkeys(keys))
+        with self._db.transaction():
+            dead = self._db.rows(
+                f"SELECT rule_id, event_id, transition FROM {self._db.source('alert_deliveries')} "
+                f"WHERE status = 'dead' AND ({asked})"
+            )
+            if dead:
+                self._db.update(
+                    "alert_deliveries",
+                    {"status": lit("pending"), "attempts": "0", "next_attempt_at": lit(now)},
+                    " OR ".join(f"({_where((str(r), str(e), str(t)))})" for r, e, t in dead),
+                )
+        return len(dead)

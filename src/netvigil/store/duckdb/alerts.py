@@ -14,7 +14,7 @@ from typing import Any
 
 import duckdb
 
-from netvigil.model.alerts import AlertDelivery, AlertRule, DeliveryStatus
+from netvigil.model.alerts import AlertDelivery, AlertRule, DeliveryKey, DeliveryStatus
 from netvigil.store.duckdb.database import Database
 from netvigil.store.duckdb.migrations import SERVICE, Migration
 from netvigil.store.duckdb.schema import create_table_sql, insert_sql, values_of
@@ -31,6 +31,7 @@ def _tables() -> list[str]:
 
 
 MIGRATIONS = (Migration(5, SERVICE, _tables),)
+_KEY = "rule_id = ? AND event_id = ? AND transition = ?"
 
 
 def _count(cur: duckdb.DuckDBPyConnection) -> int:
@@ -126,3 +127,27 @@ class AlertTable:
                 f"SELECT * FROM alert_deliveries{where} ORDER BY created_at DESC LIMIT ?", [*params, limit]
             ).fetchall()
         return [AlertDelivery(*row) for row in rows]
+
+    def claim(self, delivery: AlertDelivery, *, now: int, until: int) -> bool:
+        """Take a due pending delivery for sending: its next attempt moves to ``until`` (a lease)."""
+        with self._db.transaction() as cur:
+            taken = cur.execute(
+                f"UPDATE alert_deliveries SET next_attempt_at = ? WHERE {_KEY} "
+                "AND status = 'pending' AND next_attempt_at <= ? RETURNING 1",
+                [until, delivery.rule_id, delivery.event_id, delivery.transition, now],
+            ).fetchall()
+        return bool(taken)
+
+    def requeue_dead(self, keys: Sequence[DeliveryKey], now: int) -> int:
+        """Dead letters with these keys back to pending, due at ``now`` with no attempts counted."""
+        requeued = 0
+        with self._db.transaction() as cur:
+            for key in dict.fromkeys(keys):
+                requeued += len(
+                    cur.execute(
+                        "UPDATE alert_deliveries SET status = 'pending', attempts = 0, next_attempt_at = ? "
+                        f"WHERE {_KEY} AND status = 'dead' RETURNING 1",
+                        [now, *key],
+                    ).fetchall()
+                )
+        return requeued
