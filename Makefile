@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_ARGS ?=
 
-.PHONY: demo test lint typecheck unit setup system-deps bench docs-check clean
+.PHONY: demo test lint typecheck unit setup system-deps bench conformance docs-check clean
 
 $(STAMP): pyproject.toml src/netvigil/sources/mrt/_fastpath.c
 	@command -v $(PY) >/dev/null || { echo "need $(PY) (Python 3.11)"; exit 1; }
@@ -42,6 +42,9 @@ docs-check: $(STAMP)
 
 bench: $(STAMP)
 	@for b in benchmarks/bench_*.py; do echo "# $$b"; $(BIN)/python $$b || exit 1; done
+
+conformance: setup system-deps
+	$(BIN)/python benchmarks/conformance.py
 
 clean:
 	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .mypy_cache .ruff_cache
