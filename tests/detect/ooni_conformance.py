@@ -159,3 +159,14 @@ def all_cases() -> Iterator[Case]:
     yield from _probe_cases("ooni-qa", "probe-cli-qa-generated")
     yield from lte_case()
     yield from spec_cases()
+
+
+def measurement_lines() -> list[bytes]:
+    """Every real OONI measurement of the fixtures as one compact JSON line each (fuzzing seeds)."""
+    legacy = ROOT.parents[1] / "ooni" / "ooni_backend_fastpath_fixtures.jsonl"
+    lines = legacy.read_bytes().splitlines()
+    files = sorted(p for p in ROOT.glob("fastpath-testdata/*.json") if not p.name.startswith("EXPECTED"))
+    files += sorted(ROOT.glob("probe-cli-*/*/measurement.json"))
+    measurements = [json.loads(path.read_text()) for path in files]
+    measurements += [case.measurement for case in explorer_cases()]
+    return lines + [json.dumps(m, separators=(",", ":")).encode() for m in measurements]
