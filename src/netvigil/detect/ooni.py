@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from netvigil.detect.jsonview import as_array, as_object
 from netvigil.detect.ooni_fingerprints import Fingerprint, dns_match, http_match, response_bodies_valid
 from netvigil.model.measurements import BLOCKING_TYPES, BlockingType, Verdict, received_time_of_uid
 
@@ -72,22 +73,12 @@ def _anomaly(blocking: BlockingType | None, failure: str | None, reason: str) ->
     return Classification("anomaly", blocking, failure, reason)
 
 
-def _obj(value: object) -> Mapping[str, Any]:
-    """``value`` if it is a JSON object, else an empty one (a damaged field reads as absent)."""
-    return value if isinstance(value, Mapping) else {}
-
-
-def _list(value: object) -> Sequence[Any]:
-    """``value`` if it is a JSON array, else an empty one."""
-    return value if isinstance(value, Sequence) and not isinstance(value, str | bytes) else ()
-
-
 def _text(value: object) -> str | None:
     return value if isinstance(value, str) else None
 
 
 def _keys(msm: Mapping[str, Any]) -> Mapping[str, Any]:
-    return _obj(msm.get("test_keys"))
+    return as_object(msm.get("test_keys"))
 
 
 def _unknown_failure(tk: Mapping[str, Any]) -> str | None:
@@ -195,8 +186,8 @@ def classify_web_connectivity(msm: Mapping[str, Any]) -> Classification:
 # -- messengers ---------------------------------------------------------------------------------
 def _tcp_counts(tk: Mapping[str, Any]) -> tuple[int, int]:
     ok = bad = 0
-    for entry in _list(tk.get("tcp_connect")):
-        success = _obj(_obj(entry).get("status")).get("success")
+    for entry in as_array(tk.get("tcp_connect")):
+        success = as_object(as_object(entry).get("status")).get("success")
         if success is True:
             ok += 1
         elif success is False:
@@ -205,15 +196,15 @@ def _tcp_counts(tk: Mapping[str, Any]) -> tuple[int, int]:
 
 
 def _first_tcp_failure(tk: Mapping[str, Any]) -> str | None:
-    for entry in _list(tk.get("tcp_connect")):
-        failure = _obj(_obj(entry).get("status")).get("failure")
+    for entry in as_array(tk.get("tcp_connect")):
+        failure = as_object(as_object(entry).get("status")).get("failure")
         if isinstance(failure, str):
             return failure
     return None
 
 
 def _request_url(request: object) -> object:
-    return _obj(_obj(request).get("request")).get("url")
+    return as_object(as_object(request).get("request")).get("url")
 
 
 def _blocking_of(tk: Mapping[str, Any], failure: str | None) -> BlockingType:
@@ -239,12 +230,12 @@ def _whatsapp_requests(tk: Mapping[str, Any]) -> tuple[object, object, bool]:
     The last request to each URL counts, as in fastpath's ``score_measurement_whatsapp``.
     """
     failures: dict[str, object] = {}
-    for request in _list(tk.get("requests")):
+    for request in as_array(tk.get("requests")):
         url = _request_url(request)
         if url == WHATSAPP_WEB:
-            failures[url] = _obj(request).get("failure", True)
+            failures[url] = as_object(request).get("failure", True)
         elif url == WHATSAPP_REGISTRATION:
-            failures[url] = _obj(request).get("failure")
+            failures[url] = as_object(request).get("failure")
     both = WHATSAPP_WEB in failures and WHATSAPP_REGISTRATION in failures
     return failures.get(WHATSAPP_WEB, True), failures.get(WHATSAPP_REGISTRATION, True), both
 
@@ -256,7 +247,7 @@ def classify_whatsapp(msm: Mapping[str, Any]) -> Classification:
     web_failure = _text(tk.get("whatsapp_web_failure"))
     if web_failure and "unknown_failure 'ascii' co" in web_failure:
         return _failed("known probe bug in whatsapp_web_failure", web_failure)
-    if not _list(tk.get("requests")):
+    if not as_array(tk.get("requests")):
         return _failed("no HTTP requests recorded")
     web, registration, both = _whatsapp_requests(tk)
     if not both:
@@ -288,11 +279,11 @@ def classify_telegram(msm: Mapping[str, Any]) -> Classification:
     accessible, unreachable = _tcp_counts(tk)
     http_ok = http_bad = 0
     web_failure: str | None = None
-    for request in _list(tk.get("requests")):
+    for request in as_array(tk.get("requests")):
         url = _request_url(request)
         if url is None:
             return _failed("a request without a URL (probe bug)")
-        failure = _obj(request).get("failure")
+        failure = as_object(request).get("failure")
         if url in TELEGRAM_WEB_URLS:
             web_failure = _text(failure) or web_failure
         elif failure is None:
@@ -328,13 +319,13 @@ def _version(text: object) -> tuple[int, ...]:
 
 def is_netvigil(msm: Mapping[str, Any]) -> bool:
     """Whether netvigil's own probe made the measurement (OONI engine bug workarounds do not apply)."""
-    return bool(_obj(msm.get("annotations")).get("engine_name") == "netvigil")
+    return bool(as_object(msm.get("annotations")).get("engine_name") == "netvigil")
 
 
 def _signal_known_bug(msm: Mapping[str, Any]) -> str | None:
     version = _version(msm.get("test_version", "0.0.0"))
     start = str(msm.get("measurement_start_time") or "")
-    annotations = _obj(msm.get("annotations"))
+    annotations = as_object(msm.get("annotations"))
     engine = (999,) if is_netvigil(msm) else _version(annotations.get("engine_version", "0.0.0"))
     if not start:
         return "measurement_start_time missing"
@@ -425,7 +416,7 @@ def classify_tor(msm: Mapping[str, Any]) -> Classification:
     blocked = success = 0
     first: str | None = None
     for name in targets:  # not .values(): a lazy document's values() materialises everything
-        target = _obj(targets[name])
+        target = as_object(targets[name])
         if "failure" not in target or "network_events" not in target:
             return _failed("a Tor target without failure or network_events")
         failure = target["failure"]
@@ -488,11 +479,11 @@ def _server_header(response: Mapping[str, Any]) -> object:
     headers = response.get("headers", {})
     if isinstance(headers, Sequence) and not isinstance(headers, str):
         for entry in headers:
-            pair = _list(entry)
+            pair = as_array(entry)
             if len(pair) == 2 and pair[0] == "Server":
-                return next(iter(_list(pair[1])), None)
+                return next(iter(as_array(pair[1])), None)
         return None
-    return _obj(headers).get("Server", "")
+    return as_object(headers).get("Server", "")
 
 
 def classify_meek(msm: Mapping[str, Any]) -> Classification:
@@ -500,18 +491,19 @@ def classify_meek(msm: Mapping[str, Any]) -> Classification:
 
     A failed request is an anomaly at once; each answer from another server adds 0.5.
     """
-    requests = _list(_keys(msm).get("requests"))
+    requests = as_array(_keys(msm).get("requests"))
     if not requests:
         return _failed("no fronted request recorded")
     score = 0.0
     for request in requests:
-        response = _obj(request).get("response", {})
+        response = as_object(request).get("response", {})
         if response is None:
-            return _anomaly("http-failure", _text(_obj(request).get("failure")), "a fronted request failed")
-        code = _obj(response).get("code", 0)
+            failure = _text(as_object(request).get("failure"))
+            return _anomaly("http-failure", failure, "a fronted request failed")
+        code = as_object(response).get("code", 0)
         if code != 200:
             return _anomaly("http-failure", None, f"a fronted request got HTTP {str(code)[:12]}")
-        server = _server_header(_obj(response))
+        server = _server_header(as_object(response))
         if not (isinstance(server, str) and server.startswith("ECAcc ")):
             score += 0.5
     if score > 0.5:
@@ -616,7 +608,7 @@ def classify_stunreachability(msm: Mapping[str, Any]) -> Classification:
 def _pairs(value: object) -> set[tuple[str, str]]:
     """``{name: value}`` or ``{name: [value, …]}`` as (name, first value) pairs, all text."""
     out: set[tuple[str, str]] = set()
-    headers = _obj(value)
+    headers = as_object(value)
     for name in headers:
         item = headers[name]
         first = item[0] if isinstance(item, Sequence) and item and not isinstance(item, str) else item
@@ -626,8 +618,8 @@ def _pairs(value: object) -> set[tuple[str, str]]:
 
 def classify_http_header_field_manipulation(msm: Mapping[str, Any]) -> Classification:
     """Fastpath's ``score_measurement_hhfm``: the headers the helper saw must be the headers sent."""
-    requests = _list(_keys(msm).get("requests"))
-    first = _obj(requests[0]) if requests else None
+    requests = as_array(_keys(msm).get("requests"))
+    first = as_object(requests[0]) if requests else None
     response = first.get("response", {}) if first is not None else None
     if first is None or response is None or not isinstance(response, Mapping):
         return _failed("no response from the test helper")
@@ -641,7 +633,7 @@ def classify_http_header_field_manipulation(msm: Mapping[str, Any]) -> Classific
     if not isinstance(echoed, Mapping):
         return _anomaly("http-diff", None, "the helper's answer is not the expected JSON")
     seen = _pairs(echoed) - {("Connection", "close")}
-    sent = _pairs(_obj(first.get("request")).get("headers")) - {("Connection", "close")}
+    sent = _pairs(as_object(first.get("request")).get("headers")) - {("Connection", "close")}
     if seen == sent:
         return _ok("headers arrived unchanged")
     return _anomaly("http-diff", None, f"{len(seen ^ sent)} header(s) changed on the way")
@@ -650,7 +642,7 @@ def classify_http_header_field_manipulation(msm: Mapping[str, Any]) -> Classific
 def classify_http_invalid_request_line(msm: Mapping[str, Any]) -> Classification:
     """Fastpath's rule: any difference between what was sent and what was echoed is tampering."""
     tk = _keys(msm)
-    sent, received = _list(tk.get("sent")), _list(tk.get("received"))
+    sent, received = as_array(tk.get("sent")), as_array(tk.get("received"))
     if not sent and not received:
         return _failed("nothing sent or received")
     if any(s != r for s, r in zip(sent, received, strict=False)):
@@ -659,13 +651,13 @@ def classify_http_invalid_request_line(msm: Mapping[str, Any]) -> Classification
 
 
 def _over_tor(request: object) -> bool:
-    return bool(_obj(_obj(_obj(request).get("request")).get("tor")).get("is_tor"))
+    return bool(as_object(as_object(as_object(request).get("request")).get("tor")).get("is_tor"))
 
 
 def classify_http_requests(msm: Mapping[str, Any]) -> Classification:
     """Fastpath's ``score_http_requests`` (legacy): body length and headers match, plus fingerprints."""
     tk = _keys(msm)
-    direct = [r for r in _list(tk.get("requests")) if not _over_tor(r)]
+    direct = [r for r in as_array(tk.get("requests")) if not _over_tor(r)]
     fingerprint = http_match(_probe_cc(msm), direct)
     lengths, headers = tk.get("body_length_match"), tk.get("headers_match")
     if fingerprint is not None:

@@ -18,11 +18,13 @@ from __future__ import annotations
 import binascii
 import json
 from base64 import b64decode
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any, Final
+
+from netvigil.detect.jsonview import as_array, as_object, is_object
 
 CONFIRMING_SCOPES: Final = frozenset({"nat", "isp"})
 
@@ -69,8 +71,10 @@ class _Table:
 
     dns: Mapping[str, Fingerprint]
     body: tuple[Fingerprint, ...]
-    header_full: tuple[Fingerprint, ...]
-    header_prefix: tuple[Fingerprint, ...]
+    header_full: Mapping[str, Mapping[str, Fingerprint]]
+    """header name → whole value → fingerprint"""
+    header_prefix: Mapping[str, tuple[tuple[str, ...], tuple[Fingerprint, ...]]]
+    """header name → (the prefixes, for one ``str.startswith``, and their fingerprints)"""
 
 
 @cache
@@ -82,29 +86,28 @@ def _all() -> tuple[tuple[Fingerprint, ...], tuple[Fingerprint, ...]]:
 def _table(probe_cc: str) -> _Table:
     dns, http = _all()
     useful = [fp for fp in http if fp.confirms_in(probe_cc)]
-    headers = [fp for fp in useful if fp.location.startswith("header.")]
+    full: dict[str, dict[str, Fingerprint]] = {}
+    prefix: dict[str, list[Fingerprint]] = {}
+    for fp in useful:
+        name = fp.location.removeprefix("header.")
+        if fp.location.startswith("header.") and fp.pattern_type == "full":
+            full.setdefault(name, {}).setdefault(fp.pattern, fp)
+        elif fp.location.startswith("header.") and fp.pattern_type == "prefix":
+            prefix.setdefault(name, []).append(fp)
     return _Table(
         dns={fp.pattern: fp for fp in reversed(dns) if fp.confirms_in(probe_cc)},
         body=tuple(fp for fp in useful if fp.location == "body"),
-        header_full=tuple(fp for fp in headers if fp.pattern_type == "full"),
-        header_prefix=tuple(fp for fp in headers if fp.pattern_type == "prefix"),
+        header_full=full,
+        header_prefix={name: (tuple(fp.pattern for fp in fps), tuple(fps)) for name, fps in prefix.items()},
     )
-
-
-def _as_map(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def _as_list(value: object) -> Sequence[Any]:
-    return value if isinstance(value, Sequence) and not isinstance(value, str | bytes) else ()
 
 
 def dns_match(probe_cc: str, queries: object) -> Fingerprint | None:
     """The first DNS answer (``ipv4``, else ``hostname``, else ``ipv6``) that is a confirming fingerprint."""
     table = _table(probe_cc)
-    for query in _as_list(queries):
-        for answer in _as_list(_as_map(query).get("answers")):
-            entry = _as_map(answer)
+    for query in as_array(queries):
+        for answer in as_array(as_object(query).get("answers")):
+            entry = as_object(answer)
             address = next((entry[k] for k in ("ipv4", "hostname", "ipv6") if k in entry), "")
             found = table.dns.get(address) if isinstance(address, str) else None
             if found is not None:
@@ -118,7 +121,7 @@ _UNDECODABLE: Final = b""
 def _body(response: Mapping[str, Any]) -> str | bytes | None:
     """The response body as text, or as bytes when OONI wrote it in base64 (empty when that fails)."""
     body = response.get("body")
-    if isinstance(body, Mapping):
+    if is_object(body):
         if "data" in body and body.get("format", "") == "base64" and isinstance(body["data"], str):
             try:
                 return b64decode(body["data"]) or None
@@ -135,7 +138,7 @@ def _body_match(table: _Table, body: str | bytes) -> Fingerprint | None:
 
 
 def _header_value(value: object) -> str | None:
-    entry = _as_map(value)
+    entry = as_object(value)
     if entry.get("format") == "base64" and isinstance(entry.get("data"), str):
         try:
             return b64decode(entry["data"]).decode("latin1")
@@ -145,16 +148,20 @@ def _header_value(value: object) -> str | None:
 
 
 def _header_match(table: _Table, headers: Mapping[str, Any]) -> Fingerprint | None:
-    if not headers:
-        return None
-    lowered = {str(name).lower(): headers[name] for name in headers}
-    for fp in table.header_full:
-        if lowered.get(fp.location[7:]) == fp.pattern:
-            return fp
-    for fp in table.header_prefix:
-        value = _header_value(lowered.get(fp.location[7:]))
-        if value is not None and value.startswith(fp.pattern):
-            return fp
+    """A confirming fingerprint in the response headers (names compared without case)."""
+    for name in headers:
+        key = name.lower() if isinstance(name, str) else ""
+        full = table.header_full.get(key)
+        if full is not None:
+            value = headers[name]
+            found = full.get(value) if isinstance(value, str) else None
+            if found is not None:
+                return found
+        prefix = table.header_prefix.get(key)
+        if prefix is not None:
+            value = _header_value(headers[name])
+            if value is not None and value.startswith(prefix[0]):
+                return next(fp for fp in prefix[1] if value.startswith(fp.pattern))
     return None
 
 
@@ -164,9 +171,9 @@ def response_bodies_valid(requests: object) -> bool:
 
 
 def _responses(requests: object) -> Iterable[Mapping[str, Any]]:
-    for request in _as_list(requests):
-        response = _as_map(request).get("response")
-        if isinstance(response, Mapping):
+    for request in as_array(requests):
+        response = as_object(request).get("response")
+        if is_object(response):
             yield response
 
 
@@ -174,7 +181,7 @@ def http_match(probe_cc: str, requests: object, *, bodies: bool = True) -> Finge
     """The first confirming fingerprint in the responses' headers or (with ``bodies``) bodies."""
     table = _table(probe_cc)
     for response in _responses(requests):
-        found = _header_match(table, _as_map(response.get("headers")))
+        found = _header_match(table, as_object(response.get("headers")))
         if found is None and bodies:
             body = _body(response)
             found = _body_match(table, body) if body else None
