@@ -670,7 +670,9 @@ def classify_http_requests(msm: Mapping[str, Any]) -> Classification:
     return _ok("consistent with the control")
 
 
-CLASSIFIERS: Final[dict[str, Callable[[Mapping[str, Any]], Classification]]] = {
+Rule = Callable[[Mapping[str, Any]], Classification]
+
+CLASSIFIERS: Final[dict[str, Rule]] = {
     "web_connectivity": classify_web_connectivity,
     "whatsapp": classify_whatsapp,
     "telegram": classify_telegram,
@@ -679,9 +681,15 @@ CLASSIFIERS: Final[dict[str, Callable[[Mapping[str, Any]], Classification]]] = {
     "tor": classify_tor,
     "vanilla_tor": classify_vanilla_tor,
     "torsf": classify_torsf,
-    "meek_fronted_requests_test": classify_meek,
     "psiphon": classify_psiphon,
     "openvpn": classify_openvpn,
+    "http_invalid_request_line": classify_http_invalid_request_line,
+}
+"""The tests netvigil follows: the services and circumvention tools whose reachability matters in a
+shutdown (``pipeline.reachability``), and the ones OONI's backfill is asked for (``sources.ooni_api``)."""
+
+OTHER_TEST_RULES: Final[dict[str, Rule]] = {
+    "meek_fronted_requests_test": classify_meek,
     "riseupvpn": _unscored("riseupvpn", "scoring disabled in 2023 (ooni/backend#745)"),
     "browser_web": classify_browser_web,
     "dash": classify_dash,
@@ -690,9 +698,11 @@ CLASSIFIERS: Final[dict[str, Callable[[Mapping[str, Any]], Classification]]] = {
     "tcp_connect": classify_tcp_connect,
     "stunreachability": classify_stunreachability,
     "http_header_field_manipulation": classify_http_header_field_manipulation,
-    "http_invalid_request_line": classify_http_invalid_request_line,
     "http_requests": classify_http_requests,
 }
+"""The other tests OONI's fastpath scores: imported and stored with OONI's reading, not fetched."""
+
+RULES: Final[dict[str, Rule]] = {**CLASSIFIERS, **OTHER_TEST_RULES}
 
 
 def _wrong_date(msm: Mapping[str, Any]) -> str | None:
@@ -714,7 +724,7 @@ def _wrong_date(msm: Mapping[str, Any]) -> str | None:
 
 def classify(msm: Mapping[str, Any]) -> Classification:
     """The verdict of one measurement; a test netvigil has no rules for is a ``failure`` (unscored)."""
-    rule = CLASSIFIERS.get(str(msm.get("test_name")))
+    rule = RULES.get(str(msm.get("test_name")))
     if rule is None:
         return _failed(f"no rules for test {str(msm.get('test_name'))[:60]!r}")
     result = rule(msm)
