@@ -71,3 +71,12 @@ def test_http_fingerprint_from_oonis_list_confirms() -> None:
     got = classify(json.loads(path.read_text()))
     assert (got.verdict, got.blocking_type) == ("confirmed", "http-diff")
     assert "ooni.id_lamanlabuh_kominfo" in got.reason
+
+
+def test_base64_bodies_as_fastpath_reads_them() -> None:
+    # test_match_fingerprints_b64_hdr: a base64 header is decoded, and matches no fingerprint
+    header = json.loads((ROOT / "fastpath-testdata" / "web_connectivity_b64_hdr.json").read_text())
+    assert classify(header).verdict != "confirmed"
+    # test_score_web_connectivity_b64_incorrect: a body whose base64 does not decode is unscored
+    body = json.loads((ROOT / "fastpath-testdata" / "web_connectivity_b64_incorrect.json").read_text())
+    assert classify(body).verdict == "failure"
