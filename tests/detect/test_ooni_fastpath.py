@@ -36,8 +36,9 @@ def test_agrees_with_fastpath(index: int) -> None:
         assert got.blocking_type == expected["blocking_type"]
 
 
-def _msm(test: str) -> dict[str, Any]:
-    return next(m for m in _load("ooni_backend_fastpath_fixtures.jsonl") if m["test_name"] == test)
+def _msm(test: str, probe_cc: str | None = None) -> dict[str, Any]:
+    fixtures = _load("ooni_backend_fastpath_fixtures.jsonl")
+    return next(m for m in fixtures if m["test_name"] == test and probe_cc in (None, m["probe_cc"]))
 
 
 def test_whatsapp_registration_blocked_is_an_anomaly_with_its_failure() -> None:
@@ -59,7 +60,7 @@ def test_whatsapp_all_endpoints_down_is_tcp_ip() -> None:
 
 
 def test_web_connectivity_probe_blocking_and_netvigil_extension() -> None:
-    msm = copy.deepcopy(_msm("web_connectivity"))
+    msm = copy.deepcopy(_msm("web_connectivity", "US"))  # the ID one is a confirmed block page
     msm["test_keys"]["blocking"] = "http-diff"
     assert classify(msm).blocking_type == "http-diff"
     msm["test_keys"]["x_netvigil_blocking"] = "throttling"

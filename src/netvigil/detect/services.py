@@ -41,6 +41,9 @@ SERVICE_NAMES: dict[str, str] = {
     "facebook_messenger": "Facebook Messenger",
     "web": "Websites",
     "tor": "Tor",
+    "tor_snowflake": "Tor over Snowflake",
+    "psiphon": "Psiphon",
+    "openvpn": "OpenVPN",
 }
 
 

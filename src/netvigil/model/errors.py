@@ -5,7 +5,8 @@
     │   ├── UnknownEntityError  an entity identifier that is well formed but names nothing known
     │   ├── EntityParseError    (also ValueError) text that has none of the entity forms (contract 3.1)
     │   ├── StepError           (also ValueError) a series not on a regular step of 1 min .. 1 day
-    │   └── UnknownNameError    (also KeyError) a name no registry of netvigil knows (a probe test, …)
+    │   ├── UnknownNameError    (also KeyError) a name no registry of netvigil knows (a probe test, …)
+    │   └── MeasurementError    an OONI-format measurement that cannot be stored; ``field`` names the culprit
     ├── StoreError          the store cannot be opened, migrated or written
     │   └── StoreBusyError      another process holds the write lock for too long
     ├── ConfigError         a setting has an invalid value
@@ -81,6 +82,21 @@ class UnknownNameError(InputError, KeyError):
     """A name that none of netvigil's registries knows; the message says which names are known."""
 
     __str__ = InputError.__str__
+
+
+class MeasurementError(InputError):
+    """An OONI-format measurement that cannot be stored, and the envelope field at fault.
+
+    ``field`` is the top-level key that is missing or wrong (``measurement_start_time``,
+    ``probe_cc``, …), or ``None`` when the item as a whole is not a measurement (not a JSON
+    object, not JSON at all), so an HTTP answer or a report can name it.
+    """
+
+    def __init__(
+        self, message: str, *, field: str | None, path: str | None = None, line: int | None = None
+    ) -> None:
+        self.field = field
+        super().__init__(message, path=path, line=line)
 
 
 class StoreError(NetvigilError):

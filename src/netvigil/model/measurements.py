@@ -8,16 +8,34 @@ classifier can re-run over old data. ``received_at`` is when the observatory got
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, Literal
 
 OONI_TIME_FORMAT: Final = "%Y-%m-%d %H:%M:%S"
+_UID_TIME: Final = re.compile(r"^(\d{8})(\d{6})\.\d+_")
 
 
 def ooni_time(ts: float) -> str:
     """Unix seconds as OONI writes times: ``YYYY-MM-DD HH:MM:SS`` in UTC."""
     return datetime.fromtimestamp(ts, UTC).strftime(OONI_TIME_FORMAT)
+
+
+def received_time_of_uid(uid: object) -> int | None:
+    """When OONI's collector received a measurement, read from its ``measurement_uid`` prefix.
+
+    ``None`` when there is no such prefix or it is not a real time (a month 13 is not one).
+    """
+    match = _UID_TIME.match(uid) if isinstance(uid, str) else None
+    if match is None:
+        return None
+    day, clock = match.groups()
+    try:
+        moment = datetime.strptime(day + clock, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return int(moment.timestamp())
 
 
 Verdict = Literal["ok", "anomaly", "confirmed", "failure"]

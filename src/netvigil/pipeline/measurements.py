@@ -17,16 +17,17 @@ from netvigil.detect.ooni import classify
 from netvigil.model.events import iso
 from netvigil.model.measurements import MeasurementQuery, MeasurementRow
 from netvigil.pipeline.reachability import refresh_reachability
-from netvigil.sources.ooni import envelope_problem, measurement_id, start_time
+from netvigil.sources.ooni import envelope_error, input_text, measurement_id, start_time
 from netvigil.store.protocol import Store
 
 
 @dataclass(frozen=True, slots=True)
 class Rejection:
-    """One submitted item that was not stored: its position in the submission and why."""
+    """One submitted item that was not stored: its position, why, and the field at fault (if one is)."""
 
     index: int
     reason: str
+    field: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +46,7 @@ class SubmitResult:
             "accepted": self.accepted,
             "duplicates": self.duplicates,
             "rejected": self.rejected,
-            "errors": [{"index": e.index, "reason": e.reason} for e in self.errors],
+            "errors": [{"index": e.index, "reason": e.reason, "field": e.field} for e in self.errors],
             "measurement_ids": list(self.ids),
         }
 
@@ -66,7 +67,6 @@ def to_row(
 def row_values(msm: Mapping[str, Any], received_at: int, source: str, body: str | None) -> tuple[Any, ...]:
     """:func:`to_row` as a plain tuple in :class:`MeasurementRow`'s field order (the bulk importer's form)."""
     verdict = classify(msm)
-    inp = msm.get("input")
     return (
         measurement_id(msm),
         msm.get("measurement_uid") or None,
@@ -75,7 +75,7 @@ def row_values(msm: Mapping[str, Any], received_at: int, source: str, body: str 
         str(msm.get("test_version") or ""),
         str(msm["probe_cc"]),
         str(msm["probe_asn"]),
-        inp if isinstance(inp, str) else None,
+        input_text(msm),
         start_time(msm),
         int(received_at),
         verdict.verdict,
@@ -102,9 +102,9 @@ def submit_measurements(
     rows: list[MeasurementRow] = []
     errors: list[Rejection] = []
     for index, item in enumerate(items):
-        problem = envelope_problem(item)
+        problem = envelope_error(item)
         if problem:
-            errors.append(Rejection(index, problem))
+            errors.append(Rejection(index, problem.detail, problem.field))
             continue
         rows.append(to_row(item, received_at, source))
     written = store.measurements.insert(rows)

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Final
 
-from netvigil.model.measurements import MeasurementRow
+from netvigil.model.measurements import MeasurementRow, received_time_of_uid
 from netvigil.pipeline.measurements import row_values
 from netvigil.pipeline.reachability import DEFAULT_STEP, refresh_reachability
-from netvigil.sources.ooni import BadLine, Line, read_jsonl, received_time_of_uid
+from netvigil.sources.ooni import BadLine, Line, read_jsonl
 from netvigil.store.protocol import Store
 
 BATCH: Final = 20_000  # rows per INSERT: DuckDB's per-statement cost is spread over many rows

@@ -24,7 +24,13 @@ SERVICE_OF_TEST: Final[dict[str, str]] = {
     "facebook_messenger": "facebook_messenger",
     "web_connectivity": "web",
     "tor": "tor",
+    "vanilla_tor": "tor",
+    "torsf": "tor_snowflake",
+    "psiphon": "psiphon",
+    "openvpn": "openvpn",
 }
+"""OONI test → the service its reachability speaks of. Tor and the VPN tests count: in a shutdown
+they are how people get around the block. riseupvpn is left out (OONI stopped scoring it)."""
 DEFAULT_STEP: Final = 3600
 
 

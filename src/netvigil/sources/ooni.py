@@ -17,21 +17,39 @@ import re
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, Any, Final
 
 import simdjson
 
-from netvigil.model.measurements import ooni_time
+from netvigil.model.errors import MeasurementError
+from netvigil.model.measurements import ooni_time, received_time_of_uid
 from netvigil.sources.textfile import open_binary
 
-__all__ = ["BadLine", "Line", "envelope_problem", "measurement_id", "ooni_time", "read_jsonl", "start_time"]
+__all__ = [
+    "BadLine",
+    "Line",
+    "envelope_error",
+    "envelope_problem",
+    "input_text",
+    "measurement_id",
+    "ooni_time",
+    "read_jsonl",
+    "received_time_of_uid",
+    "start_time",
+]
 
-REQUIRED_TEXT: Final = ("report_id", "test_name", "probe_cc", "probe_asn", "measurement_start_time")
+REQUIRED_TEXT: Final = ("test_name", "probe_cc", "probe_asn", "measurement_start_time")
+OPTIONAL_TEXT: Final = ("measurement_uid", "test_version")
 _CC = re.compile(r"^[A-Z]{2}$")
-_ASN = re.compile(r"^AS\d+$")
+_ASN = re.compile(r"^AS\d{1,10}$")
 _TIME = re.compile(r"^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}Z?$")
+_PATTERNS: Final = (
+    ("probe_cc", _CC, "two capital letters such as KZ"),
+    ("probe_asn", _ASN, "AS followed by up to 10 digits such as AS29355"),
+    ("measurement_start_time", _TIME, "'YYYY-MM-DD HH:MM:SS' (UTC)"),
+)
 
 # simdjson's lazy documents are read-only mappings and sequences (so typed in its stubs) but do not
 # say so to isinstance(); registering them lets the classifier's checks treat them as dicts/lists.
@@ -47,28 +65,76 @@ class BadLine:
     reason: str
 
 
-def envelope_problem(msm: object) -> str | None:
-    """What is wrong with a measurement's envelope, or ``None`` when it is usable."""
-    if not isinstance(msm, Mapping):
-        kind = "list" if isinstance(msm, simdjson.Array) else type(msm).__name__
-        return f"expected a JSON object, got {kind}"
+def _text_problem(msm: Mapping[str, Any]) -> MeasurementError | None:
+    """A required text field that is missing, or an optional one that is not text.
+
+    ``report_id`` must be there but may be empty: OONI's fastpath drops a measurement without one
+    ("Ignoring measurement without report_id") and scores one whose id is ``""`` (its QA tools').
+    """
+    if not isinstance(msm.get("report_id"), str):
+        return MeasurementError("report_id is missing or not a string", field="report_id")
     for key in REQUIRED_TEXT:
         value = msm.get(key)
         if not value or not isinstance(value, str):
-            return f"{key} is missing or not a string"
-    checks = (
-        ("probe_cc", _CC, "two capital letters such as KZ"),
-        ("probe_asn", _ASN, "AS followed by digits such as AS29355"),
-        ("measurement_start_time", _TIME, "'YYYY-MM-DD HH:MM:SS' (UTC)"),
-    )
-    for key, pattern, expected in checks:
+            return MeasurementError(f"{key} is missing or not a string", field=key)
+    for key in OPTIONAL_TEXT:
+        if msm.get(key) is not None and not isinstance(msm[key], str):
+            return MeasurementError(f"{key} must be a string or null", field=key)
+    return None
+
+
+def _form_problem(msm: Mapping[str, Any]) -> MeasurementError | None:
+    """A text field that does not have its form, or a start time that is no real time."""
+    for key, pattern, expected in _PATTERNS:
         if not pattern.match(msm[key]):
-            return f"{key} {msm[key]!r} is not {expected}"
-    if "test_keys" in msm and msm["test_keys"] is not None and not isinstance(msm["test_keys"], Mapping):
-        return "test_keys must be an object or null"
+            return MeasurementError(f"{key} {msm[key][:40]!r} is not {expected}", field=key)
+    try:
+        start_time(msm)
+    except ValueError:
+        key = "measurement_start_time"
+        return MeasurementError(f"{key} {msm[key]!r} is not a real time", field=key)
+    return None
+
+
+def _shape_problem(msm: Mapping[str, Any]) -> MeasurementError | None:
+    """``test_keys`` that is not an object, or an ``input`` that is neither text nor a list of text."""
+    keys = msm.get("test_keys")
+    if keys is not None and not isinstance(keys, Mapping):
+        return MeasurementError("test_keys must be an object or null", field="test_keys")
     inp = msm.get("input")
-    if inp is not None and not isinstance(inp, str):
-        return "input must be a string or null"
+    if inp is None or isinstance(inp, str):
+        return None
+    if isinstance(inp, Sequence) and all(isinstance(item, str) for item in inp):
+        return None
+    return MeasurementError("input must be a string, a list of strings or null", field="input")
+
+
+def envelope_error(msm: object) -> MeasurementError | None:
+    """What is wrong with a measurement's envelope (naming the field), or ``None`` when it is usable.
+
+    The rules are those under which OONI's backend stores a measurement: ``report_id`` may be
+    empty (the QA measurements of OONI's own tools have none) but not absent, and ``input`` may be
+    a list of strings (``meek_fronted_requests_test``), kept as OONI keeps it.
+    """
+    if not isinstance(msm, Mapping):
+        kind = "list" if isinstance(msm, simdjson.Array | list) else type(msm).__name__
+        return MeasurementError(f"expected a JSON object, got {kind}", field=None)
+    return _text_problem(msm) or _form_problem(msm) or _shape_problem(msm)
+
+
+def envelope_problem(msm: object) -> str | None:
+    """:func:`envelope_error` as its message (``None`` when the envelope is usable)."""
+    error = envelope_error(msm)
+    return None if error is None else error.detail
+
+
+def input_text(msm: Mapping[str, Any]) -> str | None:
+    """The measurement's ``input`` as stored: text as is, a list as OONI's backend writes it (``{a,b}``)."""
+    inp = msm.get("input")
+    if isinstance(inp, str):
+        return inp
+    if isinstance(inp, Sequence) and inp:
+        return "{" + ",".join(str(item) for item in inp) + "}"
     return None
 
 
@@ -87,21 +153,8 @@ def measurement_id(msm: Mapping[str, Any]) -> str:
     uid = msm.get("measurement_uid")
     if isinstance(uid, str) and uid:
         return uid
-    key = f"{msm.get('report_id')}\x1f{msm.get('input') or ''}\x1f{msm.get('measurement_start_time')}"
+    key = f"{msm.get('report_id')}\x1f{input_text(msm) or ''}\x1f{msm.get('measurement_start_time')}"
     return "nv" + hashlib.sha256(key.encode()).hexdigest()[:30]
-
-
-_UID_TIME = re.compile(r"^(\d{8})(\d{6})\.\d+_")
-
-
-def received_time_of_uid(uid: object) -> int | None:
-    """When OONI's collector received a measurement, read from its ``measurement_uid`` prefix."""
-    match = _UID_TIME.match(uid) if isinstance(uid, str) else None
-    if match is None:
-        return None
-    day, clock = match.groups()
-    moment = datetime.strptime(day + clock, "%Y%m%d%H%M%S").replace(tzinfo=UTC)
-    return int(moment.timestamp())
 
 
 def _shallow(doc: simdjson.Object) -> dict[str, Any]:

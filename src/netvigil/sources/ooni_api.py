@@ -25,8 +25,8 @@ Entities: ``country:KZ`` → ``probe_cc=KZ``, ``asn:29355`` → ``probe_asn=AS29
 laid out by country only, so it serves countries; fetch the country to get its networks). Regions
 and services are not OONI query keys (OONI locates probes by country and AS only): they yield nothing.
 
-Only the tests netvigil classifies are asked for (:data:`TESTS`, the keys of
-``netvigil.detect.ooni.CLASSIFIERS``; a test keeps them equal).
+Only the tests netvigil follows are asked for (:data:`TESTS`, the keys of
+``netvigil.detect.ooni.CLASSIFIERS``: services, Tor and VPNs; a test keeps them equal).
 """
 
 from __future__ import annotations
@@ -76,9 +76,13 @@ TESTS: Final[tuple[str, ...]] = (
     "signal",
     "facebook_messenger",
     "tor",
+    "vanilla_tor",
+    "torsf",
+    "psiphon",
+    "openvpn",
     "http_invalid_request_line",
 )
-"""The OONI tests netvigil classifies (``netvigil.detect.ooni.CLASSIFIERS``); others are not fetched."""
+"""The OONI tests netvigil follows (``netvigil.detect.ooni.CLASSIFIERS``); others are not fetched."""
 COUNTS: Final[dict[str, str]] = {
     "ooni.measurements": "measurement_count",
     "ooni.anomalies": "anomaly_count",
