@@ -49,18 +49,32 @@ def parse_iso(text: str) -> int:
     return int(moment.timestamp())
 
 
+MOMENT_RANGE: Final = (0, 253_402_300_800)
+"""Times a caller may name: 1970-01-01 up to (not including) the year 10000, which ISO 8601 cannot write."""
+
+
 def parse_moment(text: str | None, name: str) -> int | None:
     """ISO 8601 with a zone, or Unix seconds, given as parameter ``name``; empty is None.
 
-    The API's times and an alert rule's ``since`` are read with it; anything else raises an
-    :class:`InputError` naming the parameter.
+    The API's times and an alert rule's ``since`` are read with it; anything else, and any time
+    outside :data:`MOMENT_RANGE` (``at=99999999999999999999``), raises an :class:`InputError`
+    naming the parameter.
     """
     if text is None or text == "":
         return None
+    shown = repr(text) if len(text) <= 40 else f"{text[:37]!r}…"
     try:
-        return int(text) if text.lstrip("-").isdigit() else parse_iso(text)
+        moment = int(text) if text.lstrip("-").isdigit() and len(text) <= 40 else parse_iso(text)
     except (ValueError, OverflowError):
-        raise InputError(f"{name}: {text!r} is not a time; use ISO 8601 with Z, or Unix seconds") from None
+        if text.lstrip("-").isdigit():
+            moment = MOMENT_RANGE[1]
+        else:
+            raise InputError(f"{name}: {shown} is not a time; use ISO 8601 with Z, or Unix seconds") from None
+    if not MOMENT_RANGE[0] <= moment < MOMENT_RANGE[1]:
+        raise InputError(
+            f"{name}: {shown} is out of range; a time is from 1970 to 9999 (Unix seconds, not milliseconds)"
+        )
+    return moment
 
 
 _SPAN_UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 7 * 86_400}

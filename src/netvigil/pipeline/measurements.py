@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netvigil.detect.ooni import classify
-from netvigil.model.events import iso
+from netvigil.model.errors import MeasurementError
+from netvigil.model.events import MOMENT_RANGE, iso
 from netvigil.model.measurements import MeasurementQuery, MeasurementRow
 from netvigil.pipeline.reachability import refresh_reachability
 from netvigil.sources.ooni import envelope_error, input_text, measurement_id, start_time
@@ -87,6 +88,28 @@ def row_values(msm: Mapping[str, Any], received_at: int, source: str, body: str 
     )
 
 
+def checked_row(item: object, received_at: int, source: str) -> MeasurementRow | MeasurementError:
+    """The stored form of one submitted item, or why it is refused (naming the field).
+
+    Submissions are untrusted JSON: besides the envelope (:func:`envelope_error`), the start
+    time must fall in :data:`MOMENT_RANGE` (from 1970), and the classifier, which reads OONI's
+    ``test_keys`` (shapes vary by test and version), must be able to read them: a shape it
+    cannot read refuses that item, not the request.
+    """
+    problem = envelope_error(item)
+    if problem:
+        return problem
+    assert isinstance(item, Mapping)
+    key = "measurement_start_time"
+    if not MOMENT_RANGE[0] <= start_time(item) < MOMENT_RANGE[1]:
+        return MeasurementError(f"{key} {item[key]!r} is before 1970", field=key)
+    try:
+        return to_row(item, received_at, source)
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+        reason = f"test_keys cannot be read as {item['test_name']!r} keys ({type(exc).__name__}: {exc})"
+        return MeasurementError(reason[:300], field="test_keys")
+
+
 def submit_measurements(
     store: Store,
     items: Sequence[Any],
@@ -102,11 +125,11 @@ def submit_measurements(
     rows: list[MeasurementRow] = []
     errors: list[Rejection] = []
     for index, item in enumerate(items):
-        problem = envelope_error(item)
-        if problem:
-            errors.append(Rejection(index, problem.detail, problem.field))
+        row = checked_row(item, received_at, source)
+        if isinstance(row, MeasurementError):
+            errors.append(Rejection(index, row.detail, row.field))
             continue
-        rows.append(to_row(item, received_at, source))
+        rows.append(row)
     written = store.measurements.insert(rows)
     if written and refresh_signals:
         times = [r.measurement_start_time for r in rows]
