@@ -1,4 +1,4 @@
-"""Out-of-range query parameters get 422 naming the parameter; any submission body gets a 4xx naming the field."""
+"""Out-of-range query parameters get 422 naming the parameter; any submitted body a 4xx naming the field."""
 
 from __future__ import annotations
 

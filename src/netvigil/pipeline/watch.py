@@ -5,7 +5,11 @@ One round (:meth:`Watcher.run_once`):
    the windows not yet complete and says whether it stored anything);
 1. ingest every signal file dropped into the inbox (oldest first; dotfiles and ``*.part`` are
    ignored, so writers rename a finished file into place). A file is one transaction: it is moved
-   to ``done/`` after it is stored, or to ``failed/`` with a ``.error`` note if it is bad;
+   to ``done/`` after it is stored, or to ``failed/`` with a ``FILE.error`` note beside it saying
+   why (``FILE:LINE: reason``) if it cannot be read, and the round goes on with the next file.
+   The file being read is named in the store (``watch.reading``) until it is moved: a run killed
+   while reading it retries it once, and a file that two runs in a row died on is set aside in
+   ``failed/`` unread, so a restart never trips over the same file again;
 2. if anything new was stored (or a previous run stopped before detecting), rebuild the roll-ups
    and run the detector over the store (:func:`netvigil.pipeline.analyse.run_detection`);
 3. call ``after_round`` with the events and whether detection ran (the CLI plugs the alert
@@ -19,6 +23,7 @@ the store's ledger, so a restart resumes where the last run stopped.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -37,6 +42,13 @@ from netvigil.store.protocol import Store
 log = logging.getLogger("netvigil.watch")
 SIGNAL_SUFFIXES: Final = (".csv", ".csv.gz", ".csv.bz2", ".csv.xz", ".csv.zst", ".jsonl", ".jsonl.gz")
 PENDING: Final = "watch.pending_detection"
+READING: Final = "watch.reading"
+"""State key naming the inbox file being read, and how many runs started reading it."""
+MAX_TRIES: Final = 2
+KILLED: Final = (
+    "netvigil stopped {tries} times while reading this file (killed or crashed) and set it aside "
+    "so that a restart does not trip over it again; move it back into the inbox to try once more"
+)
 Detector = Callable[[Store], list[Event]]
 AfterRound = Callable[[list[Event], bool], None]
 Collector = Callable[[], bool]
@@ -58,13 +70,17 @@ def _default_detector(store: Store) -> list[Event]:
 
 
 def inbox_files(inbox: Path) -> list[Path]:
-    """Signal files waiting in the inbox, oldest first (then by name)."""
-    found = [
-        p
-        for p in inbox.iterdir()
-        if p.is_file() and not p.name.startswith(".") and p.name.endswith(SIGNAL_SUFFIXES)
-    ]
-    return sorted(found, key=lambda p: (p.stat().st_mtime, p.name))
+    """Signal files waiting in the inbox, oldest first (then by name); one that vanishes is skipped."""
+    found: list[tuple[float, str, Path]] = []
+    for path in inbox.iterdir():
+        if path.name.startswith(".") or not path.name.endswith(SIGNAL_SUFFIXES):
+            continue
+        try:
+            if path.is_file():
+                found.append((path.stat().st_mtime, path.name, path))
+        except OSError:
+            continue
+    return [path for _, _, path in sorted(found)]
 
 
 class Watcher:
@@ -96,12 +112,37 @@ class Watcher:
         """True once :meth:`stop` was called."""
         return self._stop.is_set()
 
-    def _move(self, path: Path, folder: str, note: str | None = None) -> None:
+    def _move(self, path: Path, folder: str, note: str | None = None) -> bool:
+        """Move ``path`` into ``folder`` (with its note when it failed); False if the OS refused."""
         target = path.parent / folder
-        target.mkdir(exist_ok=True)
-        path.replace(target / path.name)
-        if note is not None:
-            (target / f"{path.name}.error").write_text(note + "\n", "utf-8")
+        try:
+            target.mkdir(exist_ok=True)
+            if note is not None:
+                (target / f"{path.name}.error").write_text(note + "\n", "utf-8")
+            path.replace(target / path.name)
+        except OSError as exc:
+            log.error("%s: cannot move it to %s/: %s; it stays in the inbox", path, folder, exc.strerror)
+            return False
+        return True
+
+    def _tries_before(self, path: Path) -> int:
+        """How many runs started reading ``path`` and died before moving it (0 if none)."""
+        marked = json.loads(self.store.state.get(READING) or "{}")
+        return int(marked.get("tries", 0)) if marked.get("file") == path.name else 0
+
+    def _ingest_one(self, path: Path) -> str | None:
+        """Ingest one inbox file; the reason it failed, or None when it was stored (or known)."""
+        tries = self._tries_before(path)
+        if tries >= MAX_TRIES:
+            return f"{path}: {KILLED.format(tries=tries)}"
+        self.store.state.set(READING, json.dumps({"file": path.name, "tries": tries + 1}))
+        try:
+            result = ingest_signal_file(self.store, path)
+        except InputError as exc:
+            return str(exc)
+        if not result.skipped:
+            self.store.state.set(PENDING, "1")
+        return None
 
     def _ingest(self) -> tuple[list[str], list[str]]:
         done: list[str] = []
@@ -111,17 +152,12 @@ class Watcher:
         for path in inbox_files(self.inbox):
             if self.stopping:
                 break
-            try:
-                result = ingest_signal_file(self.store, path)
-            except InputError as exc:
-                log.warning("%s", exc)
-                self._move(path, "failed", str(exc))
-                failed.append(path.name)
-                continue
-            if not result.skipped:
-                self.store.state.set(PENDING, "1")
-            self._move(path, "done")
-            done.append(path.name)
+            reason = self._ingest_one(path)
+            if reason is not None:
+                log.warning("%s", reason)
+            if self._move(path, "done" if reason is None else "failed", reason):
+                (done if reason is None else failed).append(path.name)
+            self.store.state.set(READING, "")
         return done, failed
 
     def run_once(self) -> RoundReport:
