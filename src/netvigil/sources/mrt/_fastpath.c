@@ -157,6 +157,42 @@ out_ipv4(Out *o, const unsigned char *a)
     return out_put(o, text, n);
 }
 
+/* An IPv6 address as bgpdump writes it (its fmt_ipv6): the longest run of zero groups, even a single
+   one, becomes "::" (the first of equal runs); IPv4-mapped and -compatible addresses end in a
+   dotted quad. The Python twin is bgpdump.bgpdump_ipv6. */
+static int
+out_ipv6(Out *o, const unsigned char *a)
+{
+    static const unsigned char zeros[10] = {0};
+    char text[48];
+    int n = 0;
+    if (memcmp(a, zeros, 10) == 0 && ((a[10] == 0xFF && a[11] == 0xFF)
+                                      || (a[10] == 0 && a[11] == 0 && (a[12] || a[13] || a[14] || a[15] > 1)))) {
+        n = a[10] ? snprintf(text, sizeof text, "::ffff:") : snprintf(text, sizeof text, "::");
+        return out_put(o, text, n) < 0 ? -1 : out_ipv4(o, a + 12);
+    }
+    unsigned int groups[8];
+    int start = -1, size = 0, run = 0;
+    for (int i = 7; i >= 0; i--) {
+        groups[i] = (a[2 * i] << 8) | a[2 * i + 1];
+        run = groups[i] == 0 ? run + 1 : 0;
+        if (run && run >= size) {
+            start = i;
+            size = run;
+        }
+    }
+    for (int i = 0; i < 8; i++) {
+        if (i == start) {
+            n += snprintf(text + n, sizeof text - n, "::");
+            i += size - 1;
+            continue;
+        }
+        int colon = i > 0 && i != start + size;
+        n += snprintf(text + n, sizeof text - n, colon ? ":%x" : "%x", groups[i]);
+    }
+    return out_put(o, text, n);
+}
+
 /* The attributes of one RIB entry, pointing into its block; found by read_route. */
 typedef struct {
     unsigned int origin;
@@ -256,7 +292,10 @@ nlri_ok(const unsigned char *d, Py_ssize_t n, int afi, int addpath)
 static int
 read_mp_reach(Route *r, const unsigned char *v, Py_ssize_t len)
 {
-    if (len >= 1 && v[0] == len - 1) {
+    if (len >= 1 && v[0] != 0) { /* abbreviated, told apart as bgpdump does; odd lengths to Python */
+        if (v[0] != len - 1) {
+            return 0;
+        }
         r->mp_hop = v + 1;
         r->mp_hop_len = len - 1;
         return 1;
@@ -313,10 +352,10 @@ read_attribute(Route *r, unsigned int code, const unsigned char *v, Py_ssize_t l
     case 6:
         r->atomic = 1;
         return 1;
-    case 7:
+    case 7: /* bgpdump reads the AS as wide as the session's; other lengths are left to Python */
         r->aggregator = v;
         r->aggregator_len = len;
-        return len == 6 || len == 8;
+        return len == r->width + 4;
     case 8:
         r->communities = v;
         r->communities_len = len;
@@ -338,6 +377,7 @@ static int
 read_route(const unsigned char *d, Py_ssize_t n, Route *r, int width, int updates, int addpath)
 {
     memset(r, 0, sizeof *r);
+    r->origin = 2; /* no ORIGIN: bgpdump prints INCOMPLETE */
     r->width = width;
     r->updates = updates;
     r->addpath = addpath;
@@ -372,7 +412,7 @@ static int
 put_next_hop(Out *o, const Route *r, enum Hop hop)
 {
     if (hop == NEXT_HOP || (hop == RIB_HOP && r->mp_hop == NULL)) {
-        return r->next_hop ? out_ipv4(o, r->next_hop) : out_str(o, "0.0.0.0");
+        return r->next_hop ? out_ipv4(o, r->next_hop) : out_str(o, "255.255.255.255"); /* none */
     }
     if (r->mp_hop == NULL) {
         return 0;
@@ -381,8 +421,7 @@ put_next_hop(Out *o, const Route *r, enum Hop hop)
         return out_ipv4(o, r->mp_hop);
     }
     if (r->mp_hop_len >= 16) {
-        char text[INET6_ADDRSTRLEN];
-        return out_str(o, inet_ntop(AF_INET6, r->mp_hop, text, sizeof text));
+        return out_ipv6(o, r->mp_hop);
     }
     return 0; /* another length: no next hop printed, as the Python decoder does */
 }
@@ -428,8 +467,9 @@ put_route_text(Out *o, const Route *r, enum Hop hop)
         || out_str(o, r->atomic ? "|AG|" : "|NAG|") < 0) {
         return -1;
     }
-    if (r->aggregator) {
-        Py_ssize_t width = r->aggregator_len - 4;
+    static const unsigned char no_address[4] = {255, 255, 255, 255}; /* bgpdump's "no aggregator" */
+    Py_ssize_t width = r->width;
+    if (r->aggregator && memcmp(r->aggregator + width, no_address, 4) != 0) {
         if (out_uint(o, big_endian(r->aggregator, width)) < 0 || out_put(o, " ", 1) < 0
             || out_ipv4(o, r->aggregator + width) < 0) {
             return -1;
@@ -640,13 +680,19 @@ done:
 
 /* ---- BGP UPDATE messages (BGP4MP, BGP4MP_ET) ---- */
 
-/* Append "a.b.c.d/len" or "x::/len" for the significant bytes of an NLRI prefix. */
+/* Append "a.b.c.d/len" or "x::/len" for the significant bytes of an NLRI prefix; IPv6 as bgpdump
+   writes it (``bgpdump``) or in RFC 5952 text (the route stream, as the Python decoder gives it). */
 static int
-put_prefix(Out *o, const unsigned char *p, unsigned int len, int afi)
+put_prefix(Out *o, const unsigned char *p, unsigned int len, int afi, int bgpdump)
 {
     unsigned char addr[16] = {0};
     char text[INET6_ADDRSTRLEN + 8];
     memcpy(addr, p, (len + 7) / 8);
+    if (afi == 2 && bgpdump) {
+        char suffix[8];
+        int k = snprintf(suffix, sizeof suffix, "/%u", len);
+        return out_ipv6(o, addr) < 0 ? -1 : out_put(o, suffix, k);
+    }
     if (afi == 2) {
         inet_ntop(AF_INET6, addr, text, INET6_ADDRSTRLEN);
     }
@@ -669,7 +715,7 @@ put_nlri_lines(Out *o, const unsigned char *d, Py_ssize_t n, int afi, int addpat
         pos += addpath ? 4 : 0;
         unsigned int len = d[pos];
         if (out_put(o, PyBytes_AS_STRING(head), PyBytes_GET_SIZE(head)) < 0
-            || put_prefix(o, d + pos + 1, len, afi) < 0 || out_put(o, id, id_len) < 0
+            || put_prefix(o, d + pos + 1, len, afi, 1) < 0 || out_put(o, id, id_len) < 0
             || out_put(o, tail->data, tail->len) < 0) {
             return -1;
         }
@@ -689,7 +735,7 @@ append_prefixes(PyObject *list, const unsigned char *d, Py_ssize_t n, int afi, i
         unsigned int len = d[pos];
         text.len = 0;
         PyObject *prefix = NULL;
-        failed = put_prefix(&text, d + pos + 1, len, afi) < 0
+        failed = put_prefix(&text, d + pos + 1, len, afi, 0) < 0
                  || (prefix = PyUnicode_FromStringAndSize(text.data, text.len)) == NULL
                  || PyList_Append(list, prefix) < 0;
         Py_XDECREF(prefix);

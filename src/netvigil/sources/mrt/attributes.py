@@ -15,6 +15,8 @@ from typing import Final, TypeVar
 
 ORIGINS: Final = ("IGP", "EGP", "INCOMPLETE")
 AS_TRANS: Final = 23456
+NO_ADDRESS: Final = "255.255.255.255"  # bgpdump's INADDR_NONE: the next hop of a route without one
+_INCOMPLETE: Final = 2  # what bgpdump prints for a route without ORIGIN
 _AS_SET, _AS_SEQUENCE, _CONFED_SEQUENCE, _CONFED_SET = 1, 2, 3, 4
 Segments = list[tuple[int, list[int]]]
 _WELL_KNOWN_COMMUNITIES: Final = {
@@ -34,8 +36,8 @@ class Attributes:
 
     as_path: str = ""
     origin_as: int | None = None
-    origin: str = "IGP"
-    next_hop: str = "0.0.0.0"
+    origin: str = "INCOMPLETE"
+    next_hop: str = NO_ADDRESS
     mp_next_hop: str | None = None
     tail: str = ""
     mp_announced: list[tuple[str, int | None]] = field(default_factory=list)
@@ -49,8 +51,8 @@ class _Raw:
 
     segments: Segments | None = None
     as4_segments: Segments | None = None
-    origin: int = 0
-    next_hop: str = "0.0.0.0"
+    origin: int = _INCOMPLETE
+    next_hop: str = NO_ADDRESS
     local_pref: int = 0
     med: int = 0
     communities: str | None = None
@@ -75,7 +77,9 @@ Nlri = list[tuple[str, int | None]]
 def parse_nlri(afi: int, data: bytes, addpath: bool = False) -> Nlri:
     """Decode a run of NLRI prefixes (RFC 4271 4.3; RFC 7911 path ids first with ADD-PATH).
 
-    Returns (prefix text, path id or None) pairs.
+    Returns (prefix text, path id or None) pairs. A length past the family's (33 for IPv4) is
+    damage; a last prefix whose bytes run past the field is dropped (bgpdump keeps the prefixes
+    before it and prints them).
     """
     out: Nlri = []
     pos, end = 0, len(data)
@@ -87,7 +91,9 @@ def parse_nlri(afi: int, data: bytes, addpath: bool = False) -> Nlri:
             pos += 4
         length = data[pos]
         size = (length + 7) >> 3
-        if length > limit or pos + 1 + size > end:
+        if pos + 1 + size > end:
+            break  # a prefix cut short by the end of its field is dropped, as bgpdump drops it
+        if length > limit:
             raise ValueError(f"bad NLRI prefix length {length}")
         out.append((prefix_text(afi, data[pos + 1 : pos + 1 + size], length), path_id))
         pos += 1 + size
@@ -175,10 +181,15 @@ def _communities(data: bytes) -> str:
     return " ".join(out)
 
 
-def _aggregator(data: bytes) -> tuple[int, str]:
-    """AGGREGATOR / AS4_AGGREGATOR: (AS, router address); the AS is 2 or 4 bytes wide."""
-    width = len(data) - 4
-    return int.from_bytes(data[:width], "big"), socket.inet_ntoa(data[width:])
+def _aggregator(data: bytes, asn_len: int) -> tuple[int, str] | None:
+    """AGGREGATOR / AS4_AGGREGATOR: (AS, router address), or None when bgpdump would print none.
+
+    Read as bgpdump reads it: an AS as wide as the session's, then four address bytes, what is
+    missing taken as zero; an address of 255.255.255.255 is bgpdump's "no aggregator".
+    """
+    value = data.ljust(asn_len + 4, _ZERO)
+    address = socket.inet_ntoa(value[asn_len : asn_len + 4])
+    return None if address == NO_ADDRESS else (int.from_bytes(value[:asn_len], "big"), address)
 
 
 def _mp_next_hop(data: bytes) -> str:
@@ -191,9 +202,13 @@ def _mp_next_hop(data: bytes) -> str:
 
 
 def _mp_reach(attrs: Attributes, data: bytes, addpath: bool) -> None:
-    """MP_REACH_NLRI, full (RFC 4760) or abbreviated to the next hop (RFC 6396 RIB entries)."""
-    if data and data[0] == len(data) - 1:
-        attrs.mp_next_hop = _mp_next_hop(data[1:])
+    """MP_REACH_NLRI, full (RFC 4760) or abbreviated to the next hop (RFC 6396 RIB entries).
+
+    Told apart as bgpdump does: the full form starts with an AFI (a zero byte), the abbreviated
+    one with the next hop's length.
+    """
+    if data and data[0]:
+        attrs.mp_next_hop = _mp_next_hop(data[1 : 1 + data[0]])
         return
     afi = int.from_bytes(data[0:2], "big")
     hop_len = data[3]
@@ -226,7 +241,7 @@ def _decode_one(
     elif code == 6:
         raw.atomic = True
     elif code == 7:
-        raw.aggregator = _aggregator(value)
+        raw.aggregator = _aggregator(value, asn_len)
     elif code == 8:
         raw.communities = _communities(value)
     elif code == 14:
@@ -236,7 +251,7 @@ def _decode_one(
     elif code == 17:
         raw.as4_segments = _segments(value, 4)
     elif code == 18:
-        raw.as4_aggregator = _aggregator(value)
+        raw.as4_aggregator = _aggregator(value, 4)
 
 
 def _finish(raw: _Raw, attrs: Attributes, asn_len: int) -> None:
@@ -252,7 +267,7 @@ def _finish(raw: _Raw, attrs: Attributes, asn_len: int) -> None:
     if segments is not None:
         attrs.as_path = _path_text(segments)
         attrs.origin_as = _origin_as(segments)
-    attrs.origin = ORIGINS[raw.origin] if raw.origin < 3 else "INCOMPLETE"
+    attrs.origin = _origin_text(raw.origin)
     attrs.next_hop = raw.next_hop
     agg = f"{aggregator[0]} {aggregator[1]}" if aggregator else ""
     attrs.tail = f"{raw.local_pref}|{raw.med}|{raw.communities or ''}|{'AG' if raw.atomic else 'NAG'}|{agg}|"
@@ -302,8 +317,8 @@ def _fast(
 
     Returns None when the block holds anything else, for :func:`decode_attributes` to handle.
     """
-    origin = local_pref = med = 0
-    as_path, origin_as, next_hop, communities = "", None, "0.0.0.0", ""
+    origin, local_pref, med = _INCOMPLETE, 0, 0
+    as_path, origin_as, next_hop, communities = "", None, NO_ADDRESS, ""
     for code, pos, stop in _walk(data):
         if code not in _FAST_CODES:
             return None
@@ -320,9 +335,12 @@ def _fast(
         else:
             local_pref = int.from_bytes(data[pos:stop], "big")
     tail = f"{local_pref}|{med}|{communities}|NAG||"
-    return Attributes(
-        as_path, origin_as, ORIGINS[origin] if origin < 3 else "INCOMPLETE", next_hop, None, tail
-    )
+    return Attributes(as_path, origin_as, _origin_text(origin), next_hop, None, tail)
+
+
+def _origin_text(origin: int) -> str:
+    """ORIGIN as bgpdump names it; any value past EGP (or none) is INCOMPLETE."""
+    return ORIGINS[origin] if origin < 3 else "INCOMPLETE"
 
 
 def decode_attributes(

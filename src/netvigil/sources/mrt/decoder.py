@@ -34,10 +34,15 @@ from netvigil.sources.textfile import open_binary
 _HEADER: Final = struct.Struct(">IHHI")
 _CHUNK: Final = 1 << 20
 MAX_RECORD: Final = 16 << 20
-TABLE_DUMP, TABLE_DUMP_V2, BGP4MP, BGP4MP_ET = 12, 13, 16, 17
+BGP, TABLE_DUMP, TABLE_DUMP_V2, BGP4MP, BGP4MP_ET = 5, 12, 13, 16, 17
 # Types RFC 6396 defines that carry no BGP routes: skipped quietly, counted.
-_OTHER_TYPES: Final = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 32, 33, 48, 49})
+_OTHER_TYPES: Final = frozenset({0, 1, 2, 3, 4, 6, 7, 8, 9, 10, 11, 32, 33, 48, 49})
+_LEGACY_UPDATE, _LEGACY_STATE_CHANGE = 1, 3  # subtypes of the legacy type BGP (RFC 6396 appendix B)
+_ZEBRA_STATE_LENGTH: Final = 8  # a state change without addresses, as old Zebra wrote it
 _KEPT_DAMAGE: Final = 100
+_MAX_SUBTYPE: Final = 11  # the highest subtype of any route-carrying type (BGP4MP ADD-PATH)
+_RESYNC_WINDOW: Final = 86_400  # seconds a resynchronised record may be from the last whole one
+_RESYNC_REACH: Final = 1 << 16  # bytes searched for the next record after damage
 _MESSAGE_SUBTYPES: Final = frozenset({1, 4, 6, 7, 8, 9, 10, 11})  # BGP4MP(_ET) carrying a BGP message
 T = TypeVar("T")
 Decoded = tuple[list[T], int] | None
@@ -224,8 +229,24 @@ def _bgp4mp_header(head: tuple[int, int, int], body: bytes, et: bool) -> Bgp4mpH
     return Bgp4mpHeader(name, time, usec, sub, peer_ip, peer_as, asn_len, sub >= 8, pos + 2 * width)
 
 
+def _zebra_state(head: tuple[int, int, int], body: bytes, et: bool) -> MrtElement:
+    """A state change Zebra cut to 8 bytes (ASNs and states, no addresses), read as bgpdump reads it.
+
+    The peer address is unknown (0.0.0.0); what a 4-byte-ASN subtype leaves missing is zero.
+    """
+    time, sub, usec = head
+    asn_len = 4 if sub == 5 else 2
+    data = body.ljust(2 * asn_len + 4, b"\0")
+    old, new = struct.unpack_from(">HH", data, 2 * asn_len)
+    peer_as = int.from_bytes(data[:asn_len], "big")
+    return MrtElement(_bgp4mp_name(et, False, False), time, usec, "STATE", "0.0.0.0", peer_as, "", EMPTY, "",
+                      None, old, new)
+
+
 def _bgp4mp(head: tuple[int, int, int], body: bytes, et: bool, cache: AttributeCache) -> list[MrtElement]:
     """Decode a BGP4MP / BGP4MP_ET record: a state change or a BGP UPDATE (RFC 6396 4.4)."""
+    if head[1] in (0, 5) and len(body) == _ZEBRA_STATE_LENGTH:
+        return [_zebra_state(head, body, et)]
     h = _bgp4mp_header(head, body, et)
     if h.sub in (0, 5):
         old, new = struct.unpack_from(">HH", body, h.pos)
@@ -235,6 +256,32 @@ def _bgp4mp(head: tuple[int, int, int], body: bytes, et: bool, cache: AttributeC
     if h.sub not in _MESSAGE_SUBTYPES:
         return []
     return _update(body, h, cache)
+
+
+def _legacy_bgp(time: int, sub: int, body: bytes, cache: AttributeCache) -> list[MrtElement]:
+    """Decode a record of the legacy type BGP (5; RFC 6396 appendix B, the RIS files of 1999-2000).
+
+    IPv4 and 2-byte ASNs only. STATE_CHANGE gives a state line; UPDATE its withdrawals and
+    announcements (the body is the BGP UPDATE without its header, after source and destination
+    peers); OPEN, NOTIFY, KEEPALIVE and the rest carry no routes and give nothing, as in bgpdump.
+    """
+    peer_as = int.from_bytes(body[0:2], "big")
+    peer_ip = socket.inet_ntoa(body[2:6])
+    if sub == _LEGACY_STATE_CHANGE:
+        old, new = struct.unpack_from(">HH", body, 6)
+        return [MrtElement("BGP", time, -1, "STATE", peer_ip, peer_as, "", EMPTY, "", None, old, new)]
+    if sub != _LEGACY_UPDATE:
+        return []
+    wlen = int.from_bytes(body[12:14], "big")
+    withdrawn = parse_nlri(1, body[14 : 14 + wlen])
+    pos = 14 + wlen
+    alen = int.from_bytes(body[pos : pos + 2], "big")
+    attrs = cache.get(body[pos + 2 : pos + 2 + alen], 2)
+    announced = parse_nlri(1, body[pos + 2 + alen :])
+    out = [MrtElement("BGP", time, -1, "W", peer_ip, peer_as, p, EMPTY, "") for p, _ in withdrawn]
+    hop = attrs.next_hop
+    out.extend(MrtElement("BGP", time, -1, "A", peer_ip, peer_as, p, attrs, hop) for p, _ in announced)
+    return out
 
 
 def _update(body: bytes, h: Bgp4mpHeader, cache: AttributeCache) -> list[MrtElement]:
@@ -352,6 +399,8 @@ class MrtDecoder:
             return _bgp4mp(*_unwrap_bgp4mp(typ, time, sub, body), self.cache)
         if typ == TABLE_DUMP:
             return _table_dump((time, sub, -1), body, self.cache)
+        if typ == BGP:
+            return _legacy_bgp(time, sub, body, self.cache)
         return None
 
 
@@ -453,9 +502,45 @@ class _Blocks:
         return len(self.buf) - self.pos >= size
 
 
+def _header_ok(blocks: _Blocks, at: int, last_time: int) -> tuple[bool, int]:
+    """Whether the header ``at`` bytes past ``pos`` looks real, and its record length.
+
+    Real: a known type and subtype, a sane length, a time within a day of the last whole record's.
+    """
+    time, typ, sub, length = _HEADER.unpack_from(blocks.buf, blocks.pos + at)
+    ok = _type_known(typ) and sub <= _MAX_SUBTYPE and length <= MAX_RECORD
+    return ok and abs(time - last_time) <= _RESYNC_WINDOW, length
+
+
+def _next_is_plausible(blocks: _Blocks, at: int, last_time: int, *, chained: bool = True) -> bool:
+    """Whether a record could start ``at`` bytes past ``pos`` (or the stream end exactly there).
+
+    ``chained`` asks for the header after it to look real too: two in a row are hard to fake.
+    """
+    if not blocks.want(at + 12):
+        return len(blocks.buf) - blocks.pos == at
+    ok, length = _header_ok(blocks, at, last_time)
+    return ok and (not chained or _next_is_plausible(blocks, at + 12 + length, last_time, chained=False))
+
+
+def _resync(blocks: _Blocks, last_time: int) -> int:
+    """Move ``pos`` to the next plausible record header within reach; the bytes skipped, 0 if none.
+
+    Old archives hold stray bytes between records (a header cut short, a record's length off by a
+    few bytes): bgpkit-parser resumes at the next header, and so does netvigil.
+    """
+    for at in range(1, _RESYNC_REACH):
+        if not blocks.want(at + 12):
+            return 0
+        if _next_is_plausible(blocks, at, last_time):
+            blocks.pos += at
+            return at
+    return 0
+
+
 def _type_known(typ: int) -> bool:
     """Whether RFC 6396 defines this record type."""
-    return typ in (TABLE_DUMP, TABLE_DUMP_V2, BGP4MP, BGP4MP_ET) or typ in _OTHER_TYPES
+    return typ in (BGP, TABLE_DUMP, TABLE_DUMP_V2, BGP4MP, BGP4MP_ET) or typ in _OTHER_TYPES
 
 
 def iter_records(
@@ -476,31 +561,33 @@ def iter_records(
     """
     blocks = _Blocks(blocks_in, errors if errors is not None else [], tick)
     index = 0
+    last_time: int | None = None  # of the last whole record: resynchronising needs one
     while blocks.want(12):
         offset = blocks.base + blocks.pos
         time, typ, sub, length = _HEADER.unpack_from(blocks.buf, blocks.pos)
         if not _type_known(typ) or length > MAX_RECORD:
             why = f"unknown MRT type {typ}" if not _type_known(typ) else f"implausible record length {length}"
-            why += "; cannot find the next record"
-            if index == 0:
-                why += " (is this an MRT file?)"
-            _damage(report, Damage(offset, index, why), strict, name)
-            report.truncated = True
-            return
+            if not _skip_damage(blocks, report, Damage(offset, index, why), last_time, strict, name):
+                return
+            continue
         if not blocks.want(12 + length):
             break
         body = blocks.buf[blocks.pos + 12 : blocks.pos + 12 + length]
-        blocks.pos += 12 + length
+        record = index
+        index = report.records = index + 1
         try:
             decoded = decode(typ, sub, time, body)
         except (ValueError, IndexError, struct.error, OSError) as exc:
-            _damage(report, Damage(offset, index, f"type {typ}/{sub}: {exc}"), strict, name)
             decoded = [], 0
+            damage = Damage(offset, record, f"type {typ}/{sub}: {exc}")
+            if _record_lost(blocks, report, damage, 12 + length, last_time, strict, name):
+                continue
+        else:
+            last_time = time
+        blocks.pos += 12 + length
         if decoded is None:
             report.skipped_types[typ] = report.skipped_types.get(typ, 0) + 1
             decoded = [], 0
-        index += 1
-        report.records = index
         report.elements += decoded[1]
         yield from decoded[0]
     _end_of_stream(blocks, report, index, strict, name)
@@ -518,6 +605,51 @@ def iter_elements(
     """Yield every element of an MRT byte stream given as blocks; see :func:`iter_records`."""
     decode = MrtDecoder().elements
     return iter_records(blocks_in, report, decode, strict=strict, name=name, tick=tick, errors=errors)
+
+
+def _skip_damage(
+    blocks: _Blocks, report: ParseReport, damage: Damage, last_time: int | None, strict: bool, name: str
+) -> bool:
+    """A header that cannot be real: resume at the next plausible one (True), or end the file."""
+    skipped = _resync(blocks, last_time) if last_time is not None else 0
+    if skipped:
+        _damage(report, _resumed(damage, skipped), strict, name)
+        return True
+    why = f"{damage.reason}; cannot find the next record"
+    if damage.record == 0:
+        why += " (is this an MRT file?)"
+    _damage(report, Damage(damage.offset, damage.record, why), strict, name)
+    report.truncated = True
+    return False
+
+
+def _record_lost(
+    blocks: _Blocks,
+    report: ParseReport,
+    damage: Damage,
+    size: int,
+    last_time: int | None,
+    strict: bool,
+    name: str,
+) -> bool:
+    """Report a damaged record; True when its length was wrong too and ``pos`` moved to the next record.
+
+    The length is trusted when a plausible header follows the record; otherwise the next header is
+    searched for from the record's second byte on.
+    """
+    if last_time is not None and not _next_is_plausible(blocks, size, last_time):
+        skipped = _resync(blocks, last_time)
+        if skipped:
+            _damage(report, _resumed(damage, skipped), strict, name)
+            return True
+    _damage(report, damage, strict, name)
+    return False
+
+
+def _resumed(damage: Damage, skipped: int) -> Damage:
+    """The damage, saying how many bytes were skipped to the next record."""
+    reason = f"{damage.reason}; {skipped} bytes skipped to the next record"
+    return Damage(damage.offset, damage.record, reason)
 
 
 def _end_of_stream(blocks: _Blocks, report: ParseReport, index: int, strict: bool, name: str) -> None:
