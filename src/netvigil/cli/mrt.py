@@ -19,7 +19,7 @@ from netvigil.cli.common import (
     handles_errors,
 )
 from netvigil.sources.gc_pause import paused_gc
-from netvigil.sources.mrt import ParseReport, dump_text
+from netvigil.sources.mrt import ParseReport, dump_text, require_records
 from netvigil.sources.ris_live import RIS_LIVE_URL, ris_live_url
 
 if TYPE_CHECKING:
@@ -87,8 +87,7 @@ def dump(
     except BrokenPipeError:
         return
     report_damage(file, report)
-    if report.damaged and report.records == 0:
-        raise fail(f"{file}: no MRT record could be read ({report.damage[0]})")
+    require_records(file, report)
 
 
 StepOption = Annotated[int, typer.Option("--step", help="Bin width in seconds.")]

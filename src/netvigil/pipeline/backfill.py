@@ -51,7 +51,7 @@ from netvigil.sources.bgp_partial import (
 )
 from netvigil.sources.bgp_visibility import VisibilityAggregator, VisibilityConfig
 from netvigil.sources.gc_pause import paused_gc
-from netvigil.sources.mrt import ParseReport
+from netvigil.sources.mrt import ParseReport, require_records
 from netvigil.sources.ooni import BadLine, read_jsonl
 from netvigil.sources.textfile import sha256_of
 from netvigil.store.protocol import SignalStore, Store
@@ -222,7 +222,8 @@ def backfill_bgp(
 
     The result equals :func:`~netvigil.pipeline.bgp.ingest_bgp_files` on the same files; see the
     module docstring. A damaged record is skipped and reported (``settings.strict``: the task
-    raises InputError, nothing is written, the files finished so far stay in the manifest).
+    raises InputError, nothing is written, the files finished so far stay in the manifest); a file
+    with no readable record raises InputError before anything is written, as `ingest mrt` does.
     """
     config = config or VisibilityConfig()
     settings = settings or PartialSettings(step=config.step)
@@ -247,6 +248,7 @@ def backfill_bgp(
     for index, path in enumerate(paths):
         report = reports[index]
         if report is not None:
+            require_records(path, report)
             result.reports[str(path)] = report
             result.elements += report.elements
     aggregator_mapper = PartialMapper(mapper.entities)

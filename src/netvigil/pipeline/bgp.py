@@ -24,7 +24,7 @@ from netvigil.model.signals import SignalPoint
 from netvigil.sources import ris_live
 from netvigil.sources.bgp_visibility import VisibilityAggregator, VisibilityConfig
 from netvigil.sources.gc_pause import paused_gc
-from netvigil.sources.mrt import ParseReport, read_routes
+from netvigil.sources.mrt import ParseReport, read_routes, require_records
 from netvigil.sources.textfile import sha256_of
 from netvigil.store.protocol import SignalStore
 
@@ -121,7 +121,8 @@ def ingest_bgp_files(
 ) -> BgpIngestResult:
     """Replay MRT files and RIS Live .jsonl files, in the given order, into the visibility signals.
 
-    A damaged MRT record is skipped and reported (``strict``: InputError, nothing written); a bad
+    A damaged MRT record is skipped and reported (``strict``: InputError, nothing written); a file
+    with no readable MRT record raises InputError and nothing is written; a bad
     RIS Live line raises InputError with its line number and nothing is written. ``keep`` limits
     which entities are written.
     """
@@ -139,6 +140,8 @@ def ingest_bgp_files(
         with paused_gc():
             for path in paths:
                 yield from agg.feed(file_routes(path, result.reports, strict, progress))
+                if str(path) in result.reports:
+                    require_records(path, result.reports[str(path)])
             yield agg.flush()
 
     result.points = write_bgp_points(store, chunks(), digest, paths, keep)

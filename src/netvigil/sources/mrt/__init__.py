@@ -2,7 +2,7 @@
 
 Public names: :func:`read_elements`, :func:`iter_elements`, :class:`MrtElement`, :class:`ParseReport`,
 :class:`Damage`, :func:`bgpdump_line`, :func:`dump_text`, :func:`read_routes` (the route stream of
-:mod:`netvigil.model.routes`).
+:mod:`netvigil.model.routes`), :func:`require_records` (a file with no readable record is an error).
 Decoding choices are explained in docs/design/mrt-decoder.md and docs/design/routes.md.
 """
 
@@ -17,6 +17,7 @@ from netvigil.sources.mrt.decoder import (
     iter_elements,
     read_elements,
     read_routes,
+    require_records,
 )
 
 __all__ = [
@@ -29,4 +30,5 @@ __all__ = [
     "iter_elements",
     "read_elements",
     "read_routes",
+    "require_records",
 ]

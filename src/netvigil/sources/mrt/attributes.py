@@ -71,6 +71,19 @@ def prefix_text(afi: int, data: bytes, length: int) -> str:
     return socket.inet_ntoa(data.ljust(4, _ZERO)) + f"/{length}"
 
 
+def checked_prefix(afi: int, data: bytes, length: int) -> str:
+    """:func:`prefix_text` of a prefix whose length is not yet known to fit its family.
+
+    Raises ValueError (damage) for a length past 32 (IPv4) or 128 (IPv6), or bytes cut short.
+    """
+    limit = 128 if afi == 2 else 32
+    if length > limit:
+        raise ValueError(f"prefix length {length} is longer than IPv{6 if afi == 2 else 4} allows ({limit})")
+    if len(data) < (length + 7) >> 3:
+        raise ValueError(f"prefix of length {length} cut short by the end of its record")
+    return prefix_text(afi, data, length)
+
+
 Nlri = list[tuple[str, int | None]]
 
 

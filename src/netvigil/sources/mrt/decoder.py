@@ -25,8 +25,8 @@ from netvigil.sources.mrt.attributes import (
     EMPTY,
     AttributeCache,
     Attributes,
+    checked_prefix,
     parse_nlri,
-    prefix_text,
     rib_next_hop,
 )
 from netvigil.sources.textfile import open_binary
@@ -93,6 +93,16 @@ class ParseReport:
         self.damaged += 1
         if len(self.damage) < _KEPT_DAMAGE:
             self.damage.append(damage)
+
+
+def require_records(path: Path | str, report: ParseReport) -> None:
+    """Raise InputError when a file's report says not one record could be read in it.
+
+    Random bytes or another format: `mrt dump`, `ingest mrt` and `backfill mrt` all stop there
+    with exit code 2 (an empty file is no error: it has no records and no damage).
+    """
+    if report.damaged and report.records == 0:
+        raise InputError(f"no MRT record could be read ({report.damage[0]})", path=str(path))
 
 
 class _PeerTable:
@@ -168,7 +178,7 @@ def rib_prefix(sub: int, body: bytes) -> tuple[str, int, bool]:
         pos = 4
     length = body[pos]
     size = (length + 7) >> 3
-    return prefix_text(afi, body[pos + 1 : pos + 1 + size], length), pos + 1 + size, addpath
+    return checked_prefix(afi, body[pos + 1 : pos + 1 + size], length), pos + 1 + size, addpath
 
 
 def _table_dump(head: tuple[int, int, int], body: bytes, cache: AttributeCache) -> list[MrtElement]:
@@ -177,7 +187,7 @@ def _table_dump(head: tuple[int, int, int], body: bytes, cache: AttributeCache) 
     v6 = sub == 2
     width = 16 if v6 else 4
     pos = 4 + width
-    prefix = prefix_text(2 if v6 else 1, body[4 : 4 + width], body[pos])
+    prefix = checked_prefix(2 if v6 else 1, body[4 : 4 + width], body[pos])
     pos += 6
     peer_ip = _ip(body[pos : pos + width], v6)
     pos += width
@@ -318,6 +328,12 @@ def _update(body: bytes, h: Bgp4mpHeader, cache: AttributeCache) -> list[MrtElem
     return out
 
 
+def _check_peers(indices: list[int], count: int) -> None:
+    """Raise ValueError (damage) when a RIB entry names a peer past the PEER_INDEX_TABLE."""
+    if indices and max(indices) >= count:
+        raise ValueError(f"peer index {max(indices)} is not in the peer table ({count} peers)")
+
+
 class MrtDecoder:
     """Decodes records one by one, keeping what spans records (the peer index, the attribute cache)."""
 
@@ -335,6 +351,7 @@ class MrtDecoder:
         prefix, pos, addpath = rib_prefix(sub, body)
         cache = self.cache
         indices, attrs, path_ids = _fastpath.entries(body, pos, addpath, cache.rib, cache.rib_miss)
+        _check_peers(indices, len(self.peers.peers))
         name = "TABLE_DUMP2_AP" if addpath else "TABLE_DUMP2"
         return RibRecord(name, time, prefix, self.peers.peers, indices, attrs, path_ids)
 
@@ -343,6 +360,7 @@ class MrtDecoder:
         prefix, pos, addpath = rib_prefix(sub, body)
         indices, origins, _ = _fastpath.origins(body, pos, addpath, self._origin_as)
         keys = self.peers.keys
+        _check_peers(indices, len(keys))
         return RibEntries(time, prefix, [keys[i] for i in indices], origins)
 
     def _origin_as(self, block: bytes) -> int | None:
