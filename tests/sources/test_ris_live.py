@@ -71,10 +71,11 @@ def test_a_bad_line_is_reported_with_its_number(tmp_path: Path) -> None:
     path = tmp_path / "bad.jsonl"
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(InputError, match=r"bad.jsonl:42: expected a RIS Live ris_message"):
-        for _ in read_jsonl(path):
+        for _ in read_jsonl(path, strict=True):
             pass
+    db = str(tmp_path / "s.duckdb")
     done = subprocess.run(
-        [sys.executable, "-c", CLI, "ingest", "ris-live", str(path), "--db", str(tmp_path / "s.duckdb")],
+        [sys.executable, "-c", CLI, "ingest", "ris-live", "--strict", str(path), "--db", db],
         capture_output=True,
         text=True,
         check=False,
@@ -82,6 +83,27 @@ def test_a_bad_line_is_reported_with_its_number(tmp_path: Path) -> None:
     assert done.returncode == 2 and "bad.jsonl:42:" in done.stderr
     with open_store(tmp_path / "s.duckdb") as store:
         assert store.list_series() == []  # nothing half-written
+
+
+def test_without_strict_a_bad_line_costs_only_itself(tmp_path: Path) -> None:
+    lines = gzip.decompress(RECORDED.read_bytes()).decode().splitlines()
+    lines[41] = '{"type": "ris_message", "data": {"timestamp": NaN, "peer": "192.0.2.1", "peer_asn": 1}}'
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    report = ParseReport()
+    got = rows(read_jsonl(path, None, report))
+    assert report.damaged == 1 and str(report.damage[0]).startswith("line 42: ")
+    assert report.records == len(lines) - 1
+    assert len(got) > 0
+    done = subprocess.run(
+        [sys.executable, "-c", CLI, "ingest", "ris-live", str(path), "--db", str(tmp_path / "s.duckdb")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0 and "line 42: " in done.stderr and "Traceback" not in done.stderr
+    with open_store(tmp_path / "s.duckdb") as store:
+        assert store.list_series() != []
 
 
 class ReplayServer:

@@ -217,10 +217,14 @@ def ingest_ris_live(
     mmdb: MmdbOption = None,
     registry: RegistryOption = True,
     db: DbOption = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Files: stop with exit code 2 at the first bad line.")
+    ] = False,
 ) -> None:
     """Turn RIS Live messages into the bgp, bgp6 and bgp_updates signals.
 
-    From files (a bad line stops with FILE:LINE, nothing written) or, with --live, from the
+    From files (a bad line is skipped and reported by its number; with --strict it stops with
+    FILE:LINE and nothing is written) or, with --live, from the
     websocket: it subscribes with the filters given, reconnects with backoff when dropped, and
     writes each 5-minute bin as it closes. With --rib the routing table starts from that RIB
     snapshot, so the first bin already counts every visible prefix.
@@ -271,5 +275,7 @@ def ingest_ris_live(
             return
         paths = ([Path(rib)] if rib else []) + list(files or [])
         with file_progress() as progress:
-            result = ingest_bgp_files(store, paths, config=config, mapper=mapper, progress=progress)
+            result = ingest_bgp_files(
+                store, paths, config=config, mapper=mapper, strict=strict, progress=progress
+            )
     _print_result(result)

@@ -15,6 +15,7 @@ import time as clock
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Final
 
 from netvigil.geo.entities import default_registry
 from netvigil.geo.routing import PrefixMapper
@@ -29,6 +30,8 @@ from netvigil.sources.textfile import sha256_of
 from netvigil.store.protocol import SignalStore
 
 ProgressFactory = Callable[[Path, int], Callable[[int], None]]
+LIVE_REPORT: Final = "<RIS Live stream>"
+"""The key, among a live ingest's reports, of the bad messages of the stream itself."""
 
 
 @dataclass(slots=True)
@@ -101,11 +104,14 @@ def write_bgp_points(
 def file_routes(
     path: Path, reports: dict[str, ParseReport], strict: bool, progress: ProgressFactory | None
 ) -> Iterator[Route]:
-    """The route stream of one file: RIS Live .jsonl, else MRT (its parse report kept in ``reports``)."""
+    """The route stream of one file: RIS Live .jsonl, else MRT (its parse report kept in ``reports``).
+
+    A RIS Live report counts lines as records, and its damage is the bad lines by number.
+    """
     tick = progress(path, path.stat().st_size) if progress else None
-    if is_ris_live_file(path):
-        return ris_live.read_jsonl(path, tick)
     report = reports[str(path)] = ParseReport()
+    if is_ris_live_file(path):
+        return ris_live.read_jsonl(path, tick, report, strict=strict)
     return read_routes(path, report, strict=strict, progress=tick)
 
 
@@ -121,10 +127,9 @@ def ingest_bgp_files(
 ) -> BgpIngestResult:
     """Replay MRT files and RIS Live .jsonl files, in the given order, into the visibility signals.
 
-    A damaged MRT record is skipped and reported (``strict``: InputError, nothing written); a file
-    with no readable MRT record raises InputError and nothing is written; a bad
-    RIS Live line raises InputError with its line number and nothing is written. ``keep`` limits
-    which entities are written.
+    A damaged MRT record, or a bad RIS Live line, is skipped and reported with where it is
+    (``strict``: InputError, nothing written); a file with no readable MRT record raises
+    InputError and nothing is written. ``keep`` limits which entities are written.
     """
     config = config or VisibilityConfig()
     mapper = mapper or default_mapper()
@@ -140,7 +145,7 @@ def ingest_bgp_files(
         with paused_gc():
             for path in paths:
                 yield from agg.feed(file_routes(path, result.reports, strict, progress))
-                if str(path) in result.reports:
+                if not is_ris_live_file(path):
                     require_records(path, result.reports[str(path)])
             yield agg.flush()
 
@@ -166,7 +171,8 @@ async def ingest_ris_live_stream(
     ``seed`` files (a RIB snapshot, then maybe the update files after it; MRT or RIS Live .jsonl)
     are read first into the routing table, without writing their bins, so the first live bin
     already counts every prefix they route (a live stream alone starts from an empty table and
-    sees only what changes). Their damaged records are skipped and reported in ``reports``.
+    sees only what changes). Their damaged records are skipped and reported in ``reports``, and
+    so are the stream's bad messages (under :data:`LIVE_REPORT`, numbered in arrival order).
     Stops after ``seconds`` (None: never), or when the stream ends, then writes the open bin.
     """
     mapper = mapper or default_mapper()
@@ -185,9 +191,11 @@ async def ingest_ris_live_stream(
             if on_points:
                 on_points(written)
 
+    live = kept[LIVE_REPORT] = ParseReport()
+
     async def follow() -> None:
         async for message in ris_live.live_messages(options, on_reconnect):
-            for points in agg.feed(ris_live.route_changes(message)):
+            for points in agg.feed(ris_live.message_routes(message, live, live.records + live.damaged + 1)):
                 write(points)
 
     import asyncio  # noqa: PLC0415 - only the live stream needs it; file ingest starts faster

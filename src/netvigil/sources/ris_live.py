@@ -12,6 +12,7 @@ place, :func:`ris_live_url`: ``$NETVIGIL_RIS_LIVE_URL``, else :data:`RIS_LIVE_UR
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
@@ -30,6 +31,7 @@ from netvigil.model.routes import (
     peer_key,
     update_routes,
 )
+from netvigil.sources.mrt import Damage, ParseReport
 from netvigil.sources.textfile import open_text
 
 RIS_LIVE_URL: Final = "wss://ris-live.ripe.net/v1/ws/?client=netvigil"
@@ -46,45 +48,146 @@ def _origin(path: list[Any]) -> int | None:
     return None
 
 
-def route_changes(message: dict[str, Any]) -> list[Route]:
+_BAD_SHAPE: Final = (ValueError, KeyError, TypeError, AttributeError, OverflowError, RecursionError)
+"""What reading a message of the wrong shape raises (json's own errors are ValueErrors)."""
+_MAX_ASN: Final = 0xFFFF_FFFF
+_MAX_TIME: Final = 0xFFFF_FFFF  # MRT's 32-bit seconds; later is not a RIS timestamp
+
+
+def _timestamp(value: object) -> int:
+    """A message's time in whole seconds; NaN, infinities and times out of range are refused."""
+    if isinstance(value, bool):
+        raise TypeError("timestamp is a boolean")
+    seconds = float(value)  # type: ignore[arg-type]  # strings and numbers; the rest raise TypeError
+    if not 0 <= seconds <= _MAX_TIME:  # False for NaN too
+        raise ValueError(f"timestamp {value!r} is not a time")
+    return int(seconds)
+
+
+def _asn(value: object) -> int:
+    """A peer AS number (digits or an integer, 0 to 2^32-1)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(f"peer_asn {value!r} is not an AS number")
+    asn = int(value)
+    if not 0 <= asn <= _MAX_ASN:
+        raise ValueError(f"peer_asn {value!r} is not an AS number")
+    return asn
+
+
+def _address(value: object) -> str:
+    """A peer address as given, once it is known to be an IPv4 or IPv6 address."""
+    if not isinstance(value, str):
+        raise TypeError(f"peer {value!r} is not an address")
+    ipaddress.ip_address(value)
+    return value
+
+
+def _prefix(value: object) -> str:
+    """A prefix as given, once it is known to be one (``address/length``; host bits may be set)."""
+    if not isinstance(value, str) or "/" not in value:
+        raise ValueError(f"{value!r} is not a prefix")
+    ipaddress.ip_network(value, strict=False)
+    return value
+
+
+def _list(value: object, what: str) -> list[Any]:
+    """A field that must be a JSON array."""
+    if not isinstance(value, list):
+        raise TypeError(f"{what} is not a list")
+    return value
+
+
+def _data(message: object) -> dict[str, Any] | None:
+    """The ``data`` of a ris_message envelope, a bare ``data`` object, or None for other messages.
+
+    ``ris_error``, ``ris_subscribe_ok``, ``pong`` and the like carry no routes (libbgpstream gives
+    no element for them either).
+    """
+    if not isinstance(message, dict):
+        raise TypeError("not a JSON object")
+    kind = message.get("type")
+    data = message.get("data") if kind == "ris_message" else message
+    if isinstance(kind, str) and kind != "ris_message" and (kind.startswith("ris_") or kind == "pong"):
+        return None
+    if not isinstance(data, dict):
+        raise TypeError("data is not a JSON object")
+    return data
+
+
+def route_changes(message: object) -> list[Route]:
     """The routes of one RIS Live message (envelope or bare ``data``); other messages give none.
 
     An UPDATE gives a ``Withdraw`` and an ``Announce`` (each only when it has prefixes), as an
-    MRT UPDATE does; a peer state change a ``PeerState``. Raises KeyError / TypeError / ValueError
-    when a field has the wrong shape.
+    MRT UPDATE does; a peer state change a ``PeerState``; OPEN, NOTIFICATION, KEEPALIVE and
+    ``ris_error`` give none. Raises ValueError, KeyError, TypeError (or another of ``_BAD_SHAPE``)
+    when a field has the wrong shape: a time that is NaN, infinite or out of range, a peer that is
+    not an address, a prefix that is not a prefix.
     """
-    data = message.get("data", message) if message.get("type") == "ris_message" else message
+    data = _data(message)
+    if data is None:
+        return []
     kind = data.get("type")
-    time = int(float(data["timestamp"]))
-    peer = peer_key(str(data["peer"]), int(data["peer_asn"]))
+    time = _timestamp(data["timestamp"])
+    peer = peer_key(_address(data["peer"]), _asn(data["peer_asn"]))
     if kind == "RIS_PEER_STATE":
         states = _STATES.get(str(data.get("state")))
         return [] if states is None else [PeerState(time, peer, *states)]
     if kind != "UPDATE":
         return []
-    withdrawn = [str(prefix) for prefix in data.get("withdrawals", [])]
-    announced = [str(p) for announcement in data.get("announcements", []) for p in announcement["prefixes"]]
-    return update_routes(time, peer, withdrawn, announced, _origin(data.get("path", [])))
+    withdrawn = [_prefix(prefix) for prefix in _list(data.get("withdrawals", []), "withdrawals")]
+    announced = [
+        _prefix(p)
+        for announcement in _list(data.get("announcements", []), "announcements")
+        for p in _list(announcement["prefixes"], "prefixes")
+    ]
+    return update_routes(time, peer, withdrawn, announced, _origin(_list(data.get("path", []), "path")))
 
 
-def read_jsonl(path: Path, tick: Callable[[int], None] | None = None) -> Iterator[Route]:
-    """The routes of a .jsonl(.gz) file, line after line; a bad line raises InputError with its number."""
+def message_routes(message: object, report: ParseReport, number: int) -> list[Route]:
+    """:func:`route_changes`, a bad message counted in ``report`` (as message ``number``) instead."""
+    try:
+        routes = route_changes(message)
+    except _BAD_SHAPE as exc:
+        report.add(Damage(0, number, _why(exc), "line"))
+        return []
+    report.records += 1
+    report.elements += len(routes)
+    return routes
+
+
+def _why(exc: BaseException) -> str:
+    """What was wrong with a message, in one line."""
+    return f"expected a RIS Live ris_message JSON object ({type(exc).__name__}: {exc})"
+
+
+def read_jsonl(
+    path: Path,
+    tick: Callable[[int], None] | None = None,
+    report: ParseReport | None = None,
+    *,
+    strict: bool = False,
+) -> Iterator[Route]:
+    """The routes of a .jsonl(.gz) file, line after line.
+
+    A bad line (not JSON, cut short, a field of the wrong shape) is skipped and reported in
+    ``report`` with its number, and the good lines around it are read: one bad line never sinks
+    the file. With ``strict`` the first bad line raises InputError with its number instead.
+    """
+    report = report if report is not None else ParseReport()
     text, raw = open_text(path)
     with text, raw:
         for number, line in enumerate(text, start=1):
             if not line.strip():
                 continue
             try:
-                message = json.loads(line)
-                if not isinstance(message, dict):
-                    raise TypeError("not a JSON object")
-                routes = route_changes(message)
-            except (ValueError, KeyError, TypeError) as exc:
-                raise InputError(
-                    f"expected a RIS Live ris_message JSON object ({type(exc).__name__}: {exc})",
-                    path=str(path),
-                    line=number,
-                ) from None
+                routes = route_changes(json.loads(line))
+            except _BAD_SHAPE as exc:
+                if strict:
+                    raise InputError(_why(exc), path=str(path), line=number) from None
+                report.add(Damage(0, number, _why(exc), "line"))
+                continue
+            report.records += 1
+            report.elements += len(routes)
             if tick is not None and number % 4096 == 0:
                 tick(raw.tell())
             yield from routes

@@ -72,9 +72,12 @@ class Damage:
     offset: int
     record: int
     reason: str
+    unit: str = "record"  # "line" for line-based files (RIS Live .jsonl): no byte offset then
 
     def __str__(self) -> str:
-        return f"record {self.record} at byte {self.offset}: {self.reason}"
+        if self.unit == "line":
+            return f"line {self.record}: {self.reason}"
+        return f"{self.unit} {self.record} at byte {self.offset}: {self.reason}"
 
 
 @dataclass(slots=True)
