@@ -15,11 +15,12 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import zlib
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import IO, Any, Final
 
 from netvigil.model.errors import InputError
 from netvigil.model.routes import (
@@ -32,7 +33,7 @@ from netvigil.model.routes import (
     update_routes,
 )
 from netvigil.sources.mrt import Damage, ParseReport
-from netvigil.sources.textfile import open_text
+from netvigil.sources.textfile import open_binary
 
 RIS_LIVE_URL: Final = "wss://ris-live.ripe.net/v1/ws/?client=netvigil"
 RIS_LIVE_URL_ENV: Final = "NETVIGIL_RIS_LIVE_URL"
@@ -169,14 +170,15 @@ def read_jsonl(
 ) -> Iterator[Route]:
     """The routes of a .jsonl(.gz) file, line after line.
 
-    A bad line (not JSON, cut short, a field of the wrong shape) is skipped and reported in
-    ``report`` with its number, and the good lines around it are read: one bad line never sinks
-    the file. With ``strict`` the first bad line raises InputError with its number instead.
+    A bad line (not UTF-8, not JSON, cut short, a field of the wrong shape) is skipped and
+    reported in ``report`` with its number, and the good lines around it are read: one bad line
+    never sinks the file; a compressed stream cut short ends the file there, reported the same
+    way. With ``strict`` the first bad line raises InputError with its number instead.
     """
     report = report if report is not None else ParseReport()
-    text, raw = open_text(path)
-    with text, raw:
-        for number, line in enumerate(text, start=1):
+    stream, raw = open_binary(path)
+    with stream, raw:
+        for number, line in _numbered_lines(stream, report):
             if not line.strip():
                 continue
             try:
@@ -191,6 +193,17 @@ def read_jsonl(
             if tick is not None and number % 4096 == 0:
                 tick(raw.tell())
             yield from routes
+
+
+def _numbered_lines(stream: IO[bytes], report: ParseReport) -> Iterator[tuple[int, bytes]]:
+    """The lines of a stream with their numbers; a broken compressed stream ends it, reported."""
+    number = 0
+    try:
+        for number, line in enumerate(stream, start=1):
+            yield number, line
+    except (OSError, EOFError, zlib.error) as exc:
+        report.add(Damage(0, number + 1, f"the compressed stream is damaged or cut short ({exc})", "line"))
+        report.truncated = True
 
 
 def ris_live_url(env: Mapping[str, str] | None = None) -> str:
