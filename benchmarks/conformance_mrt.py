@@ -127,11 +127,12 @@ def resynchronised(ours: Reading, theirs: list[str], expected: dict[str, object]
     )
 
 
-def overrun_skipped(ours: Reading, theirs: list[str], _expected: dict[str, object]) -> str | None:
-    """BIRD's IPv6 ADD-PATH NLRI under a non-ADD-PATH subtype: bgpdump overruns its prefix buffer.
+def addpath_skipped(ours: Reading, theirs: list[str], _expected: dict[str, object]) -> str | None:
+    """BIRD's ADD-PATH NLRI under a non-ADD-PATH subtype: bgpdump reads path ids as prefixes.
 
-    netvigil reports those records as damaged (prefix length past 128) and prints every other
-    line exactly as bgpdump does.
+    It prints the path-id bytes as prefixes (``0.0.0.0/0``, ``::/0``) and, past the family's
+    length, what its prefix buffer's overrun leaves. netvigil reports those records as damaged
+    (prefix length past 32 / 128) and prints every other line exactly as bgpdump does.
     """
     remaining = iter(theirs)
     in_order = all(any(line == peer for peer in remaining) for line in ours.lines)
@@ -139,8 +140,8 @@ def overrun_skipped(ours: Reading, theirs: list[str], _expected: dict[str, objec
     if not in_order or reasons != {"bad NLRI prefix length"}:
         return None
     return (
-        f"bgpdump prints garbage prefixes past a 16-byte buffer ({len(theirs) - len(ours.lines)} "
-        f"lines); netvigil skips the {ours.report.damaged} records as damaged, the rest identical"
+        f"bgpdump prints ADD-PATH path ids as prefixes ({len(theirs) - len(ours.lines)} lines of "
+        f"garbage); netvigil skips the {ours.report.damaged} records as damaged, the rest identical"
     )
 
 
@@ -150,7 +151,8 @@ DOCUMENTED: dict[str, Check] = {
     "bgpkit-parser/ripe/rrc00/1999.12/updates.19991214.1621.gz": legacy_withdrawals,
     "bgpkit-parser/ripe/rrc00/2000.01/updates.20000102.2014.gz": legacy_withdrawals,
     "bgpkit-parser/ripe/rrc00/2000.03/updates.20000325.0345.gz": resynchronised,
-    "mrtparse-samples/bird6_bgp": overrun_skipped,
+    "mrtparse-samples/bird_bgp": addpath_skipped,
+    "mrtparse-samples/bird6_bgp": addpath_skipped,
 }
 """The files where bgpdump is wrong, and how the difference is checked to be only that."""
 

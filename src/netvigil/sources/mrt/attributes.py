@@ -104,10 +104,10 @@ def parse_nlri(afi: int, data: bytes, addpath: bool = False) -> Nlri:
             pos += 4
         length = data[pos]
         size = (length + 7) >> 3
-        if pos + 1 + size > end:
-            break  # a prefix cut short by the end of its field is dropped, as bgpdump drops it
         if length > limit:
             raise ValueError(f"bad NLRI prefix length {length}")
+        if pos + 1 + size > end:
+            break  # a prefix cut short by the end of its field is dropped, as bgpdump drops it
         out.append((prefix_text(afi, data[pos + 1 : pos + 1 + size], length), path_id))
         pos += 1 + size
     return out
