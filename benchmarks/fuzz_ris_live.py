@@ -5,17 +5,17 @@
 
 Seeds: the recorded RIS Live lines of tests/fixtures/ris_live and libbgpstream's samples
 (tests/fixtures/conformance/mrt/libbgpstream/ris-live-stream.json). A case is a mutated line:
-bytes mutated (bit flips, cuts, splices, noise, huge numbers), or a JSON value swapped for NaN,
+bytes mutated (benchmarks/fuzz_mutations.py), or a JSON value swapped for NaN,
 Infinity, 1e400, a 400-digit integer, a string, a list, a deep nesting. Each case is written
 between two good lines and read as `ingest ris-live` reads a file (``read_jsonl``, not strict)
 and as the live client reads a message (``message_routes``); both must return, the good lines'
-routes must come through, and only netvigil's own errors may be raised. One JSON line per path.
+routes must come through, and nothing may be raised. Each path runs in a child process with a
+per-case timeout (fuzz_mutations.Worker). One JSON line per path.
 """
 
 from __future__ import annotations
 
 import argparse
-import functools
 import gzip
 import json
 import random
@@ -23,7 +23,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from fuzz_common import Tally, mutations
+from fuzz_mutations import Tally, Worker, mutate
 from netvigil.sources.mrt import ParseReport
 from netvigil.sources.ris_live import message_routes, read_jsonl
 
@@ -53,33 +53,35 @@ def _odd_json(rng: random.Random, line: bytes) -> bytes:
     return (text[:at] + rng.choice(ODD_VALUES) + text[end:]).encode()
 
 
-def cases(inputs: list[bytes], count: int, seed: int) -> list[bytes]:
-    """Half byte mutations, half odd JSON values."""
-    rng = random.Random(seed)
-    half = count // 2
-    odd = [_odd_json(rng, rng.choice(inputs)) for _ in range(count - half)]
-    return list(mutations(inputs, half, seed)) + odd
+def make_case(inputs: list[bytes], rng: random.Random) -> bytes:
+    """Half byte mutations (benchmarks/fuzz_mutations.py), half odd JSON values; one line."""
+    line = rng.choice(inputs)
+    case = mutate(line, rng) if rng.random() < 0.5 else _odd_json(rng, line)
+    return case.replace(b"\n", b" ")
 
 
-def read_file(folder: Path, good: bytes, line: bytes) -> None:
-    """The case between two good lines, read as `ingest ris-live` reads a file."""
-    path = folder / "case.jsonl"
-    case = line.replace(b"\n", b" ")
-    path.write_bytes(good + b"\n" + case + b"\n" + good + b"\n")
+def read_file(case: tuple[str, bytes, bytes]) -> str:
+    """The case between two good lines, read as `ingest ris-live` reads a file (not strict)."""
+    folder, good, line = case
+    path = Path(folder) / "case.jsonl"
+    path.write_bytes(good + b"\n" + line + b"\n" + good + b"\n")
     report = ParseReport()
     routes = list(read_jsonl(path, None, report))
-    lines = 3 if case.strip() else 2  # a blank line is no message
+    lines = 3 if line.strip() else 2  # a blank line is no message
     if report.records + report.damaged != lines or report.records < 2 or len(routes) < 2:
         raise AssertionError(f"the good lines were not all read: {report}")
+    return "bad_line" if report.damaged else "accepted"
 
 
-def read_message(line: bytes) -> None:
+def read_message(line: bytes) -> str:
     """The case as the live client hands it over: a decoded JSON value, or the raw line."""
     try:
         message: Any = json.loads(line)
     except (ValueError, RecursionError):
         message = line.decode(errors="replace")
-    message_routes(message, ParseReport(), 1)
+    report = ParseReport()
+    message_routes(message, report, 1)
+    return "bad_message" if report.damaged else "accepted"
 
 
 def main() -> None:
@@ -90,14 +92,20 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per case before it is a hang")
     args = parser.parse_args()
     inputs = seeds()
-    good = inputs[0]
+    rng = random.Random(f"ris-live:{args.seed}")
     files, messages = Tally("ris-live file (ingest ris-live)"), Tally("ris-live message (live client)")
-    with tempfile.TemporaryDirectory() as folder:
-        for line in cases(inputs, args.cases, args.seed):
-            files.run(functools.partial(read_file, Path(folder), good, line), args.timeout)
-            messages.run(functools.partial(read_message, line), args.timeout)
-    print(files.line())
-    print(messages.line())
+    file_worker, message_worker = Worker(read_file, args.timeout), Worker(read_message, args.timeout)
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            for _ in range(args.cases):
+                line = make_case(inputs, rng)
+                files.count(*file_worker((folder, inputs[0], line)))
+                messages.count(*message_worker(line))
+    finally:
+        file_worker.close()
+        message_worker.close()
+    print(json.dumps(files.line()))
+    print(json.dumps(messages.line()))
 
 
 if __name__ == "__main__":

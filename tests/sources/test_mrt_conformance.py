@@ -50,9 +50,9 @@ def test_mrt_dump_equals_bgpdump_or_differs_as_documented(path: Path) -> None:
     row = TABLE.mrt_row(path, TABLE.stored_bgpdump(path, CONFORMANCE), CONFORMANCE)
     case = str(path.relative_to(CONFORMANCE / "mrt"))
     if case in TABLE.DOCUMENTED:
-        assert not row["agree"] and row["documented"], row["note"]
+        assert not row["agree"] and row["documented"], row["first_difference"]
     else:
-        assert row["agree"], row["note"]
+        assert row["agree"], row["first_difference"]
 
 
 @pytest.mark.skipif(shutil.which("bgpdump") is None, reason="Debian bgpdump missing (scripts/system-deps.sh)")
