@@ -42,6 +42,16 @@ def test_import_skips_bad_lines_by_number_and_imports_the_rest(tmp_path: Path) -
     assert "service:web@asn:197207" in series
 
 
+def test_a_file_with_no_measurement_exits_2_after_the_others(tmp_path: Path) -> None:
+    db = tmp_path / "s.duckdb"
+    garbage = tmp_path / "garbage.jsonl"
+    garbage.write_bytes(bytes(range(256)) * 8 + b"\n{not json\n")
+    result = runner.invoke(app, ["ooni", "import", str(garbage), str(FIXTURE), "--db", str(db)])
+    assert result.exit_code == 2, result.output
+    assert f"no OONI measurement could be read in {garbage}" in result.output
+    assert "11 measurements, 11 new" in result.output
+
+
 def test_classify_jsonl_one_line_per_measurement() -> None:
     result = runner.invoke(app, ["ooni", "classify", str(FIXTURE)])
     assert result.exit_code == 0

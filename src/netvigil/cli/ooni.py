@@ -9,7 +9,15 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from netvigil.cli.common import DbOption, console, echo_json_line, err_console, file_progress, handles_errors
+from netvigil.cli.common import (
+    DbOption,
+    console,
+    echo_json_line,
+    err_console,
+    fail,
+    file_progress,
+    handles_errors,
+)
 from netvigil.detect.ooni import verdict_json
 from netvigil.pipeline.ooni import import_ooni_file
 from netvigil.pipeline.reachability import DEFAULT_STEP
@@ -62,10 +70,12 @@ def import_files(
 
     Measurements are de-duplicated by measurement_uid (or report_id + input + start time), so
     importing a file twice adds nothing. A malformed line is reported as FILE:LINE and skipped; the
-    rest of the file imports.
+    rest of the file imports. A file in which no line is a measurement (not an OONI file) makes the
+    command exit 2 after the other files are imported.
 
     Example: netvigil ooni import 20220105_KZ_telegram.jsonl.gz --db kz.duckdb
     """
+    unreadable: list[Path] = []
     with open_store(db) as store, file_progress() as progress:
         for path in files:
             tick = progress(path, path.stat().st_size) if path.exists() else None
@@ -78,6 +88,11 @@ def import_files(
                 soft_wrap=True,
             )
             report_bad_lines(path, result.bad_lines)
+            if result.bad_lines and not result.read:
+                unreadable.append(path)
+    if unreadable:
+        names = ", ".join(map(str, unreadable))
+        raise fail(f"no OONI measurement could be read in {names}; expected one measurement (JSON) per line")
 
 
 @app.command("classify")
