@@ -106,6 +106,19 @@ def test_without_strict_a_bad_line_costs_only_itself(tmp_path: Path) -> None:
         assert store.list_series() != []
 
 
+def test_a_file_with_no_message_exits_2_as_mrt_does(tmp_path: Path) -> None:
+    path = tmp_path / "noise.jsonl"
+    path.write_bytes(bytes(range(128, 256)) * 4 + b"\n{cut\n")
+    done = subprocess.run(
+        [sys.executable, "-c", CLI, "ingest", "ris-live", str(path), "--db", str(tmp_path / "s.duckdb")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert "noise.jsonl: no RIS Live message could be read (line 1: " in done.stderr
+
+
 class ReplayServer:
     """Replays recorded messages to each subscriber; the first connection is dropped midway."""
 

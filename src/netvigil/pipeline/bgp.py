@@ -128,8 +128,8 @@ def ingest_bgp_files(
     """Replay MRT files and RIS Live .jsonl files, in the given order, into the visibility signals.
 
     A damaged MRT record, or a bad RIS Live line, is skipped and reported with where it is
-    (``strict``: InputError, nothing written); a file with no readable MRT record raises
-    InputError and nothing is written. ``keep`` limits which entities are written.
+    (``strict``: InputError, nothing written); a file with no readable MRT record (or RIS Live
+    message) raises InputError and nothing is written. ``keep`` limits which entities are written.
     """
     config = config or VisibilityConfig()
     mapper = mapper or default_mapper()
@@ -145,8 +145,8 @@ def ingest_bgp_files(
         with paused_gc():
             for path in paths:
                 yield from agg.feed(file_routes(path, result.reports, strict, progress))
-                if not is_ris_live_file(path):
-                    require_records(path, result.reports[str(path)])
+                what = "RIS Live message" if is_ris_live_file(path) else "MRT record"
+                require_records(path, result.reports[str(path)], what)
             yield agg.flush()
 
     result.points = write_bgp_points(store, chunks(), digest, paths, keep)

@@ -98,14 +98,14 @@ class ParseReport:
             self.damage.append(damage)
 
 
-def require_records(path: Path | str, report: ParseReport) -> None:
-    """Raise InputError when a file's report says not one record could be read in it.
+def require_records(path: Path | str, report: ParseReport, what: str = "MRT record") -> None:
+    """Raise InputError when a file's report says not one record (``what``) could be read in it.
 
-    Random bytes or another format: `mrt dump`, `ingest mrt` and `backfill mrt` all stop there
-    with exit code 2 (an empty file is no error: it has no records and no damage).
+    Random bytes or another format: `mrt dump`, `ingest mrt`, `backfill mrt` and `ingest ris-live`
+    all stop there with exit code 2 (an empty file is no error: it has no records and no damage).
     """
     if report.damaged and report.records == 0:
-        raise InputError(f"no MRT record could be read ({report.damage[0]})", path=str(path))
+        raise InputError(f"no {what} could be read ({report.damage[0]})", path=str(path))
 
 
 class _PeerTable:
