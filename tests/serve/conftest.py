@@ -15,7 +15,7 @@ from netvigil.store import Store, open_store
 from tests.alert.receiver import receiver
 from tests.serve import kzdata
 
-__all__ = ["app", "client", "kz_store", "receiver"]
+__all__ = ["app", "client", "kz_store", "receiver", "unthrottled_client"]
 
 
 @pytest.fixture(scope="module")
@@ -37,4 +37,12 @@ def app(kz_store: Store) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     """An in-process HTTP client."""
     with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="module")
+def unthrottled_client(kz_store: Store) -> Iterator[TestClient]:
+    """A client of the app with the cache and both rate limits off, kept for a module of many requests."""
+    settings = {"cache_seconds": "0", "rate_limit_per_minute": "0", "write_rate_limit_per_minute": "0"}
+    with TestClient(create_app(kz_store, load_settings(settings, env={}))) as test_client:
         yield test_client

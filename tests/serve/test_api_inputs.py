@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from netvigil.serve.app import create_app
-from netvigil.serve.settings import load_settings
 from netvigil.store import Store
 from netvigil.store.tokens import create_token
 
 FIXTURE = Path(__file__).parents[1] / "fixtures" / "ooni" / "ooni_backend_fastpath_fixtures.jsonl"
 HUGE = "99999999999999999999"
-
-
-@pytest.fixture(scope="module")
-def inputs_client(kz_store: Store) -> Iterator[TestClient]:
-    settings = {"cache_seconds": "0", "rate_limit_per_minute": "0", "write_rate_limit_per_minute": "0"}
-    with TestClient(create_app(kz_store, load_settings(settings, env={}))) as test_client:
-        yield test_client
 
 
 @pytest.fixture(scope="module")
@@ -57,9 +47,9 @@ def real_measurement() -> dict[str, object]:
     ],
 )
 def test_out_of_range_parameters_get_422_naming_them(
-    inputs_client: TestClient, url: str, parameter: str
+    unthrottled_client: TestClient, url: str, parameter: str
 ) -> None:
-    response = inputs_client.get(url)
+    response = unthrottled_client.get(url)
     assert response.status_code == 422, response.text
     error = response.json()["error"]
     named = error["message"].startswith(f"{parameter}:") or any(
@@ -83,9 +73,9 @@ def test_out_of_range_parameters_get_422_naming_them(
     ],
 )
 def test_unreadable_bodies_get_422_naming_the_part(
-    inputs_client: TestClient, submit_headers: dict[str, str], body: bytes, field: str
+    unthrottled_client: TestClient, submit_headers: dict[str, str], body: bytes, field: str
 ) -> None:
-    response = inputs_client.post("/api/v1/measurements", content=body, headers=submit_headers)
+    response = unthrottled_client.post("/api/v1/measurements", content=body, headers=submit_headers)
     assert response.status_code == 422, response.text
     assert field in response.json()["error"]["message"]
 
@@ -102,15 +92,15 @@ def test_unreadable_bodies_get_422_naming_the_part(
     ],
 )
 def test_a_bad_measurement_is_refused_alone_naming_its_field(
-    inputs_client: TestClient, submit_headers: dict[str, str], key: str, value: object, field: str
+    unthrottled_client: TestClient, submit_headers: dict[str, str], key: str, value: object, field: str
 ) -> None:
     good = real_measurement()
     bad = {**good, key: value}
-    alone = inputs_client.post("/api/v1/measurements", json=bad, headers=submit_headers)
+    alone = unthrottled_client.post("/api/v1/measurements", json=bad, headers=submit_headers)
     assert alone.status_code == 422, alone.text
     detail = alone.json()["error"]["details"][0]
     assert detail["reason"].startswith(field) and detail["field"] == field
-    mixed = inputs_client.post("/api/v1/measurements", json=[bad, good], headers=submit_headers)
+    mixed = unthrottled_client.post("/api/v1/measurements", json=[bad, good], headers=submit_headers)
     assert mixed.status_code == 200, mixed.text
     answer = mixed.json()
     assert answer["rejected"] == 1 and answer["accepted"] + answer["duplicates"] == 1
