@@ -7,9 +7,10 @@ envelope check) and, for a line that passes, the stored row with its verdict
 through :func:`netvigil.sources.ooni.read_jsonl`. The seeds are the real measurements in
 tests/fixtures/conformance/ooni (every OONI test type) and tests/fixtures/ooni.
 
-Mutations: bit flips, truncations, splices of two measurements, random bytes, huge numbers
-(past 64 bits, 400 digits, 1e999), and JSON-aware ones that replace a random value anywhere in the
-measurement with another JSON value (null, a list, an object, a string, a number, a deep nest).
+Mutations: the byte mutations every fuzz benchmark shares (benchmarks/fuzz_mutations.py: bit
+flips, truncations, splices, random bytes, huge numbers, long fields, deep nesting, empty input),
+and JSON-aware ones that replace a random value anywhere in the measurement with another JSON
+value (null, a list, an object, a string, a number, a deep nest).
 
 A *crash* is any exception escaping those calls (the reader reports bad lines as data, so none
 should); a *hang* is a case that runs longer than ``--timeout`` seconds. One JSON line:
@@ -36,6 +37,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Final
 
+from fuzz_mutations import mutate as shared_mutate
 from netvigil.pipeline.measurements import row_values
 from netvigil.sources.ooni import BadLine, parse_line, read_jsonl
 
@@ -48,7 +50,6 @@ def seed_lines() -> list[bytes]:
     from tests.detect.ooni_conformance import measurement_lines  # noqa: PLC0415 - the tests' own seeds
 
     return measurement_lines()
-HUGE = (b"18446744073709551616", b"9" * 400, b"1e999", b"-1e999", b"NaN", b"0.0000000000000000001e-400")
 JSON_VALUES: tuple[Any, ...] = (None, True, 0, -1, 2**70, 1e308, "", "x" * 300, [], [None], {}, {"a": [1]})
 
 
@@ -93,49 +94,11 @@ def _replace_value(rng: random.Random, line: bytes) -> bytes:
     return text.replace(json.dumps(DEEP).encode(), _deep(rng.randint(50, 5000)))
 
 
-def _flip(rng: random.Random, line: bytes) -> bytes:
-    data = bytearray(line)
-    for _ in range(rng.randint(1, 8)):
-        i = rng.randrange(len(data))
-        data[i] ^= 1 << rng.randrange(8)
-    return bytes(data)
-
-
-def _truncate(rng: random.Random, line: bytes) -> bytes:
-    return line[: rng.randrange(len(line))]
-
-
-def _splice(rng: random.Random, line: bytes, other: bytes) -> bytes:
-    return line[: rng.randrange(len(line))] + other[rng.randrange(len(other)) :]
-
-
-def _random_bytes(rng: random.Random, line: bytes) -> bytes:
-    i = rng.randrange(len(line))
-    return line[:i] + rng.randbytes(rng.randint(1, 64)) + line[i:]
-
-
-def _huge_number(rng: random.Random, line: bytes) -> bytes:
-    digits = [i for i, b in enumerate(line) if 48 <= b <= 57]
-    if not digits:
-        return line + rng.choice(HUGE)
-    i = rng.choice(digits)
-    return line[:i] + rng.choice(HUGE) + line[i + 1 :]
-
-
 def mutate(rng: random.Random, pool: list[bytes]) -> bytes:
-    """One mutation of a random seed line."""
+    """One mutation of a random seed line: the shared byte mutations, or a JSON value replaced."""
     line = rng.choice(pool)
-    kind = rng.randrange(7)
-    if kind == 0:
-        return _flip(rng, line)
-    if kind == 1:
-        return _truncate(rng, line)
-    if kind == 2:
-        return _splice(rng, line, rng.choice(pool))
-    if kind == 3:
-        return _random_bytes(rng, line)
-    if kind == 4:
-        return _huge_number(rng, line)
+    if rng.randrange(7) < 5:
+        return shared_mutate(line, rng)
     return _replace_value(rng, line)
 
 
