@@ -7,13 +7,14 @@ backend may. The protocol's behaviour on chdb and through clickhouse-connect is 
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from netvigil.model.errors import ConfigError, StoreError
 from netvigil.model.events import Event
 from netvigil.model.series import IngestRecord
 from netvigil.model.signals import SignalPoint
-from netvigil.pipeline.rollups import rebuild_rollups
+from netvigil.pipeline.rollups import ensure_rollups, rebuild_rollups
 from netvigil.store import open_store
 from netvigil.store.clickhouse import ClickHouseStore, open_chdb
 from netvigil.store.clickhouse.store import MIGRATIONS
@@ -75,9 +76,9 @@ def test_migrations_are_recorded_once_with_duckdbs_numbers(tmp_path: Path) -> No
     with opened(tmp_path) as store:
         first = store.db.rows("SELECT version, name FROM schema_version FINAL ORDER BY version")
     with opened(tmp_path) as again:
-        assert again.migrate() == 7
+        assert again.migrate() == 8
         rows = again.db.rows("SELECT version, name FROM schema_version ORDER BY version")
-    assert [r[0] for r in first] == sorted({m.version for m in MIGRATIONS}) == [1, 3, 4, 5, 6, 7]
+    assert [r[0] for r in first] == sorted({m.version for m in MIGRATIONS}) == [1, 3, 4, 5, 6, 7, 8]
     assert rows == first
 
 
@@ -96,7 +97,7 @@ def test_raw_ttl_is_off_by_default_and_set_by_the_url(tmp_path: Path) -> None:
 def test_one_chdb_directory_per_process(tmp_path: Path) -> None:
     first = opened(tmp_path / "a")
     with opened(tmp_path / "a") as same:
-        assert same.schema_version() == 7
+        assert same.schema_version() == 8
     with pytest.raises(StoreError, match="one directory per process; close that store first"):
         opened(tmp_path / "b")
     first.close()
@@ -146,9 +147,40 @@ def test_rollups_after_a_rebuild_and_events_after_each_write_are_one_part_per_pa
             store.replace_events([outage(entity)], [entity])
         rollups, events = active_parts(store, "signal_rollups"), active_parts(store, "events")
         view = store.rollups.series_view("asn:1", "bgp", 0, 70 * DAY, 70)
-    assert sorted(rollups) == ["197001", "197002", "197003"] and set(rollups.values()) == {1}
+    assert sorted(rollups) == ["1970", "197001", "197002", "197003"] and set(rollups.values()) == {1}
     assert events == {"all": 1}
     assert len(view.times) == 70 and set(view.values.tolist()) == {1.0}
+
+
+def test_the_half_daily_and_daily_tiers_are_kept_a_year_per_partition(tmp_path: Path) -> None:
+    points = [SignalPoint(t, "asn:1", "bgp", 1.0) for t in range(0, 70 * DAY, 3600)]
+    with opened(tmp_path) as store:
+        store.write_signals(points)
+        rebuild_rollups(store)
+        rows = store.db.rows(
+            "SELECT step, groupUniqArray(_partition_id) FROM signal_rollups GROUP BY step ORDER BY step"
+        )
+    assert [(step, sorted(parts)) for step, parts in rows] == [
+        (1800, ["197001", "197002", "197003"]),
+        (3600, ["197001", "197002", "197003"]),
+        (43_200, ["1970"]),
+        (86_400, ["1970"]),
+    ]
+
+
+def test_migration_8_rebuilds_the_rollups_of_an_older_store_the_same(tmp_path: Path) -> None:
+    points = [SignalPoint(t, "asn:1", "bgp", float(t % 7)) for t in range(0, 40 * DAY, 300)]
+    with opened(tmp_path) as store:
+        store.write_signals(points)
+        rebuild_rollups(store)
+        before = store.rollups.series_views(["asn:1"], ["bgp"], 0, 40 * DAY, 40, percent=True)
+        store.db.command("ALTER TABLE schema_version DELETE WHERE version = 8 SETTINGS mutations_sync = 1")
+    with opened(tmp_path) as older:
+        assert older.schema_version() == 8 and not older.rollups.fresh()
+        assert ensure_rollups(older)
+        after = older.rollups.series_views(["asn:1"], ["bgp"], 0, 40 * DAY, 40, percent=True)
+    assert len(after) == len(before) == 1 and len(before[0].times) == 40
+    assert np.array_equal(after[0].values, before[0].values, equal_nan=True)
 
 
 def test_remembered_series_and_state_follow_every_write(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """The roll-up tiers and the bins a view uses: the same on every backend.
 
-Roll-ups hold the mean and the minimum of each series per half hour, per hour and per day, so a
-chart of a year reads 365 rows instead of 105,120 and a chart of two weeks 672 instead of 4,032. A
+Roll-ups hold the mean and the minimum of each series per half hour, per hour, per half day and per
+day, so a chart of a year reads 730 rows instead of 105,120 and a chart of two weeks 672 instead of
+4,032. A
 view picks the coarsest tier whose step is not coarser than the step the caller can show
 (``span / max_points``) and aggregates further. The finest tier is built from the raw signals and
 scored with the detector's baseline; each coarser tier is derived from the one below it
@@ -19,8 +20,10 @@ import numpy as np
 
 from netvigil.model.series import SeriesView
 
-ROLLUP_STEPS: Final[tuple[int, ...]] = (1800, 3600, 86_400)
+ROLLUP_STEPS: Final[tuple[int, ...]] = (1800, 3600, 43_200, 86_400)
 FINEST_STEP: Final = ROLLUP_STEPS[0]
+YEARLY_FROM_STEP: Final = 43_200
+"""Tiers this coarse or coarser are small enough to keep a year together (one part per year)."""
 NICE_STEPS: Final[tuple[int, ...]] = (60, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400)
 
 

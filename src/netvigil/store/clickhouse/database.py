@@ -149,10 +149,14 @@ class Database:
         there a new, empty dict each time. A commit drops the table's memo, so a value computed
         from the table before the commit and stored after it lands in the dropped one.
         """
-        tx: Transaction | None = getattr(self._local, "tx", None)
-        if not self.connection.exclusive or (tx is not None and table in tx.stages):
+        if not self.keeps_memo(table):
             return {}
         return self._memos.setdefault(table, {})
+
+    def keeps_memo(self, table: str) -> bool:
+        """Whether :meth:`memo` of ``table`` is kept between calls here (else it is new each time)."""
+        tx: Transaction | None = getattr(self._local, "tx", None)
+        return self.connection.exclusive and not (tx is not None and table in tx.stages)
 
     def source(self, table: str) -> str:
         """What a read selects from: the live table (``FINAL``), overlaid by this thread's stage."""

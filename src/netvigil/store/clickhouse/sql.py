@@ -112,6 +112,11 @@ def month_of(column: str) -> str:
     return f"toYYYYMM(toDateTime({column}))"
 
 
+def year_of(column: str) -> str:
+    """The yearly partition of a Unix-seconds column."""
+    return f"toYear(toDateTime({column}))"
+
+
 def _ch_type(column: Column) -> str:
     base = _CH_TYPES[column.kind]
     return f"Nullable({base})" if column.nullable else base

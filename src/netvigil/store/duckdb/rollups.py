@@ -1,4 +1,4 @@
-"""Reads shaped for serving, in DuckDB: roll-ups of three tiers, bounded views, service state.
+"""Reads shaped for serving, in DuckDB: roll-ups of four tiers, bounded views, service state.
 
 Roll-ups are derived data, rebuilt by delete-and-insert, so the table has no primary-key index
 (whose memory grows with every row); rows are written sorted by entity, signal and time so
@@ -18,6 +18,7 @@ import pandas as pd
 from netvigil.model.series import SeriesView
 from netvigil.store.duckdb.database import Database
 from netvigil.store.duckdb.migrations import SERVICE, Migration
+from netvigil.store.migrations import ROLLUP_PARTITIONS
 from netvigil.store.rollups import (
     FINEST_STEP,
     ROLLUP_STEPS,
@@ -40,7 +41,9 @@ def _tables() -> list[str]:
     ]
 
 
-MIGRATIONS = (Migration(5, SERVICE, _tables),)
+# Migration 8 partitions ClickHouse's coarse tiers by year; DuckDB has no partitions, so it only
+# records the step, and every backend keeps the same version numbers.
+MIGRATIONS = (Migration(5, SERVICE, _tables), Migration(8, ROLLUP_PARTITIONS, list))
 
 
 class StateTable:
