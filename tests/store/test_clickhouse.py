@@ -76,9 +76,9 @@ def test_migrations_are_recorded_once_with_duckdbs_numbers(tmp_path: Path) -> No
     with opened(tmp_path) as store:
         first = store.db.rows("SELECT version, name FROM schema_version FINAL ORDER BY version")
     with opened(tmp_path) as again:
-        assert again.migrate() == 8
+        assert again.migrate() == 9
         rows = again.db.rows("SELECT version, name FROM schema_version ORDER BY version")
-    assert [r[0] for r in first] == sorted({m.version for m in MIGRATIONS}) == [1, 3, 4, 5, 6, 7, 8]
+    assert [r[0] for r in first] == sorted({m.version for m in MIGRATIONS}) == [1, 3, 4, 5, 6, 7, 9]
     assert rows == first
 
 
@@ -97,7 +97,7 @@ def test_raw_ttl_is_off_by_default_and_set_by_the_url(tmp_path: Path) -> None:
 def test_one_chdb_directory_per_process(tmp_path: Path) -> None:
     first = opened(tmp_path / "a")
     with opened(tmp_path / "a") as same:
-        assert same.schema_version() == 8
+        assert same.schema_version() == 9
     with pytest.raises(StoreError, match="one directory per process; close that store first"):
         opened(tmp_path / "b")
     first.close()
@@ -168,15 +168,15 @@ def test_the_half_daily_and_daily_tiers_are_kept_a_year_per_partition(tmp_path: 
     ]
 
 
-def test_migration_8_rebuilds_the_rollups_of_an_older_store_the_same(tmp_path: Path) -> None:
+def test_migration_9_rebuilds_the_rollups_of_an_older_store_the_same(tmp_path: Path) -> None:
     points = [SignalPoint(t, "asn:1", "bgp", float(t % 7)) for t in range(0, 40 * DAY, 300)]
     with opened(tmp_path) as store:
         store.write_signals(points)
         rebuild_rollups(store)
         before = store.rollups.series_views(["asn:1"], ["bgp"], 0, 40 * DAY, 40, percent=True)
-        store.db.command("ALTER TABLE schema_version DELETE WHERE version = 8 SETTINGS mutations_sync = 1")
+        store.db.command("ALTER TABLE schema_version DELETE WHERE version = 9 SETTINGS mutations_sync = 1")
     with opened(tmp_path) as older:
-        assert older.schema_version() == 8 and not older.rollups.fresh()
+        assert older.schema_version() == 9 and not older.rollups.fresh()
         assert ensure_rollups(older)
         after = older.rollups.series_views(["asn:1"], ["bgp"], 0, 40 * DAY, 40, percent=True)
     assert len(after) == len(before) == 1 and len(before[0].times) == 40

@@ -6,7 +6,7 @@ parts are listed, so a step that makes tables of several parts (1: signals and e
 service tables) stays the single step it shipped as. Add a migration with the next free version
 number; never edit one that has shipped. Version numbers are reserved per feature so parallel work
 does not collide. Shipped: 1 core, 3 probe_changes, 4 measurements, 5 service tables, 6 annotations,
-7 foreign events and the fetch manifest, 8 roll-up partitions. Each backend records the applied
+7 foreign events and the fetch manifest, 9 roll-up partitions. Each backend records the applied
 versions in its own ``schema_version`` table.
 """
 

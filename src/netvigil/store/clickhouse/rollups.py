@@ -72,7 +72,7 @@ STATE = Table(
 
 
 def _repartition() -> list[str]:
-    """Migration 8: the roll-ups again, empty, with the yearly coarse partitions, and marked stale.
+    """Migration 9: the roll-ups again, empty, with the yearly coarse partitions, and marked stale.
 
     Roll-ups are derived data: dropping the mark makes the next
     :func:`netvigil.pipeline.rollups.ensure_rollups` rebuild them from the signals.
@@ -87,7 +87,7 @@ def _repartition() -> list[str]:
 
 MIGRATIONS = (
     Migration(5, SERVICE, lambda: [ROLLUPS.ddl(), STATE.ddl()]),
-    Migration(8, ROLLUP_PARTITIONS, _repartition),
+    Migration(9, ROLLUP_PARTITIONS, _repartition),
 )
 _DAY = ROLLUP_STEPS[-1]
 

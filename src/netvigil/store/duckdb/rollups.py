@@ -41,9 +41,9 @@ def _tables() -> list[str]:
     ]
 
 
-# Migration 8 partitions ClickHouse's coarse tiers by year; DuckDB has no partitions, so it only
+# Migration 9 partitions ClickHouse's coarse tiers by year; DuckDB has no partitions, so it only
 # records the step, and every backend keeps the same version numbers.
-MIGRATIONS = (Migration(5, SERVICE, _tables), Migration(8, ROLLUP_PARTITIONS, list))
+MIGRATIONS = (Migration(5, SERVICE, _tables), Migration(9, ROLLUP_PARTITIONS, list))
 
 
 class StateTable:
