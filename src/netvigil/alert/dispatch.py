@@ -83,7 +83,7 @@ def headline(event: Event, transition: Transition) -> str:
     "Disruption in Kazakhstan (network: mobile) started: 19.1 % of ordinary (national 51.9 %)".
     """
     kind = event.kind.replace("_", " ").capitalize()
-    scope = event.scope
+    scope: str = event.scope
     if event.national_level is not None:
         scope = f"{scope}: {', '.join(event.network_kinds)}"
     return (

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from netvigil.detect.config import DetectorConfig
-from netvigil.detect.grid import FloatArray, Grid, grid_covering, infer_step, place
+from netvigil.detect.grid import DAY, FloatArray, Grid, grid_covering, infer_step, place
 
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
@@ -305,6 +305,48 @@ def baseline_matrix(
     return out, relearning
 
 
+def expected_values(
+    times: npt.NDArray[np.int64],
+    values: FloatArray,
+    at: npt.NDArray[np.int64],
+    signal: str = "probe",
+    config: DetectorConfig | None = None,
+    step: int | None = None,
+) -> FloatArray:
+    """The detector's expected value (its seasonal baseline) of a series at the times ``at``.
+
+    The one source of every "% of ordinary" shown (API, dashboard, report charts, CSV): the series
+    is laid on the detector's own grid at its own ``step`` and scored from its first point, as
+    ``netvigil detect`` scores it, so the number for a time does not depend on the window a chart
+    asks for. NaN where the series cannot be judged yet (see :func:`judgeable_from`) or ``at`` is
+    outside it. ``signal`` picks the thresholds used for history masking.
+    """
+    config = config or DetectorConfig()
+    if len(times) == 0:
+        return np.full(len(at), np.nan)
+    step = step or infer_step(times)
+    grid = grid_covering(step, int(times.min()), int(times.max()))
+    matrix = place(grid, times, values)[None, :, :]
+    rule = config.rule(signal)
+    base, _ = baseline_matrix(matrix, grid, (np.array([rule.warning]), np.array([rule.critical])), config)
+    flat = base.reshape(-1)
+    index = grid.index(np.asarray(at, dtype=np.int64))
+    inside = (index >= 0) & (index < grid.bins)
+    out = np.full(len(index), np.nan)
+    out[inside] = flat[index[inside]]
+    return out
+
+
+def judgeable_from(first: int, config: DetectorConfig | None = None) -> int:
+    """When a series whose first point is at ``first`` can first be judged by the baseline.
+
+    The daily part needs ``min_history_days`` rows (days) of history at the same time of day, so
+    that is the same time of day ``min_history_days`` days after the first point.
+    """
+    config = config or DetectorConfig()
+    return first + max(1, config.min_history_days) * DAY
+
+
 def percent_of_ordinary(
     times: npt.NDArray[np.int64],
     values: FloatArray,
@@ -316,14 +358,8 @@ def percent_of_ordinary(
 
     ``signal`` picks the thresholds used for history masking (see :mod:`netvigil.detect.config`).
     """
-    config = config or DetectorConfig()
     if len(times) == 0:
         return np.empty(0)
-    step = step or infer_step(times)
-    grid = grid_covering(step, int(times.min()), int(times.max()))
-    matrix = place(grid, times, values)[None, :, :]
-    rule = config.rule(signal)
-    base, _ = baseline_matrix(matrix, grid, (np.array([rule.warning]), np.array([rule.critical])), config)
+    expected = expected_values(times, values, times, signal, config, step)
     with np.errstate(invalid="ignore", divide="ignore"):
-        level = (100.0 * matrix / base).reshape(-1)
-    return np.asarray(level[grid.index(times)], dtype=np.float64)
+        return np.asarray(100.0 * values / expected, dtype=np.float64)
