@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from netvigil.detect.baseline import expected_values
+from netvigil.detect.baseline import expected_at_points
 from netvigil.detect.config import DetectorConfig
 from netvigil.model.series import SeriesData
 from netvigil.store.protocol import SignalStore, Store
@@ -60,14 +60,15 @@ def expected_in_bins(
     entities = sorted({entity for entity, _, _ in series})
     signals = sorted({signal for _, signal, _ in series})
     raw = {(d.entity, d.signal): d for d in store.read_series(entities, signals, None, until)}
+    found = [raw[(entity, signal)] for entity, signal, _ in series if (entity, signal) in raw]
+    expected = iter(expected_at_points([(d.signal, d.times, d.values) for d in found], config))
     out: list[FloatArray] = []
     for entity, signal, bins in series:
         data = raw.get((entity, signal))
-        if data is None or len(data.times) < 2:
+        if data is None:
             out.append(np.full(len(bins), np.nan))
-            continue
-        expected = expected_values(data.times, data.values, data.times, signal, config)
-        out.append(bin_means(data, expected, bins, step))
+        else:
+            out.append(bin_means(data, next(expected), bins, step))
     return out
 
 
