@@ -108,3 +108,18 @@ def test_detect_on_two_workers_prints_the_same_events(tmp_path: Path) -> None:
 def test_entities_show(entity: str) -> None:
     result = runner.invoke(app, ["entities", "show", entity])
     assert result.exit_code == 0 and entity in result.output
+
+
+def test_detect_on_a_young_series_says_when_it_becomes_judgeable(tmp_path: Path) -> None:
+    lines = ["time,entity,signal,value"]
+    times = [f"2022-01-05T{h:02d}:{m:02d}:00Z" for h in range(12) for m in range(0, 60, 5)]
+    lines += [f"{time},country:KZ,probe,1000" for time in times]
+    signals = tmp_path / "young.csv"
+    signals.write_text("\n".join(lines) + "\n")
+    table = run("detect", str(signals))
+    assert table.returncode == 0, table.stderr
+    assert "no events" in table.stdout
+    assert "country:KZ/probe: too little history to judge yet" in table.stdout
+    assert "judgeable from 2022-01-06T00:00:00Z" in table.stdout
+    jsonl = run("detect", str(signals), "--format", "jsonl")
+    assert jsonl.stdout == "" and "judgeable from 2022-01-06T00:00:00Z" in jsonl.stderr

@@ -1,7 +1,14 @@
 import numpy as np
 import pytest
 
-from netvigil.detect.baseline import nanmedian_last, percent_of_ordinary, smooth_rows
+from netvigil.detect.baseline import (
+    expected_at_points,
+    expected_values,
+    judgeable_from,
+    nanmedian_last,
+    percent_of_ordinary,
+    smooth_rows,
+)
 from netvigil.detect.grid import infer_step
 from netvigil.model.errors import StepError
 
@@ -73,3 +80,32 @@ def test_irregular_series_is_refused() -> None:
         infer_step(np.array([0, 10, 20, 30]))
     with pytest.raises(StepError, match="at least two"):
         infer_step(np.array([5]))
+
+
+def test_expected_values_of_many_series_are_each_series_alone() -> None:
+    early_times, early = cyclic(9, noise=0.02, seed=3)
+    late_times, late = cyclic(9, noise=0.02, seed=4)
+    late_times = late_times + 2 * DAY + 3600
+    hourly_times, hourly = cyclic(9, step=3600, noise=0.02, seed=5)
+    early = cut(early_times, early, 5, 6, 0.1)
+    many = expected_at_points(
+        [("probe", early_times, early), ("traffic", late_times, late), ("bgp", hourly_times, hourly)]
+    )
+    alone = [
+        expected_values(early_times, early, early_times, "probe"),
+        expected_values(late_times, late, late_times, "traffic"),
+        expected_values(hourly_times, hourly, hourly_times, "bgp"),
+    ]
+    for got, want in zip(many, alone, strict=True):
+        np.testing.assert_array_equal(got, want)
+    level = percent_of_ordinary(early_times, early)
+    np.testing.assert_allclose(level, 100 * early / alone[0], equal_nan=True)
+
+
+def test_a_series_is_judgeable_a_day_after_its_first_point() -> None:
+    times, values = cyclic(3, noise=0.0)
+    times = times + 12 * 3600
+    expected = expected_values(times, values, times)
+    first = int(times[np.flatnonzero(~np.isnan(expected))[0]])
+    assert judgeable_from(int(times[0])) == int(times[0]) + DAY
+    assert first <= judgeable_from(int(times[0])) < first + 3600

@@ -133,3 +133,13 @@ def test_a_public_source_signal_with_a_dot_in_its_name_takes_overrides() -> None
     config = DetectorConfig().with_overrides({"ioda.ping-slash24.warning": 70, "end_hold_seconds": 600})
     assert config.rule("ioda.ping-slash24").warning == 70.0 and config.end_hold_seconds == 600
     assert config.rule("ioda.bgp") == config.rule("bgp") and config.rule("x.y") == config.rule("unknown")
+
+
+def test_mobile_only_cut_carries_the_mobile_level_with_the_national_one_beside() -> None:
+    data = country({"probe": 0.5, "traffic": 0.45}) + regional("asn:1", 0.05) + regional("asn:2", 1.0)
+    found = detect(data, INFO).events
+    top = next(e for e in found if e.parent_event is None)
+    mobile = next(e for e in found if e.entity == "asn:1")
+    assert top.level == mobile.level and top.level < 10 and top.kind == "blackout"
+    assert top.national_level is not None and 40 < top.national_level < 60
+    assert top.to_json()["national_level"] == round(top.national_level, 1)

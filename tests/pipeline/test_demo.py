@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from netvigil.detect.events import lowest_within
 from netvigil.model.events import Event, parse_iso
 from netvigil.pipeline.demo import national_event, run_demo
 
@@ -42,6 +43,18 @@ def test_mobile_degradation_on_4_january_is_network_scope(demo: list[Event]) -> 
     assert parse_iso("2022-01-04T14:00:00Z") <= event.start <= parse_iso("2022-01-04T17:00:00Z")
     assert {"asn:29355", "asn:48503"} <= set(event.children)
     assert "asn:9198" not in event.children
+
+
+def test_the_mobile_cut_is_at_the_mobile_networks_level_with_the_national_one_beside(
+    demo: list[Event],
+) -> None:
+    event = next(e for e in demo if e.parent_event is None and e.scope == "network")
+    networks = [e for e in demo if e.entity in ("asn:29355", "asn:48503")]
+    assert event.end is not None
+    lows = [lowest_within(n, event.start, event.end) or 100.0 for n in networks]
+    assert event.level == pytest.approx(sum(lows) / len(lows)) and event.level < 25
+    assert event.national_level is not None and event.national_level > 40
+    assert event.kind == "disruption"
 
 
 def test_almaty_is_restored_before_the_country(demo: list[Event]) -> None:

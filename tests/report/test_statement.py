@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from dataclasses import replace
+
 import pytest
 
-from netvigil.model.events import Event, parse_iso
+from netvigil.model.events import Event, Phase, parse_iso
 from netvigil.report.document import place_of
+from netvigil.report.exports import read_stop_csv, stop_csv
 from netvigil.report.statement import headline
 
 START = parse_iso("2022-01-05T10:40:00Z")
@@ -155,3 +160,28 @@ def test_show_needs_two_signals_and_high_confidence() -> None:
     for signals, confidence in ((1, 0.99), (3, 0.74), (2, 0.5)):
         subject = event("country:KZ", "blackout", "national", 2.0, confidence, signals=signals)
         assert not headline(subject, place_of(subject)).startswith("Metrics show")
+
+
+def test_a_mobile_only_cut_is_worded_at_the_mobile_level_with_the_national_one_beside() -> None:
+    national = (Phase(START, END, 51.9, "disruption"),)
+    mobile = replace(
+        event("country:KZ", "disruption", "network", 19.1, 0.8, kinds=("mobile",)), phases=national
+    )
+    assert headline(mobile, place_of(mobile)) == (
+        "Metrics show a major disruption of mobile internet in Kazakhstan; mobile connectivity at 19.1 % "
+        f"of ordinary levels, national connectivity at 51.9 % {WHEN}"
+    )
+
+
+def test_stop_says_full_network_only_when_the_networks_hit_were_cut() -> None:
+    national = (Phase(START, END, 51.9, "disruption"),)
+    mobile = replace(
+        event("country:KZ", "disruption", "network", 19.1, 0.8, kinds=("mobile",)), phases=national
+    )
+    cut = replace(mobile, kind="blackout", level=3.0)
+    rows = list(csv.DictReader(io.StringIO(stop_csv([mobile, cut]))))
+    assert [(r["affected_network"], r["shutdown_extent"], r["shutdown_type"]) for r in rows] == [
+        ("Mobile", "", "Throttle"),
+        ("Mobile", "Full network", "Shutdown"),
+    ]
+    assert read_stop_csv(stop_csv([mobile]))[0].national_level == 51.9

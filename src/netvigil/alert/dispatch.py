@@ -25,7 +25,7 @@ from netvigil.geo.entities import default_registry
 from netvigil.model.alerts import AlertDelivery, AlertRule
 from netvigil.model.entities import parse_entity
 from netvigil.model.errors import EntityParseError
-from netvigil.model.events import Event
+from netvigil.model.events import Event, national_aside
 from netvigil.store.protocol import AlertStore
 
 _ROUND_LIMIT: Final = 1000
@@ -77,10 +77,18 @@ def matches(rule: AlertRule, event: Event) -> bool:
 
 
 def headline(event: Event, transition: Transition) -> str:
-    """E.g. "Blackout in Kazakhstan (national) started: 3.1 % of ordinary"."""
+    """E.g. "Blackout in Kazakhstan (national) started: 3.1 % of ordinary".
+
+    An event about some networks of a country gives their level, then the national one beside it:
+    "Disruption in Kazakhstan (network: mobile) started: 19.1 % of ordinary (national 51.9 %)".
+    """
     kind = event.kind.replace("_", " ").capitalize()
+    scope: str = event.scope
+    if event.national_level is not None:
+        scope = f"{scope}: {', '.join(event.network_kinds)}"
     return (
-        f"{kind} in {event.entity_name} ({event.scope}) {_WORDS[transition]}: {event.level:.1f} % of ordinary"
+        f"{kind} in {event.entity_name} ({scope}) {_WORDS[transition]}: {event.level:.1f} % of ordinary"
+        f"{national_aside(event)}"
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import smtplib
 from email.message import EmailMessage
+from typing import Any
 
 from netvigil.alert.policy import DeliveryPolicy
 from netvigil.model.alerts import AlertDelivery, AlertRule
@@ -30,7 +31,7 @@ def compose(delivery: AlertDelivery, rule: AlertRule, policy: DeliveryPolicy) ->
         "",
         f"Entity:     {event['entity_name']} ({event['entity']})",
         f"Kind:       {event['kind']} ({event['scope']})",
-        f"Level:      {event['level']} % of ordinary (lowest seen)",
+        f"Level:      {event['level']} % of ordinary (lowest seen){_national(event)}",
         f"Start:      {event['start']}",
         f"End:        {event['end'] or 'ongoing'}",
         f"Signals:    {', '.join(event['signals'])}",
@@ -40,6 +41,12 @@ def compose(delivery: AlertDelivery, rule: AlertRule, policy: DeliveryPolicy) ->
     ]
     message.set_content("\n".join(lines))
     return message
+
+
+def _national(event: dict[str, Any]) -> str:
+    """The national figure beside the level, for an event about some networks of a country."""
+    national = event.get("national_level")
+    return "" if national is None else f"; national {national} %"
 
 
 def send(delivery: AlertDelivery, rule: AlertRule, policy: DeliveryPolicy) -> str | None:

@@ -15,6 +15,7 @@ from netvigil.cli.common import (
     DbOption,
     console,
     echo_json_line,
+    err_console,
     file_progress,
     handles_errors,
     task_progress,
@@ -22,7 +23,8 @@ from netvigil.cli.common import (
 from netvigil.cli.options import cluster_spec, detector_config, parse_entities, parse_time
 from netvigil.cli.render import events_table
 from netvigil.model.events import Event
-from netvigil.pipeline.analyse import run_detection
+from netvigil.model.series import TooLittleHistory
+from netvigil.pipeline.analyse import run_detection, too_little_history
 from netvigil.pipeline.event_query import event_filter
 from netvigil.pipeline.ingest import ingest_signal_file
 from netvigil.store import open_store
@@ -111,7 +113,9 @@ def detect_command(
     Given FILES, works on them alone in a temporary store (unless --db names one, which then keeps
     the data and the events); without FILES, reads the store and replaces its stored events.
     With --workers or --scheduler the entities are split by country over Dask workers; the events
-    are the same as in one process (docs/detector.md, "Many entities").
+    are the same as in one process (docs/detector.md, "Many entities"). A series with less history
+    than the baseline needs (a day by default) cannot hold an event yet: it is listed with the time
+    it becomes judgeable (on stderr with --format jsonl/json), so no events does not read as calm.
 
     Examples:
       netvigil detect kz.csv.gz
@@ -132,7 +136,16 @@ def detect_command(
                         ingest_signal_file(store, path, progress)
             with task_progress("detecting (partitions)", enabled=cluster is not None) as progress:
                 events = run_detection(store, entities, None, None, config, cluster, progress)
+            waiting = too_little_history(store, entities, config)
     print_events(_window(events, start, end, top_level), fmt)
+    print_waiting(waiting, fmt)
+
+
+def print_waiting(waiting: Sequence[TooLittleHistory], fmt: Format) -> None:
+    """Say which series cannot be judged yet and from when they can (stderr for jsonl/json)."""
+    out = console if fmt is Format.table else err_console
+    for series in waiting:
+        out.print(series.sentence(), markup=False, highlight=False, soft_wrap=True)
 
 
 @handles_errors

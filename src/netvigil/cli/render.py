@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from rich.table import Table
 
-from netvigil.model.events import Event
+from netvigil.model.events import Event, national_aside
 
 
 def when(ts: int | None) -> str:
@@ -28,7 +28,7 @@ def _row(table: Table, event: Event, indent: str) -> None:
         event.entity_name,
         event.kind,
         event.scope + (f" ({', '.join(event.network_kinds)})" if event.network_kinds and not indent else ""),
-        f"{event.level:.1f} %",
+        f"{event.level:.1f} %{national_aside(event)}",
         f"{event.confidence:.2f}",
         ", ".join(event.signals),
         str(len(event.phases)),

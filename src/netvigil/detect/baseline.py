@@ -19,6 +19,7 @@ Everything is vectorised over many series at once; the streaming detector calls 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -26,7 +27,8 @@ import numpy as np
 import numpy.typing as npt
 
 from netvigil.detect.config import DetectorConfig
-from netvigil.detect.grid import FloatArray, Grid, grid_covering, infer_step, place
+from netvigil.detect.grid import DAY, FloatArray, Grid, grid_covering, infer_step, place
+from netvigil.model.errors import StepError
 
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
@@ -305,6 +307,86 @@ def baseline_matrix(
     return out, relearning
 
 
+def expected_values(
+    times: npt.NDArray[np.int64],
+    values: FloatArray,
+    at: npt.NDArray[np.int64],
+    signal: str = "probe",
+    config: DetectorConfig | None = None,
+    step: int | None = None,
+) -> FloatArray:
+    """The detector's expected value (its seasonal baseline) of a series at the times ``at``.
+
+    The one source of every "% of ordinary" shown (API, dashboard, report charts, CSV): the series
+    is laid on the detector's own grid at its own ``step`` and scored from its first point, as
+    ``netvigil detect`` scores it, so the number for a time does not depend on the window a chart
+    asks for. NaN where the series cannot be judged yet (see :func:`judgeable_from`) or ``at`` is
+    outside it. ``signal`` picks the thresholds used for history masking.
+    """
+    if len(times) == 0:
+        return np.full(len(at), np.nan)
+    step = step or infer_step(times)
+    grid = grid_covering(step, int(times.min()), int(times.max()))
+    (base,) = _baselines(grid, [(signal, times, values)], config or DetectorConfig())
+    return _at(grid, base, np.asarray(at, dtype=np.int64))
+
+
+def expected_at_points(
+    series: Sequence[tuple[str, npt.NDArray[np.int64], FloatArray]], config: DetectorConfig | None = None
+) -> list[FloatArray]:
+    """:func:`expected_values` of many (signal, times, values) series at their own points, in one pass.
+
+    Series of one step share one grid and one baseline run (rows start at the same UTC midnights
+    whatever a series' first point, so each gets exactly the numbers it gets alone). A series with
+    fewer than two points, or no regular step, gets NaN.
+    """
+    config = config or DetectorConfig()
+    out: list[FloatArray] = [np.full(len(times), np.nan) for _, times, _ in series]
+    by_step: dict[int, list[int]] = {}
+    for k, (_, times, _) in enumerate(series):
+        try:
+            by_step.setdefault(infer_step(times), []).append(k)
+        except StepError:
+            continue
+    for step, members in by_step.items():
+        first = min(int(series[k][1].min()) for k in members)
+        last = max(int(series[k][1].max()) for k in members)
+        grid = grid_covering(step, first, last)
+        for k, base in zip(members, _baselines(grid, [series[k] for k in members], config), strict=True):
+            out[k] = _at(grid, base, series[k][1])
+    return out
+
+
+def _baselines(
+    grid: Grid, series: Sequence[tuple[str, npt.NDArray[np.int64], FloatArray]], config: DetectorConfig
+) -> FloatArray:
+    """Baselines (series, bins) of (signal, times, values) series laid on ``grid``."""
+    matrix = np.stack([place(grid, times, values) for _, times, values in series])
+    rules = [config.rule(signal) for signal, _, _ in series]
+    thresholds = (np.array([r.warning for r in rules]), np.array([r.critical for r in rules]))
+    base, _ = baseline_matrix(matrix, grid, thresholds, config)
+    return base.reshape(len(series), -1)
+
+
+def _at(grid: Grid, base: FloatArray, at: npt.NDArray[np.int64]) -> FloatArray:
+    """The values of one flat baseline row at the times ``at`` (NaN off the grid)."""
+    index = grid.index(at)
+    inside = (index >= 0) & (index < grid.bins)
+    out = np.full(len(index), np.nan)
+    out[inside] = base[index[inside]]
+    return out
+
+
+def judgeable_from(first: int, config: DetectorConfig | None = None) -> int:
+    """When a series whose first point is at ``first`` can first be judged by the baseline.
+
+    The daily part needs ``min_history_days`` rows (days) of history at the same time of day, so
+    that is the same time of day ``min_history_days`` days after the first point.
+    """
+    config = config or DetectorConfig()
+    return first + max(1, config.min_history_days) * DAY
+
+
 def percent_of_ordinary(
     times: npt.NDArray[np.int64],
     values: FloatArray,
@@ -316,14 +398,8 @@ def percent_of_ordinary(
 
     ``signal`` picks the thresholds used for history masking (see :mod:`netvigil.detect.config`).
     """
-    config = config or DetectorConfig()
     if len(times) == 0:
         return np.empty(0)
-    step = step or infer_step(times)
-    grid = grid_covering(step, int(times.min()), int(times.max()))
-    matrix = place(grid, times, values)[None, :, :]
-    rule = config.rule(signal)
-    base, _ = baseline_matrix(matrix, grid, (np.array([rule.warning]), np.array([rule.critical])), config)
+    expected = expected_values(times, values, times, signal, config, step)
     with np.errstate(invalid="ignore", divide="ignore"):
-        level = (100.0 * matrix / base).reshape(-1)
-    return np.asarray(level[grid.index(times)], dtype=np.float64)
+        return np.asarray(100.0 * values / expected, dtype=np.float64)

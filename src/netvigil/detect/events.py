@@ -25,7 +25,7 @@ import numpy as np
 
 from netvigil.detect.config import DetectorConfig
 from netvigil.detect.grid import FloatArray
-from netvigil.model.events import Event, EventKind, Phase, Scope
+from netvigil.model.events import Event, EventKind, Phase, Scope, lowest_phase_level
 
 BANDS: Final = ("blackout", "severe", "degraded", "restored")
 FIRST_NOTE: Final = {"blackout": "blackout", "severe": "severe disruption", "degraded": "disruption"}
@@ -292,8 +292,8 @@ def build_event(tracker: EntityTracker, span: list[Bin], end: int | None) -> Eve
 
 def _part(event: Event, phases: list[Phase], start: int, end: int | None, config: DetectorConfig) -> Event:
     """One side of a split event, with its own id, level and kind."""
-    kept = [p for p in phases if p.note not in ("brief restoration",) and not p.note.startswith("baseline")]
-    level = min((p.level for p in kept), default=event.level)
+    lowest = lowest_phase_level(phases)
+    level = event.level if lowest is None else lowest
     kind: EventKind = "blackout" if level <= config.blackout_level else "disruption"
     if phases and phases[0].note in ("cut again", "escalation", "partial restoration"):
         first = phases[0]
@@ -325,3 +325,26 @@ def split_event(event: Event, at: int, config: DetectorConfig) -> tuple[Event, E
         if phase.end is None or phase.end > at:
             after.append(replace(phase, start=max(phase.start, at)))
     return _part(event, before, event.start, at, config), _part(event, after, at, event.end, config)
+
+
+def lowest_within(event: Event, start: int, end: int) -> float | None:
+    """The lowest level of ``event``'s disruption phases that overlap ``[start, end)``."""
+    inside = [p for p in event.phases if p.start < end and (p.end is None or p.end > start)]
+    return lowest_phase_level(inside)
+
+
+def with_part_level(event: Event, parts: Sequence[Event], horizon: int, config: DetectorConfig) -> Event:
+    """A network-scope event at the level of the networks it names, not the national average.
+
+    ``parts`` are the events of those networks; each counts with its lowest level while ``event``
+    lasts, and the event's level is their mean (the networks are weighed alike, as nothing here
+    knows their sizes). The kind follows: a blackout only when that level is one. The phases keep
+    the country-wide course, so :attr:`Event.national_level` still gives the national figure.
+    """
+    end = event.end if event.end is not None else horizon
+    lows = [low for low in (lowest_within(part, event.start, end) for part in parts) if low is not None]
+    if not lows:
+        return event
+    level = float(np.mean(lows))
+    kind: EventKind = "blackout" if level <= config.blackout_level else "disruption"
+    return replace(event, level=level, kind=kind)

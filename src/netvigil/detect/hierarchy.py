@@ -3,7 +3,9 @@
 Rules (documented in docs/detector.md):
 - a country event is *national* when its access networks of both kinds are hit (or when we have
   no children to tell); if only mobile access networks are hit while a fixed one with data is not,
-  it is a mobile-only cut: scope ``network`` with ``network_kinds = ["mobile"]`` (likewise fixed);
+  it is a mobile-only cut: scope ``network`` with ``network_kinds = ["mobile"]`` (likewise fixed),
+  whose level and kind are those of the hit networks of that kind (the national figure stays in
+  its phases, see :func:`netvigil.detect.events.with_part_level`);
 - if its regions have data and fewer than ``national_share`` of them are hit, the country event
   is only the shadow of regional events: it is dropped and the regional events stand alone; if
   none of them is hit (the drop is in a region we do not follow), it stays, with scope regional;
@@ -21,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from netvigil.detect.config import DetectorConfig
-from netvigil.detect.events import split_event
+from netvigil.detect.events import split_event, with_part_level
 from netvigil.model.entities import NetworkKind
 from netvigil.model.events import Event
 
@@ -94,7 +96,9 @@ def apply_hierarchy(
         verdict = _country_scope(event, children, {k.entity for k in kids}, info, config)
         if verdict is not None:
             scope, kinds = verdict
-            kept.append(replace(event, scope=scope, network_kinds=kinds))  # type: ignore[arg-type]
+            scoped = replace(event, scope=scope, network_kinds=kinds)  # type: ignore[arg-type]
+            named = [k for k in kids if info[k.entity].kind in kinds]
+            kept.append(with_part_level(scoped, named, horizon, config) if scope == "network" else scoped)
     adopted: dict[str, str] = {}
     final: list[Event] = []
     for event in events:

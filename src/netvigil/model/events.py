@@ -1,7 +1,9 @@
 """Events (contract 3.3): a disruption of one entity, from start to end, with phases.
 
-``level`` is the lowest connectivity seen, as % of ordinary. Times are Unix seconds here and
-ISO 8601 UTC (``Z``) in :meth:`Event.to_json`.
+``level`` is the lowest connectivity seen, as % of ordinary, of the part the event is about: for a
+country event of network scope (a mobile-only cut) that is the named networks' level, while its
+phases keep the country-wide course and :attr:`Event.national_level` gives the national figure
+beside it. Times are Unix seconds here and ISO 8601 UTC (``Z``) in :meth:`Event.to_json`.
 """
 
 from __future__ import annotations
@@ -118,6 +120,19 @@ class Phase:
         }
 
 
+RESTORED_NOTES: Final = ("brief restoration",)
+"""Phase notes of normal stretches inside an event (their level is a median, not a low)."""
+
+
+def lowest_phase_level(phases: Sequence[Phase]) -> float | None:
+    """The lowest level of the phases that are part of the disruption (None when there are none).
+
+    Restoration phases and the closing "baseline re-learned" mark are left out.
+    """
+    kept = [p.level for p in phases if p.note not in RESTORED_NOTES and not p.note.startswith("baseline")]
+    return min(kept, default=None)
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """A detected disruption of one entity (contract 3.3, plus additive fields)."""
@@ -147,6 +162,16 @@ class Event:
         """True while the event has no end."""
         return self.end is None
 
+    @property
+    def national_level(self) -> float | None:
+        """The country-wide figure beside ``level`` for a country event about some networks only.
+
+        ``None`` for every other event (their ``level`` already is the whole entity's).
+        """
+        if self.scope != "network" or not self.entity.startswith("country:"):
+            return None
+        return lowest_phase_level(self.phases)
+
     def to_json(self) -> dict[str, Any]:
         """The event as contract 3.3 shows it (JSON-ready)."""
         return {
@@ -159,6 +184,7 @@ class Event:
             "end": iso(self.end),
             "ongoing": self.ongoing,
             "level": round(self.level, 1),
+            "national_level": None if self.national_level is None else round(self.national_level, 1),
             "signals": list(self.signals),
             "confidence": round(self.confidence, 2),
             "children": list(self.children),
@@ -196,6 +222,15 @@ class Event:
             step=int(data.get("step", 300)),
             detected_at=parse_iso(data["detected_at"]) if data.get("detected_at") else None,
         )
+
+
+def national_aside(event: Event) -> str:
+    """``" (national 51.9 %)"`` for an event about some networks of a country, else empty.
+
+    Headlines of alerts and feeds put it after the event's own level, so the affected part leads.
+    """
+    national = event.national_level
+    return "" if national is None else f" (national {national:.1f} %)"
 
 
 @dataclass(frozen=True, slots=True)

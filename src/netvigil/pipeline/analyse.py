@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
+from netvigil.detect.baseline import judgeable_from
 from netvigil.detect.config import DetectorConfig
 from netvigil.detect.engine import Detection, Series, detect, finished
 from netvigil.detect.grid import infer_step
@@ -13,7 +14,7 @@ from netvigil.detect.services import detect_service_events
 from netvigil.geo.entities import default_registry
 from netvigil.model.errors import EntityParseError, StepError, UnknownEntityError
 from netvigil.model.events import Event
-from netvigil.model.series import SeriesData
+from netvigil.model.series import SeriesData, TooLittleHistory
 from netvigil.pipeline.cluster import ClusterSpec
 from netvigil.pipeline.detect_many import Progress, detect_partitioned
 from netvigil.store.protocol import SignalStore, Store
@@ -133,3 +134,24 @@ def run_detection(
     analysed = sorted(set(entities or ()) | {s.entity for s in store.list_series(entities)})
     store.replace_events(found.events, analysed)
     return found.events
+
+
+def too_little_history(
+    store: SignalStore, entities: Sequence[str] | None = None, config: DetectorConfig | None = None
+) -> list[TooLittleHistory]:
+    """The stored series the detector cannot judge yet, each with when it will be judgeable.
+
+    A series is judged against its baseline, which needs ``min_history_days`` days of history
+    (:func:`netvigil.detect.baseline.judgeable_from`); one whose points do not reach that far yet
+    can hold no event, so ``netvigil detect`` and the API say so instead of an empty result.
+    Service series (judged by reachability, not a baseline) and context signals are left out.
+    """
+    config = config or DetectorConfig()
+    waiting: list[TooLittleHistory] = []
+    for info in store.list_series(entities):
+        if info.entity.startswith("service:") or config.rule(info.signal).warning <= 0:
+            continue
+        ready = judgeable_from(info.first, config)
+        if info.last < ready:
+            waiting.append(TooLittleHistory(info.entity, info.signal, info.first, info.last, ready))
+    return sorted(waiting, key=lambda w: (w.entity, w.signal))

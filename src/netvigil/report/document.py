@@ -23,7 +23,6 @@ from netvigil.report.taxonomy import Taxonomy, classify, suggest_cause
 from netvigil.report.zones import local_text, utc_text, zone_for
 from netvigil.store.protocol import EventStore, SignalStore, Store
 
-HISTORY = 8 * 86_400
 BEFORE = 2 * 86_400
 AFTER = 86_400
 SIGNAL_NAMES = {
@@ -166,8 +165,9 @@ def related_events(store: EventStore, event: Event) -> list[Event]:
 
 
 def _percent(store: SignalStore, entity: str, signal: str, event: Event, now: int) -> Line | None:
+    """One chart line as % of ordinary: the series scored from its first point, as the detector does."""
     end = (event.end or now) + AFTER
-    for data in store.read_series([entity], [signal], event.start - HISTORY, end):
+    for data in store.read_series([entity], [signal], None, end):
         if len(data.times) < 10:
             return None
         level = percent_of_ordinary(data.times, data.values, signal=signal)

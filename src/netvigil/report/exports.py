@@ -3,7 +3,9 @@
 The STOP CSV carries STOP's own columns first (start_date, country, geo_scope, area_name,
 shutdown_type, affected_network, shutdown_extent, actual_cause, … in STOP's vocabulary), then
 ``nv_*`` columns holding every field of the netvigil event, so :func:`read_stop_csv` gives back
-exactly the exported events. The IODA JSON mirrors IODA's ``/v2/outages/events`` entries: one
+exactly the exported events. STOP's columns follow the part of the network hit: a mobile-only cut
+is "Mobile", "Full network" only when the networks hit were cut, "Throttle" when they were only
+degraded. The IODA JSON mirrors IODA's ``/v2/outages/events`` entries: one
 entry per event and signal (IODA's ``datasource``), with ``location`` as ``country/KZ``,
 ``region/KZ-75`` or ``asn/29355``, ``start`` in Unix seconds and ``duration`` in seconds.
 """
@@ -70,8 +72,22 @@ LIST_SEP: Final = ";"
 
 
 def _stop_type(event: Event) -> str:
+    """STOP's shutdown_type: a network only degraded (no blackout of the part hit) is a throttle."""
     kind = outage_type(event)
+    if event.kind == "disruption":
+        return "Throttle"
     return {"throttling": "Throttle", "service": "Service-based"}.get(kind, "Shutdown")
+
+
+def _stop_extent(event: Event) -> str:
+    """STOP's shutdown_extent: "Full network" only when the networks hit were cut (a blackout).
+
+    A partial drop is no full-network cut and STOP has no word for it, so the field stays empty
+    (``nv_level`` says how far it went).
+    """
+    if event.scope == "service":
+        return "Service-based"
+    return "Full network" if event.kind == "blackout" else ""
 
 
 def _stop_network(event: Event) -> str:
@@ -111,7 +127,7 @@ def _stop_fields(event: Event) -> dict[str, str]:
         "area_name": area,
         "shutdown_type": _stop_type(event),
         "affected_network": _stop_network(event),
-        "shutdown_extent": "Service-based" if event.scope == "service" else "Full network",
+        "shutdown_extent": _stop_extent(event),
         "actual_cause": event.cause or "",
         "info_source": "netvigil measurements",
         "shutdown_status": "Ongoing" if event.end is None else "Ended",

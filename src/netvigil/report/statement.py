@@ -5,7 +5,8 @@ noun: below 10 % a blackout (only if the detector called it one), 10-50 % a majo
 50-85 % a partial disruption, above that a minor one. The *evidence* picks the verb: "Metrics
 show" needs confidence >= 0.75 from at least two independent signals; "Metrics indicate" needs
 confidence >= 0.5; anything weaker is "Preliminary data suggest a possible …". The *scope* picks
-the subject: nation-scale, regional, one network kind, one operator, or one service.
+the subject: nation-scale, regional, one network kind, one operator, or one service. An event about
+one network kind of a country is worded at those networks' level, the national figure beside it.
 """
 
 from __future__ import annotations
@@ -105,8 +106,14 @@ def headline(event: Event, place: Place) -> str:
     else:
         lead = "possible " if verb == "Preliminary data suggest" else ""
         what, measure = _subject(event, place, severity(event), lead)
-        body = f"{verb} {what}; {measure} at {event.level:.1f} % of ordinary levels"
+        body = f"{verb} {what}; {measure} at {event.level:.1f} % of ordinary levels{_beside(event)}"
     return f"{body} ({when(event)})."
+
+
+def _beside(event: Event) -> str:
+    """The national figure after the affected networks' own, for a country event about some networks."""
+    national = event.national_level
+    return "" if national is None else f", national connectivity at {national:.1f} %"
 
 
 def when(event: Event) -> str:

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query
 
 from netvigil.model.errors import ApiError, UnknownEntityError
 from netvigil.model.events import EVENT_KINDS, SCOPES, EventFilter, EventKind, Scope, iso
+from netvigil.pipeline.analyse import too_little_history
 from netvigil.pipeline.event_query import event_filter
 from netvigil.pipeline.measurements import search_measurements
 from netvigil.serve import views
@@ -89,13 +90,22 @@ def get_signals(
     mode: Annotated[views.Mode, Query(description="raw values or percent of ordinary")] = "raw",
     format: FormatQuery = "json",
 ) -> Any:
-    """Each signal in the window in at most ``max_points`` bins (mean; ``lows`` has the minimum)."""
+    """Each signal in the window in at most ``max_points`` bins (mean; ``lows`` has the minimum).
+
+    ``too_little_history`` names the entity's series that cannot be judged yet and from when they can.
+    """
     key = entity_key(entity)
     view = resolve_window(store, settings, window)
-    payload = views.series(store, key, signal, view, mode, settings.integer("baseline_days"))
+    payload = views.series(store, key, signal, view, mode)
     if format == "csv":
         return csv_response(["time", "entity", "signal", "value"], views.series_csv_rows(payload), "signals")
-    return {"entity": key, "since": iso(view.since), "until": iso(view.until), "series": payload}
+    return {
+        "entity": key,
+        "since": iso(view.since),
+        "until": iso(view.until),
+        "series": payload,
+        "too_little_history": [w.to_json() for w in too_little_history(store, [key])],
+    }
 
 
 @router.get("/events", summary="Events, newest first")
@@ -112,7 +122,11 @@ def list_events(
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     format: FormatQuery = "json",
 ) -> Any:
-    """Stored events matching every given filter (contract 3.3 objects)."""
+    """Stored events matching every given filter (contract 3.3 objects).
+
+    ``too_little_history`` lists the series (of the named entities, or all) that cannot be judged
+    yet, each with ``judgeable_from``: no event there means "not known yet", not "all clear".
+    """
     where = event_filter(
         entities=entity,
         kinds=kind,
@@ -126,7 +140,13 @@ def list_events(
     found = [views.event_json(e) for e in store.read_events(where)]
     if format == "csv":
         return events_csv(found, "events")
-    return {"events": found, "kinds": list(EVENT_KINDS), "scopes": list(SCOPES)}
+    waiting = too_little_history(store, where.entities)[: where.limit]
+    return {
+        "events": found,
+        "kinds": list(EVENT_KINDS),
+        "scopes": list(SCOPES),
+        "too_little_history": [w.to_json() for w in waiting],
+    }
 
 
 @router.get("/events/{event_id}", summary="One event")
@@ -177,7 +197,7 @@ def country_overview(
     """Networks (mobile vs fixed), regions and service reachability, each as % of ordinary."""
     key = _known(registry, f"country:{country.upper()}")
     view = resolve_window(store, settings, window)
-    body = views.country_overview(store, registry, key.split(":")[1], view, settings.integer("baseline_days"))
+    body = views.country_overview(store, registry, key.split(":")[1], view)
     if format == "csv":
         header = ["table", "entity", "name", "kind", "latest_percent", "lowest_percent", "events"]
         return csv_response(header, views.overview_csv_rows(body), f"overview-{country.upper()}")

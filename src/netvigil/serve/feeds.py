@@ -9,7 +9,7 @@ from xml.etree import ElementTree as ET
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
-from netvigil.model.events import EVENT_KINDS, SCOPES, Event, EventKind, Scope, iso
+from netvigil.model.events import EVENT_KINDS, SCOPES, Event, EventKind, Scope, iso, national_aside
 from netvigil.pipeline.event_query import event_filter
 from netvigil.serve.deps import SettingsDep, StoreDep
 
@@ -21,7 +21,8 @@ def event_title(event: Event) -> str:
     """A one-line headline, e.g. "Blackout in Kazakhstan (national): 3.0 % of ordinary, ongoing"."""
     state = "ongoing" if event.ongoing else f"ended {iso(event.end)}"
     kind = event.kind.replace("_", " ").capitalize()
-    return f"{kind} in {event.entity_name} ({event.scope}): {event.level:.1f} % of ordinary, {state}"
+    level = f"{event.level:.1f} % of ordinary{national_aside(event)}"
+    return f"{kind} in {event.entity_name} ({event.scope}): {level}, {state}"
 
 
 def updated_at(event: Event) -> int:

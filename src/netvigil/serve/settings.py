@@ -39,7 +39,6 @@ SETTINGS: Final[tuple[Setting, ...]] = (
     Setting("default_max_points", 800, "Points per series when a request does not ask for a number."),
     Setting("max_points_limit", 5000, "The most points per series a request may ask for."),
     Setting("default_days", 14, "Days shown by a chart when a request gives no range."),
-    Setting("baseline_days", 7, "Days of data read before a range so % of ordinary has a baseline."),
     Setting("page_limit", 500, "The most rows a list answer returns."),
     Setting("cors_origins", "*", "Origins allowed to read the API from a browser (comma-separated)."),
     Setting("webhook_timeout", 10.0, "Seconds to wait for a webhook receiver."),

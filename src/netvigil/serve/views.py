@@ -1,10 +1,10 @@
 """What the API and the dashboard show, computed from the store (no HTTP here).
 
 Series come from :meth:`netvigil.store.protocol.RollupStore.series_views` (roll-ups, bounded
-points, many series in one query). "% of ordinary" is the detector's own seasonal baseline: stored
-in the roll-ups for bins of half an hour or more (:mod:`netvigil.pipeline.rollups`), computed on the fly
-over the view plus ``baseline_days`` of data before it for finer bins, so the chart and the events
-agree.
+points, many series in one query). "% of ordinary" is the detector's own expected value for each
+time (:func:`netvigil.detect.baseline.expected_values`, each series scored from its first point):
+stored in the roll-ups for bins of half an hour or more (:mod:`netvigil.pipeline.rollups`), computed
+the same way on the fly for finer bins, so the chart and the events agree whatever the window.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from netvigil.geo.entities import EntityRegistry
 from netvigil.model.entities import parse_entity
 from netvigil.model.events import Event, EventFilter, iso
 from netvigil.model.series import SeriesView
-from netvigil.pipeline.rollups import ordinary_levels
+from netvigil.pipeline.rollups import expected_in_bins
 from netvigil.store.protocol import Store
 from netvigil.store.rollups import FINEST_STEP, view_step
 
@@ -42,11 +42,10 @@ def _number(value: float) -> float | None:
     return None if math.isnan(value) else round(float(value), 3)
 
 
-def percent_views(views: list[SeriesView]) -> list[SeriesView]:
-    """Views (same bins) as % of ordinary, all scored in one pass (see ``ordinary_levels``)."""
-    if not views:
-        return []
-    ordinary = ordinary_levels([(v.signal, v.times, v.values) for v in views], views[0].step)
+def percent_views(store: Store, views: list[SeriesView]) -> list[SeriesView]:
+    """Views as % of the detector's expected value for each bin (see ``expected_in_bins``)."""
+    step = views[0].step if views else 0
+    ordinary = expected_in_bins(store, [(v.entity, v.signal, v.times) for v in views], step)
     out: list[SeriesView] = []
     for view, level in zip(views, ordinary, strict=True):
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -55,22 +54,13 @@ def percent_views(views: list[SeriesView]) -> list[SeriesView]:
 
 
 def _viewed(
-    store: Store, entities: list[str], signals: list[str], window: Window, mode: Mode, lead_in: int
+    store: Store, entities: list[str], signals: list[str], window: Window, mode: Mode
 ) -> list[SeriesView]:
-    if mode == "raw":
-        return store.rollups.series_views(entities, signals, window.since, window.until, window.max_points)
-    if view_step(window.since, window.until, window.max_points) >= FINEST_STEP:
-        return store.rollups.series_views(
-            entities, signals, window.since, window.until, window.max_points, percent=True
-        )
-    span = window.until - window.since
-    points = max(1, math.ceil(window.max_points * (span + lead_in) / max(span, 1)))
-    views = store.rollups.series_views(entities, signals, window.since - lead_in, window.until, points)
-    trimmed = []
-    for view in percent_views(views):
-        keep = view.times >= window.since
-        trimmed.append(replace(view, times=view.times[keep], values=view.values[keep], lows=view.lows[keep]))
-    return trimmed
+    stored = mode == "percent" and view_step(window.since, window.until, window.max_points) >= FINEST_STEP
+    found = store.rollups.series_views(
+        entities, signals, window.since, window.until, window.max_points, percent=stored
+    )
+    return percent_views(store, found) if mode == "percent" and not stored else found
 
 
 def series(
@@ -79,11 +69,10 @@ def series(
     signals: Sequence[str] | None,
     window: Window,
     mode: Mode,
-    lead_in_days: int,
 ) -> list[dict[str, Any]]:
     """Each requested (or stored) signal of ``entity`` in the window, raw or as % of ordinary."""
     names = list(signals) if signals else store.rollups.signals_of([entity])[entity]
-    found = {v.signal: v for v in _viewed(store, [entity], names, window, mode, lead_in_days * DAY)}
+    found = {v.signal: v for v in _viewed(store, [entity], names, window, mode)}
     out: list[dict[str, Any]] = []
     for name in names:
         view = found.get(name)
@@ -136,13 +125,13 @@ def disrupted_at(store: Store, at: int, limit: int) -> list[dict[str, Any]]:
 
 
 def _child_rows(
-    store: Store, registry: EntityRegistry, keys: list[str], window: Window, lead_in: int
+    store: Store, registry: EntityRegistry, keys: list[str], window: Window
 ) -> list[dict[str, Any]]:
     stored = store.rollups.signals_of(keys)
     names = sorted({name for key in keys for name in stored[key]})
     levels: dict[str, list[float]] = {k: [] for k in keys}
     lows: dict[str, list[float]] = {k: [] for k in keys}
-    for view in _viewed(store, keys, names, window, "percent", lead_in * DAY) if names else []:
+    for view in _viewed(store, keys, names, window, "percent") if names else []:
         finite = ~np.isnan(view.values)
         if finite.any():
             levels[view.entity].append(float(view.values[finite][-1]))
@@ -165,9 +154,7 @@ def _child_rows(
     return rows
 
 
-def country_overview(
-    store: Store, registry: EntityRegistry, country: str, window: Window, lead_in: int
-) -> dict[str, Any]:
+def country_overview(store: Store, registry: EntityRegistry, country: str, window: Window) -> dict[str, Any]:
     """The country page's tables: networks (mobile vs fixed), regions, and service reachability.
 
     Each row is read from the daily roll-up: the latest day's level and the lowest daily minimum in
@@ -178,7 +165,7 @@ def country_overview(
     asns = [c for c in children if c.startswith("asn:")]
     services = [s for s in store.rollups.stored_entities("service:%@%") if s.split("@", 1)[1] in (key, *asns)]
     daily = Window(window.since, window.until, max(2, (window.until - window.since) // DAY))
-    rows = _child_rows(store, registry, [*children, *services], daily, lead_in)
+    rows = _child_rows(store, registry, [*children, *services], daily)
     regions = [r for r in rows if r["entity"].startswith("region:")]
     return {
         "entity": key,

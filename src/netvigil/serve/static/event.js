@@ -26,6 +26,7 @@ async function main() {
   fact(facts, "entity", country ? h("a", { href: `/country/${country}` }, `${e.entity_name} (${e.entity})`) : `${e.entity_name} (${e.entity})`);
   fact(facts, "kind / scope", `${e.kind} / ${e.scope}`);
   fact(facts, "lowest level", `${fmtPct(e.level)} of ordinary (${e.severity})`);
+  if (e.national_level !== null && e.national_level !== undefined) fact(facts, "national level", `${fmtPct(e.national_level)} of ordinary`);
   fact(facts, "start", fmtTime(e.start));
   fact(facts, "end", e.ongoing ? "ongoing" : `${fmtTime(e.end)}${e.end_reason ? ` (${e.end_reason})` : ""}`);
   fact(facts, "signals", e.signals.join(", ") || "—");

@@ -17,7 +17,7 @@ async function main() {
     const country = e.entity.startsWith("country:") ? e.entity.slice(8) : null;
     const place = country ? h("a", { href: `/country/${country}` }, e.entity_name) : e.entity_name;
     list.append(h("li", { "data-event": e.id }, badge(e.severity, e.severity), " ", h("a", { href: `/event/${e.id}` }, kindTitle(e.kind)),
-      " in ", place, ` (${e.scope}) at ${fmtPct(e.level)} of ordinary since ${fmtTime(e.start)}`));
+      " in ", place, ` (${e.scope}) at ${fmtPct(e.level)} of ordinary${e.national_level != null ? ` (national ${fmtPct(e.national_level)})` : ""} since ${fmtTime(e.start)}`));
   }
   document.getElementById("latest").append(eventTable(body.latest));
   const shown = body.disrupted.length ? body.disrupted : body.latest;
