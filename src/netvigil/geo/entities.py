@@ -76,12 +76,21 @@ def local_entity(key: str, name: str, parent: str | None, kind: str | None = Non
     parent_id = parse_entity(parent) if parent else eid.place
     if parent_id.type != "local" and parent_id != eid.place:
         raise InputError(f"{key}: its parent is {eid.place} (its identifier says so) or a local entity")
-    if parent_id.country_code != eid.country_code or parent_id == eid:
-        raise InputError(f"{key}: parent {parent_id} must be another place in {eid.country_code}")
+    if parent_id == eid or not _inside(parent_id, eid.place):
+        raise InputError(f"{key}: parent {parent_id} must be another local entity in {eid.place}")
     if kind and kind not in NETWORK_KINDS:
         raise InputError(f"{key}: kind {kind!r} is not one of {', '.join(NETWORK_KINDS)}")
     nk: NetworkKind | None = kind if kind in NETWORK_KINDS else None
     return Entity(eid, name.strip() or _slug_name(eid), parent_id, nk)
+
+
+def _inside(parent: EntityId, place: EntityId) -> bool:
+    """Whether a parent may hold an entity of ``place``: the place itself, or a local entity in it."""
+    if parent.type != "local":
+        return parent == place
+    if place.type == "country":
+        return parent.country_code == place.code
+    return parent.place == place
 
 
 def _require_place(place: EntityId) -> None:
