@@ -185,14 +185,17 @@ def _parent_of(entity: str, info: Mapping[str, EntityInfo]) -> str | None:
 def _with_children(
     event: Event, final: Sequence[Event], info: Mapping[str, EntityInfo], horizon: int
 ) -> Event:
-    """``event`` listing the entities directly below it whose adopted events overlap it."""
+    """``event`` listing the entities it adopted, and direct children with adopted events overlapping it."""
     names = sorted(
         {
             e.entity
             for e in final
-            if e.parent_event is not None
-            and _overlaps(e, event, horizon)
-            and info.get(e.entity, EntityInfo(e.entity)).parent == event.entity
+            if e.parent_event == event.id
+            or (
+                e.parent_event is not None
+                and _overlaps(e, event, horizon)
+                and info.get(e.entity, EntityInfo(e.entity)).parent == event.entity
+            )
         }
     )
     return replace(event, children=tuple(names)) if names else event
