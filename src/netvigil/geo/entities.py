@@ -300,13 +300,14 @@ def default_registry() -> EntityRegistry:
     """The registry of the shipped operator table and the user's entities file (read when it changes)."""
     path = entities_file()
     try:
-        stamp = path.stat().st_mtime_ns
+        found = path.stat()
+        stamp: tuple[int, int] | None = (found.st_mtime_ns, found.st_size)
     except OSError:
         stamp = None
     return _registry(path, stamp)
 
 
 @functools.lru_cache(maxsize=4)
-def _registry(path: Path, stamp: int | None) -> EntityRegistry:
-    """The registry for one version (modification time) of the entities file."""
+def _registry(path: Path, stamp: tuple[int, int] | None) -> EntityRegistry:
+    """The registry for one version (modification time and size) of the entities file."""
     return EntityRegistry(shipped_operators(), read_declarations(path) if stamp is not None else {})
