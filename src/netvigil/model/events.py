@@ -118,6 +118,14 @@ class Phase:
         }
 
 
+SUGGESTED_CAUSE_TEXT: Final[dict[str, str]] = {
+    "government_directed": "government-ordered shutdown",
+    "exams": "exam-time shutdown",
+    "power_outage": "power outage",
+    "cable_cut": "cable cut",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class SuggestedCause:
     """netvigil's guess at an event's cause from its shape, with the reason: never an attribution.
@@ -132,7 +140,7 @@ class SuggestedCause:
     @property
     def text(self) -> str:
         """The sentence shown to people, marked as a suggestion."""
-        cause = self.cause.replace("_", " ")
+        cause = SUGGESTED_CAUSE_TEXT.get(self.cause, self.cause.replace("_", " "))
         return f"suggested cause: {cause} because {self.reason} (a suggestion, not confirmed)"
 
     def to_json(self) -> dict[str, str]:
