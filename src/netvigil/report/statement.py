@@ -109,6 +109,12 @@ def headline(event: Event, place: Place) -> str:
     return f"{body} ({when(event)})."
 
 
+def suggestion_sentence(event: Event) -> str:
+    """The detector's suggested cause as a sentence marked as a suggestion, or nothing."""
+    shape = event.suggestion
+    return f"{shape.text[0].upper()}{shape.text[1:]}." if shape else ""
+
+
 def when(event: Event) -> str:
     """From when to when, or since when while ongoing."""
     if event.end is None:
