@@ -54,6 +54,8 @@ def test_laura_restoration_of_a_parish_is_its_own_end() -> None:
     events = detected(with_totals(read_monash(LAURA))).events
     acadia = min((e for e in events if e.entity == "local:US-LA/acadia"), key=lambda e: e.start)
     assert acadia.end_reason == "restored" and acadia.end == parse_iso("2020-08-28T06:00:00Z")
+    assert acadia.suggested_cause == "power_outage"  # back slowly and unevenly, a suggestion only
+    assert acadia.cause is None
     calcasieu = min((e for e in events if e.entity == "local:US-LA/calcasieu"), key=lambda e: e.start)
     assert calcasieu.ongoing  # Lake Charles was still dark when the series ends (30 August)
 
