@@ -122,3 +122,9 @@ def test_on_iodas_checked_outages_exams_and_orders_are_recognised(ioda_score) ->
 
 def test_on_iodas_checked_outages_a_suggestion_is_mostly_right(ioda_score) -> None:  # type: ignore[no-untyped-def]
     assert ioda_score.suggested_precision() >= 0.9
+
+
+def test_a_restoration_followed_by_a_new_cut_is_a_switch_not_a_ragged_recovery() -> None:
+    switched = ("blackout", "brief restoration", "cut again", "partial restoration", "cut again")
+    found = suggest_cause(cut(T0, 60, notes=switched), [])
+    assert found is not None and found.cause == "government_directed"

@@ -98,6 +98,17 @@ def _recurrable_length(event: Event) -> int | None:
     return event.end - event.start
 
 
+def recovery_steps(event: Event) -> int:
+    """Partial or brief restorations that are not cut again: the steps of a slow return.
+
+    A restoration followed by a new cut is a switch (an order lifted and imposed again), not a
+    recovery.
+    """
+    notes = [phase.note for phase in event.phases]
+    following = [*notes[1:], None]
+    return sum(1 for i, note in enumerate(notes) if note in RECOVERY_STEPS and following[i] != "cut again")
+
+
 def shape_of(
     event: Event,
     siblings: Sequence[Event],
@@ -119,7 +130,7 @@ def shape_of(
         local_start_hour=hour,
         recurring_days=recurring_days(event, siblings),
         level=event.level,
-        partial_restorations=sum(1 for p in event.phases if p.note in RECOVERY_STEPS),
+        partial_restorations=recovery_steps(event),
         routes_withdrawn=bool(ROUTE_SIGNALS & dropped),
         routes_kept=has_routes and not ROUTE_SIGNALS & dropped,
         latency_up=latency_up,
