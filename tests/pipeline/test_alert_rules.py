@@ -36,7 +36,7 @@ def test_a_rule_is_parsed_and_a_webhook_gets_a_secret() -> None:
         ({"target": "notaurl"}, "a webhook target must be an http:// or https:// URL"),
         ({"channel": "email", "target": "not an address"}, "an email target must be an e-mail address"),
         ({"channel": "pigeon"}, "channel must be one of webhook, email"),
-        ({"scope": "planet"}, "scope must be one of national, regional, network, service"),
+        ({"scope": "planet"}, "scope must be one of national, regional, local, network, service"),
         ({"kind": "earthquake"}, "kind must be one of blackout, disruption, throttling, service_blocking"),
         ({"entity": "kazakhstan"}, "entity: 'kazakhstan' is not an entity"),
         ({"max_level": 150.0}, "max_level must be between 0 and 100"),

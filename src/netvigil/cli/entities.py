@@ -1,17 +1,27 @@
-"""``netvigil entities …``: look up countries, regions and operators."""
+"""``netvigil entities …``: look up countries, regions and operators; declare local entities."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from netvigil.cli.common import console, handles_errors
-from netvigil.geo.entities import default_registry
+from netvigil.geo.entities import (
+    ENV_ENTITIES,
+    default_registry,
+    entities_file,
+    local_entity,
+    write_declaration,
+)
 from netvigil.model.errors import EntityParseError, InputError
 
-app = typer.Typer(help="Countries (ISO 3166-1), regions (ISO 3166-2) and operators (ASNs) netvigil knows.")
+app = typer.Typer(
+    help="Countries (ISO 3166-1), regions (ISO 3166-2) and operators (ASNs) netvigil knows, and the "
+    "local entities (counties, cities, data centres: local:CC[-XXX]/name) you declare."
+)
 
 
 @app.command("search")
@@ -28,7 +38,9 @@ def search(
 @app.command("show")
 @handles_errors
 def show(
-    entity: Annotated[str, typer.Argument(help="An entity, e.g. country:KZ, region:KZ-75, asn:29355.")],
+    entity: Annotated[
+        str, typer.Argument(help="An entity: country:KZ, region:KZ-75, asn:29355, local:US-LA/calcasieu.")
+    ],
 ) -> None:
     """Show an entity with its parent and children (regions and operators of a country)."""
     registry = default_registry()
@@ -48,3 +60,39 @@ def show(
         for child in children:
             table.add_row(child.key, child.name, child.kind or "")
         console.print(table)
+
+
+@app.command("add")
+@handles_errors
+def add(
+    entity: Annotated[
+        str, typer.Argument(help="A local entity: local:CC[-XXX]/name, e.g. local:US-LA/lake-charles.")
+    ],
+    name: Annotated[str, typer.Option("--name", help="Its display name, e.g. 'Lake Charles'.")] = "",
+    parent: Annotated[
+        str | None,
+        typer.Option(
+            "--parent",
+            help="The entity it lies in: the country or region its identifier names (the default), or "
+            "another local entity there, e.g. local:US-LA/calcasieu.",
+        ),
+    ] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="Network kind, e.g. datacenter.")] = None,
+    file: Annotated[
+        Path | None,
+        typer.Option("--file", help=f"The entities file (default ${ENV_ENTITIES}, else ~/.config)."),
+    ] = None,
+) -> None:
+    """Declare (or re-declare) a local entity below ISO 3166-2 with its parent.
+
+    Signals of a local entity are ingested like any other (entity column local:US-LA/calcasieu);
+    its events have scope local and roll up to its parent's events. Undeclared local entities work
+    too: they are named after their identifier and sit under the place it names.
+
+    Example: netvigil entities add local:US-LA/lake-charles --name "Lake Charles"
+    --parent local:US-LA/calcasieu
+    """
+    declared = local_entity(entity, name, parent, kind)
+    path = file or entities_file()
+    write_declaration(path, declared)
+    console.print(f"{declared.key}: {declared.name}, part of {declared.parent} (in {path})")

@@ -52,6 +52,7 @@ DEFAULT_RULES: Final[dict[str, SignalRule]] = {
     "traffic": SignalRule(warning=75.0, critical=40.0, weight=1.0),
     "reachability": SignalRule(warning=80.0, critical=50.0, weight=0.0),
     "bgp_updates": CONTEXT,
+    "latency": CONTEXT,
     "ioda.bgp": SignalRule(warning=99.0, critical=50.0, weight=0.8, veto=0.2),
     "ioda.ping-slash24": SignalRule(warning=80.0, critical=50.0, weight=1.0),
     "ioda.merit-nt": SignalRule(warning=75.0, critical=40.0, weight=0.7),

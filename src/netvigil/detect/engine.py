@@ -15,11 +15,13 @@ import numpy as np
 import numpy.typing as npt
 
 from netvigil.detect.baseline import BaselineState, half_width_for
+from netvigil.detect.cause import with_suggestions
 from netvigil.detect.config import DetectorConfig
 from netvigil.detect.events import EntityTracker
 from netvigil.detect.fusion import fuse
 from netvigil.detect.grid import FloatArray, Grid, IntArray, grid_covering, infer_step, place
 from netvigil.detect.hierarchy import EntityInfo, apply_hierarchy
+from netvigil.geo.zones import utc_offset_hours
 from netvigil.model.errors import StepError
 from netvigil.model.events import Event
 
@@ -255,6 +257,9 @@ def finalise(
     config: DetectorConfig,
     horizon: int,
 ) -> list[Event]:
-    """Apply the hierarchy over the entities that had data (unknown ones get their own name)."""
+    """Apply the hierarchy over the entities that had data (unknown ones get their own name).
+
+    Each final event then carries its cause suggestion from its shape (:mod:`netvigil.detect.cause`).
+    """
     known = {entity: info.get(entity, EntityInfo(entity)) for entity in present}
-    return apply_hierarchy(raw, known, config, horizon)
+    return with_suggestions(apply_hierarchy(raw, known, config, horizon), utc_offset_hours)

@@ -12,9 +12,14 @@ Rules (documented in docs/detector.md):
 - a country event whose mobile networks were hit first and whose fixed networks joined later (or
   the reverse) is split where they joined: a network-scope cut, then a national one (Iran 2019,
   Kazakhstan 2022: mobile internet first, then everything);
-- a region or network event that overlaps kept country events becomes the child (``parent_event``)
-  of the one it overlaps most, and is listed in the ``children`` of each it overlaps; others are
-  top-level events of their own.
+- local entities (``local:…``, user-defined places below ISO 3166-2) have scope ``local`` and sit
+  under a region, a country or another local entity; a region (or local) event whose local children
+  have data while fewer than ``national_share`` of them are hit is the shadow of their events, as a
+  country's is of its regions': it is dropped and the local events stand alone;
+- a region, network or local event that overlaps kept events of its nearest ancestor that has any
+  (local → … → region → country) becomes the child (``parent_event``) of the one it overlaps most,
+  and is listed in the ``children`` of each it overlaps; others are top-level events of their own.
+  Roll-up is by entity only, whatever the signals and however a bin was scored.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from dataclasses import dataclass, replace
 
 from netvigil.detect.config import DetectorConfig
 from netvigil.detect.events import split_event, with_part_level
-from netvigil.model.entities import NetworkKind
+from netvigil.model.entities import NetworkKind, parse_entity
+from netvigil.model.errors import EntityParseError
 from netvigil.model.events import Event
 
 FIXED_KINDS = frozenset({"fixed"})
@@ -80,18 +86,48 @@ def _overlap(a: Event, b: Event, horizon: int) -> int:
 def apply_hierarchy(
     events: Sequence[Event], info: Mapping[str, EntityInfo], config: DetectorConfig, horizon: int
 ) -> list[Event]:
-    """Give every event its scope, parent and children; drop country events that are regional shadows."""
-    by_country: dict[str, list[Event]] = {}
+    """Give every event its scope, parent and children; drop country and place events that are shadows."""
+    by_parent: dict[str, list[Event]] = {}
     for event in events:
         parent = info[event.entity].parent if event.entity in info else None
         if parent is not None:
-            by_country.setdefault(parent, []).append(event)
+            by_parent.setdefault(parent, []).append(event)
+    kept = [*_kept_countries(events, by_parent, info, config, horizon)]
+    places = [e for e in events if not e.entity.startswith("country:")]
+    places = [e for e in places if not _local_shadow(e, by_parent, info, config, horizon)]
+    kept_by_entity: dict[str, list[Event]] = {}
+    for event in [*kept, *places]:
+        kept_by_entity.setdefault(event.entity, []).append(event)
+    final: list[Event] = []
+    for event in places:
+        adopter = _adopter(event, kept_by_entity, info, horizon)
+        kind = info[event.entity].kind if event.entity in info else None
+        final.append(
+            replace(
+                event,
+                scope="local" if event.entity.startswith("local:") else event.scope,
+                parent_event=adopter.id if adopter is not None else None,
+                network_kinds=(kind,) if kind else (),
+            )
+        )
+    finished = [_with_children(e, final, info, horizon) for e in [*kept, *final]]
+    return sorted(finished, key=lambda e: (e.start, e.entity))
+
+
+def _kept_countries(
+    events: Sequence[Event],
+    by_parent: Mapping[str, Sequence[Event]],
+    info: Mapping[str, EntityInfo],
+    config: DetectorConfig,
+    horizon: int,
+) -> list[Event]:
+    """Country events with their scope, split on escalation; regional shadows left out."""
     countries = [e for e in events if e.entity.startswith("country:")]
     kept: list[Event] = []
     for event in (
-        part for e in countries for part in _split_on_escalation(e, by_country, info, config, horizon)
+        part for e in countries for part in _split_on_escalation(e, by_parent, info, config, horizon)
     ):
-        kids = [e for e in by_country.get(event.entity, []) if _overlaps(e, event, horizon)]
+        kids = [e for e in by_parent.get(event.entity, []) if _overlaps(e, event, horizon)]
         children = sorted(c for c, i in info.items() if i.parent == event.entity)
         verdict = _country_scope(event, children, {k.entity for k in kids}, info, config)
         if verdict is not None:
@@ -99,31 +135,74 @@ def apply_hierarchy(
             scoped = replace(event, scope=scope, network_kinds=kinds)  # type: ignore[arg-type]
             named = [k for k in kids if info[k.entity].kind in kinds]
             kept.append(with_part_level(scoped, named, horizon, config) if scope == "network" else scoped)
-    adopted: dict[str, str] = {}
-    final: list[Event] = []
-    for event in events:
-        if event.entity.startswith("country:"):
-            continue
-        country = info[event.entity].parent if event.entity in info else None
-        candidates = [c for c in kept if c.entity == country and _overlap(c, event, horizon) > 0]
+    return kept
+
+
+def _local_shadow(
+    event: Event,
+    by_parent: Mapping[str, Sequence[Event]],
+    info: Mapping[str, EntityInfo],
+    config: DetectorConfig,
+    horizon: int,
+) -> bool:
+    """True when a region or local event is only the shadow of a few of its local children's events."""
+    if not event.entity.startswith(("region:", "local:")):
+        return False
+    locals_below = [c for c, i in info.items() if i.parent == event.entity and c.startswith("local:")]
+    if not locals_below:
+        return False
+    hit = {k.entity for k in by_parent.get(event.entity, []) if _overlaps(k, event, horizon)}
+    share = sum(1 for c in locals_below if c in hit) / len(locals_below)
+    return 0 < share < config.national_share
+
+
+def _adopter(
+    event: Event, kept: Mapping[str, Sequence[Event]], info: Mapping[str, EntityInfo], horizon: int
+) -> Event | None:
+    """The kept event of the nearest ancestor that overlaps ``event`` most, if any ancestor has one."""
+    seen = {event.entity}
+    ancestor = _parent_of(event.entity, info)
+    while ancestor is not None and ancestor not in seen:
+        candidates = [c for c in kept.get(ancestor, []) if _overlap(c, event, horizon) > 0]
         if candidates:
-            adopted[event.id] = max(candidates, key=lambda c: _overlap(c, event, horizon)).id
-        kind = info[event.entity].kind if event.entity in info else None
-        final.append(
-            replace(event, parent_event=adopted.get(event.id), network_kinds=(kind,) if kind else ())
-        )
-    for event in kept:
-        names = sorted(
-            {
-                e.entity
-                for e in final
-                if e.parent_event is not None
+            return max(candidates, key=lambda c: _overlap(c, event, horizon))
+        seen.add(ancestor)
+        ancestor = _parent_of(ancestor, info)
+    return None
+
+
+def _parent_of(entity: str, info: Mapping[str, EntityInfo]) -> str | None:
+    """The parent ``info`` gives, else (an ancestor without data) the place its identifier names."""
+    if entity in info:
+        return info[entity].parent
+    try:
+        eid = parse_entity(entity)
+    except EntityParseError:
+        return None
+    if eid.type == "local" and eid.place is not None:
+        return str(eid.place)
+    if eid.type == "region" and eid.country_code is not None:
+        return f"country:{eid.country_code}"
+    return None
+
+
+def _with_children(
+    event: Event, final: Sequence[Event], info: Mapping[str, EntityInfo], horizon: int
+) -> Event:
+    """``event`` listing the entities it adopted, and direct children with adopted events overlapping it."""
+    names = sorted(
+        {
+            e.entity
+            for e in final
+            if e.parent_event == event.id
+            or (
+                e.parent_event is not None
                 and _overlaps(e, event, horizon)
                 and info.get(e.entity, EntityInfo(e.entity)).parent == event.entity
-            }
-        )
-        final.append(replace(event, children=tuple(names)))
-    return sorted(final, key=lambda e: (e.start, e.entity))
+            )
+        }
+    )
+    return replace(event, children=tuple(names)) if names else event
 
 
 def _split_on_escalation(

@@ -1,8 +1,12 @@
 """Entity identifiers (contract 3.1) and entity records.
 
 ``country:KZ``, ``region:KZ-75``, ``asn:29355``, ``service:whatsapp`` optionally scoped as
-``service:whatsapp@country:KZ``. Parsing is strict: an identifier either parses or raises
-:class:`EntityParseError` (an :class:`InputError`) saying what the forms are.
+``service:whatsapp@country:KZ``, and ``local:US-LA/calcasieu``: a user-defined place below ISO 3166-2
+(a county, a city, a data centre), named by the ISO country or subdivision it lies in, a slash and a
+lower-case name of the user's choosing. Its parent defaults to that country or subdivision; a
+declaration (``geo.entities``) may put it under another local entity instead. Parsing is strict:
+an identifier either parses or raises :class:`EntityParseError` (an :class:`InputError`) saying
+what the forms are.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from typing import Final, Literal
 
 from netvigil.model.errors import EntityParseError
 
-EntityType = Literal["country", "region", "asn", "service"]
+EntityType = Literal["country", "region", "asn", "service", "local"]
 NetworkKind = Literal["mobile", "fixed", "mixed", "transit", "datacenter", "content"]
 NETWORK_KINDS: Final[tuple[NetworkKind, ...]] = (
     "mobile",
@@ -29,7 +33,10 @@ _COUNTRY = re.compile(r"^[A-Z]{2}$")
 _REGION = re.compile(r"^[A-Z]{2}-[A-Z0-9]{1,3}$")
 _ASN = re.compile(r"^[0-9]{1,10}$")
 _SERVICE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-ENTITY_FORMS: Final = "country:CC, region:CC-XXX, asn:N or service:NAME[@country:CC|@asn:N]"
+_LOCAL = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?/[a-z0-9][a-z0-9_.-]{0,63}$")
+ENTITY_FORMS: Final = (
+    "country:CC, region:CC-XXX, asn:N, local:CC[-XXX]/name or service:NAME[@country:CC|@asn:N]"
+)
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -49,11 +56,19 @@ class EntityId:
         """The ISO country this identifier is tied to by its own text, if any."""
         if self.type == "country":
             return self.code
-        if self.type == "region":
+        if self.type in ("region", "local"):
             return self.code[:2]
         if self.scope is not None:
             return self.scope.country_code
         return None
+
+    @property
+    def place(self) -> EntityId | None:
+        """For a local entity, the ISO country or subdivision its identifier names; else None."""
+        if self.type != "local":
+            return None
+        prefix = self.code.partition("/")[0]
+        return EntityId("region", prefix) if "-" in prefix else EntityId("country", prefix)
 
 
 def parse_entity(text: str) -> EntityId:
@@ -77,6 +92,8 @@ def parse_entity(text: str) -> EntityId:
         return EntityId("asn", str(int(code)))
     if kind == "service" and _SERVICE.match(code):
         return EntityId("service", code, scope)
+    if kind == "local" and _LOCAL.match(code):
+        return EntityId("local", code)
     raise EntityParseError(f"{text!r} is not an entity; expected {ENTITY_FORMS}")
 
 
@@ -94,7 +111,7 @@ class Operator:
 
 @dataclass(frozen=True, slots=True)
 class Entity:
-    """A named entity with its place in the hierarchy (country above regions and ASNs)."""
+    """A named entity with its place in the hierarchy (country above regions and ASNs, local below)."""
 
     id: EntityId
     name: str

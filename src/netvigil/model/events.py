@@ -23,8 +23,8 @@ EVENT_KINDS: Final[tuple[EventKind, ...]] = (
     "throttling",
     "service_blocking",
 )
-Scope = Literal["national", "regional", "network", "service"]
-SCOPES: Final[tuple[Scope, ...]] = ("national", "regional", "network", "service")
+Scope = Literal["national", "regional", "local", "network", "service"]
+SCOPES: Final[tuple[Scope, ...]] = ("national", "regional", "local", "network", "service")
 EndReason = Literal["restored", "rebaselined", "escalated"]
 
 
@@ -133,6 +133,36 @@ def lowest_phase_level(phases: Sequence[Phase]) -> float | None:
     return min(kept, default=None)
 
 
+SUGGESTED_CAUSE_TEXT: Final[dict[str, str]] = {
+    "government_directed": "government-ordered shutdown",
+    "exams": "exam-time shutdown",
+    "power_outage": "power outage",
+    "cable_cut": "cable cut",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestedCause:
+    """netvigil's guess at an event's cause from its shape, with the reason: never an attribution.
+
+    ``cause`` is one of the vocabulary of ``report.taxonomy.CAUSES`` (government_directed,
+    power_outage, cable_cut, exams, …); ``reason`` says what in the data points to it.
+    """
+
+    cause: str
+    reason: str
+
+    @property
+    def text(self) -> str:
+        """The sentence shown to people, marked as a suggestion."""
+        cause = SUGGESTED_CAUSE_TEXT.get(self.cause, self.cause.replace("_", " "))
+        return f"suggested cause: {cause} because {self.reason} (a suggestion, not confirmed)"
+
+    def to_json(self) -> dict[str, str]:
+        """The suggestion as the API shows it."""
+        return {"cause": self.cause, "reason": self.reason, "text": self.text, "status": "suggestion"}
+
+
 @dataclass(frozen=True, slots=True)
 class Event:
     """A detected disruption of one entity (contract 3.3, plus additive fields)."""
@@ -156,6 +186,15 @@ class Event:
     end_reason: EndReason | None = None
     step: int = 300
     detected_at: int | None = None
+    suggested_cause: str | None = None
+    suggested_reason: str | None = None
+
+    @property
+    def suggestion(self) -> SuggestedCause | None:
+        """The cause suggested from the event's shape (``detect.cause``), if any; never the analyst's."""
+        if self.suggested_cause is None:
+            return None
+        return SuggestedCause(self.suggested_cause, self.suggested_reason or "")
 
     @property
     def ongoing(self) -> bool:
@@ -196,6 +235,7 @@ class Event:
             "end_reason": self.end_reason,
             "step": self.step,
             "detected_at": iso(self.detected_at),
+            "suggested_cause": self.suggestion.to_json() if self.suggestion else None,
         }
 
     @classmethod
@@ -221,6 +261,8 @@ class Event:
             end_reason=data.get("end_reason"),
             step=int(data.get("step", 300)),
             detected_at=parse_iso(data["detected_at"]) if data.get("detected_at") else None,
+            suggested_cause=(data.get("suggested_cause") or {}).get("cause"),
+            suggested_reason=(data.get("suggested_cause") or {}).get("reason"),
         )
 
 

@@ -18,7 +18,7 @@ from netvigil.model.errors import ConfigError, InputError
 from netvigil.model.events import Event, EventFilter
 from netvigil.report.charts import Chart, Line, draw
 from netvigil.report.cost import CostEstimate, country_of, estimate
-from netvigil.report.statement import Place, headline
+from netvigil.report.statement import Place, headline, suggestion_sentence
 from netvigil.report.taxonomy import Taxonomy, classify, suggest_cause
 from netvigil.report.zones import local_text, utc_text, zone_for
 from netvigil.store.protocol import EventStore, SignalStore, Store
@@ -257,7 +257,7 @@ def build_report(store: Store, event: Event, out: Path, now: int, synthetic: boo
     return Report(
         event=event,
         title=f"{event.entity_name}: {event.kind.replace('_', ' ')} ({event.scope})",
-        statement=headline(event, place),
+        statement=" ".join(filter(None, (headline(event, place), suggestion_sentence(event)))),
         taxonomy=taxonomy,
         annotations=notes,
         zone=str(zone_for(country_of(event.entity))),

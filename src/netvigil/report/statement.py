@@ -116,6 +116,12 @@ def _beside(event: Event) -> str:
     return "" if national is None else f", national connectivity at {national:.1f} %"
 
 
+def suggestion_sentence(event: Event) -> str:
+    """The detector's suggested cause as a sentence marked as a suggestion, or nothing."""
+    shape = event.suggestion
+    return f"{shape.text[0].upper()}{shape.text[1:]}." if shape else ""
+
+
 def when(event: Event) -> str:
     """From when to when, or since when while ongoing."""
     if event.end is None:

@@ -8,7 +8,9 @@ only *suggest* one, from what the data show, and a suggestion is always labelled
 - power outage: data-centre networks of the country are down at the same time as access networks;
 - government-directed: access networks are down while the country's data-centre networks stay up;
 - curfew: the same cut at the same hours on at least three days (separate events, each shorter
-  than a day, starting within an hour of the same time of day).
+  than a day, starting within an hour of the same time of day);
+- otherwise the detector's suggestion from the event's shape (``detect.cause``: exams, a sharp
+  order, a power outage's ragged recovery, a cable cut), when it made one.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from netvigil.detect.cause import RECUR_MIN_DAYS
+from netvigil.detect.cause import recurring_days as shape_recurring_days
 from netvigil.model.events import Event
 
 OutageType = Literal["full", "mobile only", "fixed only", "throttling", "service"]
@@ -24,6 +28,7 @@ TaxonomyScope = Literal["national", "regional", "local", "network"]
 CAUSES: Final[tuple[str, ...]] = (
     "government_directed",
     "curfew",
+    "exams",
     "power_outage",
     "cable_cut",
     "technical_problem",
@@ -36,6 +41,7 @@ CAUSES: Final[tuple[str, ...]] = (
 CAUSE_LABELS: Final[dict[str, str]] = {
     "government_directed": "government-directed",
     "curfew": "curfew-style (government-directed, recurring)",
+    "exams": "exam-time shutdown (government-directed, recurring mornings)",
     "power_outage": "power outage",
     "cable_cut": "cable cut",
     "technical_problem": "technical problem",
@@ -45,9 +51,7 @@ CAUSE_LABELS: Final[dict[str, str]] = {
     "maintenance": "maintenance",
     "unknown": "unknown",
 }
-DAY: Final = 86_400
-CURFEW_TOLERANCE: Final = 3_600
-CURFEW_MIN_DAYS: Final = 3
+CURFEW_MIN_DAYS: Final = RECUR_MIN_DAYS
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,26 +110,13 @@ def taxonomy_scope(event: Event, entity_kind: str | None) -> TaxonomyScope:
     return "national"
 
 
-def _time_of_day(ts: int) -> int:
-    return ts % DAY
-
-
-def _near(a: int, b: int) -> bool:
-    gap = abs(a - b) % DAY
-    return min(gap, DAY - gap) <= CURFEW_TOLERANCE
-
-
 def recurring_days(event: Event, siblings: Iterable[Event]) -> int:
-    """How many distinct days have a sub-day cut of this entity starting near the same time of day."""
-    same = [
-        e
-        for e in siblings
-        if e.entity == event.entity
-        and e.end is not None
-        and e.end - e.start < DAY
-        and _near(_time_of_day(e.start), _time_of_day(event.start))
-    ]
-    return len({e.start // DAY for e in same} | ({event.start // DAY} if event.end else set()))
+    """How many distinct days have a like sub-day cut of this entity starting near the same time of day.
+
+    The detector's own rule (:func:`netvigil.detect.cause.recurring_days`), over the siblings of
+    the same entity.
+    """
+    return shape_recurring_days(event, [e for e in siblings if e.entity == event.entity and e.id != event.id])
 
 
 def suggest_cause(
@@ -157,7 +148,8 @@ def suggest_cause(
         return CauseSuggestion(
             "government_directed", f"access networks are down while data-centre networks stay up ({names})"
         )
-    return None
+    shape = event.suggestion
+    return CauseSuggestion(shape.cause, shape.reason) if shape else None
 
 
 def classify(

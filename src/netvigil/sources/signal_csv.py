@@ -5,8 +5,9 @@ what was expected, so the caller can write nothing of that file. Whatever the by
 file raises nothing else: numbers too large for a float, times of hundreds of digits, CSV fields
 over 128 KB, JSON nested too deep and integers past Python's digit limit are bad rows like any
 other. The rules (docs/signals.md): ``country:`` and ``region:`` must name an ISO 3166 country
-or subdivision, values are finite numbers ≥ 0 (booleans are not numbers), and a file with no
-content at all is refused the same way whether it is CSV or JSON lines.
+or subdivision (and ``local:`` entities must lie in one), values are finite numbers ≥ 0
+(booleans are not numbers), and a file with no content at all is refused the same way whether it
+is CSV or JSON lines.
 """
 
 from __future__ import annotations
@@ -99,17 +100,23 @@ def _text_field(fields: dict[str, Any], name: str) -> str:
     return raw
 
 
+_STANDARDS: Final = {
+    "country": "is not an ISO 3166-1 country code",
+    "region": "is not an ISO 3166-2 subdivision code",
+    "local": "does not start with an ISO 3166 country or subdivision code",
+}
+
+
 def _require_known(eid: EntityId) -> None:
-    """Countries and regions must be ISO 3166 codes; ASNs and services are open-ended."""
+    """Countries, regions and a local entity's place must be ISO 3166 codes; ASNs and services are open."""
     if eid.scope is not None:
         _require_known(eid.scope)
-    if eid.type not in ("country", "region"):
+    if eid.type not in _STANDARDS:
         return
     try:
         default_registry().get(eid)
     except UnknownEntityError:
-        standard = "an ISO 3166-1 country code" if eid.type == "country" else "an ISO 3166-2 subdivision code"
-        raise ValueError(f"unknown entity {eid}: {eid.code} is not {standard}") from None
+        raise ValueError(f"unknown entity {eid}: {eid.code} {_STANDARDS[eid.type]}") from None
 
 
 @functools.lru_cache(maxsize=4096)
