@@ -5,13 +5,14 @@ backend may. The protocol's behaviour on chdb and through clickhouse-connect is 
 """
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from netvigil.model.errors import ConfigError, StoreError
-from netvigil.model.events import Event
+from netvigil.model.events import Event, EventFilter
 from netvigil.model.series import IngestRecord
 from netvigil.model.signals import SignalPoint
 from netvigil.pipeline.rollups import ensure_rollups, rebuild_rollups
@@ -76,9 +77,9 @@ def test_migrations_are_recorded_once_with_duckdbs_numbers(tmp_path: Path) -> No
     with opened(tmp_path) as store:
         first = store.db.rows("SELECT version, name FROM schema_version FINAL ORDER BY version")
     with opened(tmp_path) as again:
-        assert again.migrate() == 9
+        assert again.migrate() == 10
         rows = again.db.rows("SELECT version, name FROM schema_version ORDER BY version")
-    assert [r[0] for r in first] == sorted({m.version for m in MIGRATIONS}) == [1, 3, 4, 5, 6, 7, 9]
+    assert [r[0] for r in first] == sorted({m.version for m in MIGRATIONS}) == [1, 3, 4, 5, 6, 7, 9, 10]
     assert rows == first
 
 
@@ -97,7 +98,7 @@ def test_raw_ttl_is_off_by_default_and_set_by_the_url(tmp_path: Path) -> None:
 def test_one_chdb_directory_per_process(tmp_path: Path) -> None:
     first = opened(tmp_path / "a")
     with opened(tmp_path / "a") as same:
-        assert same.schema_version() == 9
+        assert same.schema_version() == 10
     with pytest.raises(StoreError, match="one directory per process; close that store first"):
         opened(tmp_path / "b")
     first.close()
@@ -176,7 +177,7 @@ def test_migration_9_rebuilds_the_rollups_of_an_older_store_the_same(tmp_path: P
         before = store.rollups.series_views(["asn:1"], ["bgp"], 0, 40 * DAY, 40, percent=True)
         store.db.command("ALTER TABLE schema_version DELETE WHERE version = 9 SETTINGS mutations_sync = 1")
     with opened(tmp_path) as older:
-        assert older.schema_version() == 9 and not older.rollups.fresh()
+        assert older.schema_version() == 10 and not older.rollups.fresh()
         assert ensure_rollups(older)
         after = older.rollups.series_views(["asn:1"], ["bgp"], 0, 40 * DAY, 40, percent=True)
     assert len(after) == len(before) == 1 and len(before[0].times) == 40
@@ -227,3 +228,15 @@ def test_a_server_that_does_not_answer_is_one_sentence_saying_what_to_check() ->
 def test_a_database_name_that_is_not_an_identifier_is_refused(name: str) -> None:
     with pytest.raises(ConfigError, match="database is a name of letters, digits and _"):
         open_store(f"clickhouse://127.0.0.1:1/{name}")
+
+
+def test_an_events_table_from_before_the_suggested_cause_gets_its_columns(tmp_path: Path) -> None:
+    with opened(tmp_path) as store:
+        for column in ("suggested_cause", "suggested_reason"):
+            store.db.command(f"ALTER TABLE events DROP COLUMN {column}")
+        store.db.command("ALTER TABLE schema_version DELETE WHERE version = 10 SETTINGS mutations_sync = 1")
+    suggested = replace(outage("asn:1"), suggested_cause="cable_cut", suggested_reason="routes kept")
+    with opened(tmp_path) as store:
+        assert store.schema_version() == 10
+        store.replace_events([suggested], ["asn:1"])
+        assert store.read_events(EventFilter()) == [suggested]

@@ -7,13 +7,16 @@ import os
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from netvigil.model.errors import StoreBusyError
+from netvigil.model.events import Event, EventFilter
 from netvigil.store.duckdb import DuckDBStore
 from netvigil.store.duckdb.store import MIGRATIONS
 
 VERSIONS = sorted({m.version for m in MIGRATIONS})
+OLD_EVENT = Event("e1", "asn:1", "AS1", "outage", "network", 3600, 7200, 5.0, ("bgp",), 0.9)
 
 
 def test_shipped_migrations_keep_their_numbers_and_names(tmp_path: Path) -> None:
@@ -27,6 +30,7 @@ def test_shipped_migrations_keep_their_numbers_and_names(tmp_path: Path) -> None
         (6, "report: analyst cause annotations"),
         (7, "public sources: foreign events and the fetch manifest"),
         (9, "roll-ups: the coarse tiers kept a year per partition"),
+        (10, "events: the cause suggested from the shape"),
     ]
 
 
@@ -92,3 +96,19 @@ def test_a_held_store_says_at_once_who_holds_it(tmp_path: Path) -> None:
     last = done.stderr.strip().splitlines()[-1]
     assert StoreBusyError.__name__ in last and f"process {os.getpid()}" in last
     assert "netvigil serve" in last and "waited 1 s" in last
+
+
+def test_an_events_table_from_before_the_suggested_cause_gets_its_columns(tmp_path: Path) -> None:
+    path = tmp_path / "old.duckdb"
+    with DuckDBStore(path) as store:
+        cur = store.cursor()
+        cur.execute("DROP INDEX events_entity")  # DuckDB alters no table an index depends on
+        for column in ("suggested_cause", "suggested_reason"):
+            cur.execute(f"ALTER TABLE events DROP COLUMN {column}")
+        cur.execute("CREATE INDEX events_entity ON events (entity)")
+        cur.execute("DELETE FROM schema_version WHERE version = 10")
+    suggested = replace(OLD_EVENT, suggested_cause="power_outage", suggested_reason="a ragged recovery")
+    with DuckDBStore(path) as store:
+        assert store.schema_version() == 10
+        store.replace_events([suggested], [suggested.entity])
+        assert store.read_events(EventFilter()) == [suggested]

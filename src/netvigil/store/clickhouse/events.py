@@ -10,11 +10,15 @@ from collections.abc import Iterable, Sequence
 from netvigil.model.events import Event, EventFilter
 from netvigil.store.clickhouse.database import Database
 from netvigil.store.clickhouse.sql import Table, in_list, lit
-from netvigil.store.migrations import CORE, Migration
+from netvigil.store.migrations import CORE, SUGGESTED_CAUSE, SUGGESTED_CAUSE_COLUMNS, Migration
 from netvigil.store.records import event_of, event_row
 
 EVENTS = Table.of("events", Event, ("id",))
-MIGRATIONS = (Migration(1, CORE, lambda: [EVENTS.ddl()]),)
+_ADD_COLUMN = "ALTER TABLE events ADD COLUMN IF NOT EXISTS `{}` Nullable(String)"
+MIGRATIONS = (
+    Migration(1, CORE, lambda: [EVENTS.ddl()]),
+    Migration(10, SUGGESTED_CAUSE, lambda: [_ADD_COLUMN.format(c) for c in SUGGESTED_CAUSE_COLUMNS]),
+)
 
 
 class EventTable:

@@ -9,6 +9,7 @@ from netvigil.model.events import Event, EventFilter
 from netvigil.store.duckdb.database import Database
 from netvigil.store.duckdb.migrations import CORE, Migration
 from netvigil.store.duckdb.schema import create_table_sql
+from netvigil.store.migrations import SUGGESTED_CAUSE, SUGGESTED_CAUSE_COLUMNS
 from netvigil.store.records import EVENT_COLUMNS as _EVENT_COLUMNS
 from netvigil.store.records import event_of as _event_from_row
 from netvigil.store.records import event_row as _event_row
@@ -21,7 +22,11 @@ def _tables() -> list[str]:
     ]
 
 
-MIGRATIONS = (Migration(1, CORE, _tables),)
+def _suggested_cause() -> list[str]:
+    return [f'ALTER TABLE events ADD COLUMN IF NOT EXISTS "{c}" VARCHAR' for c in SUGGESTED_CAUSE_COLUMNS]
+
+
+MIGRATIONS = (Migration(1, CORE, _tables), Migration(10, SUGGESTED_CAUSE, _suggested_cause))
 
 
 class EventTable:
