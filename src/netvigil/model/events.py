@@ -147,6 +147,17 @@ class Event:
         """True while the event has no end."""
         return self.end is None
 
+    @property
+    def is_service(self) -> bool:
+        """A service event (its entity a ``service:…``), whatever its scope (``service``, ``regional``)."""
+        return self.entity.startswith("service:")
+
+    @property
+    def place(self) -> str | None:
+        """Where a service event was seen from (``region:KZ-75`` of ``service:whatsapp@region:KZ-75``)."""
+        head, _, scope = self.entity.partition("@")
+        return scope if head.startswith("service:") and scope else None
+
     def to_json(self) -> dict[str, Any]:
         """The event as contract 3.3 shows it (JSON-ready)."""
         return {

@@ -9,8 +9,9 @@ from netvigil.detect.config import DetectorConfig
 from netvigil.detect.engine import Detection, Series, detect, finished
 from netvigil.detect.grid import infer_step
 from netvigil.detect.hierarchy import EntityInfo, nest_services
-from netvigil.detect.services import detect_service_events
+from netvigil.detect.services import detect_service_events, group_by_place
 from netvigil.geo.entities import default_registry
+from netvigil.model.entities import service_scope
 from netvigil.model.errors import EntityParseError, StepError, UnknownEntityError
 from netvigil.model.events import Event
 from netvigil.model.series import SeriesData
@@ -46,7 +47,7 @@ def network_up_from(events: Sequence[Event]) -> Callable[[str, int], bool]:
     """``network_up(entity, time)``: False while a network event of that entity is going on."""
     spans: dict[str, list[tuple[int, int | None]]] = {}
     for event in events:
-        if event.scope != "service":
+        if not event.is_service:
             spans.setdefault(event.entity, []).append((event.start, event.end))
 
     def network_up(entity: str, time: int) -> bool:
@@ -76,11 +77,14 @@ def service_events(data: Sequence[SeriesData], network: Sequence[Event]) -> list
         except StepError:
             continue
     step = min(steps, default=SERVICE_STEP)
-    found = detect_service_events(reach, network_up_from(network), step, throttled=throttled)
-    scopes = {entity.partition("@")[2] for entity in reach}
-    country_of = {k: v.parent for k, v in entity_info(s for s in scopes if s.startswith("asn:")).items()}
+    scopes = {service_scope(entity) for entity in reach}
+    info = entity_info(s for s in scopes if s and not s.startswith("country:"))
+    names = {k: v.name for k, v in info.items() if not k.startswith("asn:")}
+    up = network_up_from(network)
+    found = detect_service_events(reach, up, step, throttled=throttled, place_names=names)
+    country_of = {k: v.parent for k, v in info.items()}
     horizon = max(int(times.max()) + step for times, _ in reach.values())
-    return nest_services(found, country_of, horizon)
+    return group_by_place(nest_services(found, country_of, horizon), names, horizon)
 
 
 def detect_in_store(

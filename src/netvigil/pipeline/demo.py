@@ -26,7 +26,7 @@ from netvigil.pipeline.ooni import import_ooni_file
 from netvigil.pipeline.probing import RoundWriter, blocks_up, resample
 from netvigil.sim import bgp as sim_bgp
 from netvigil.sim import kazakhstan
-from netvigil.sim.ooni import write_measurements
+from netvigil.sim.ooni import write_measurements, write_vantage_measurements
 from netvigil.sim.probing import REPLAY_STEP, SimBlock, block_entities, kz_blocks, simulated_rounds
 from netvigil.sim.traffic import write_traffic
 from netvigil.sources.bgp_visibility import VisibilityConfig
@@ -40,7 +40,9 @@ README_FILES = """- kz-traffic.csv.gz  per-network traffic volumes (contract 3.2
                      full-feed peers (withdrawals and the update burst of 5 January), replayed
                      through netvigil's RIS Live parser into the bgp / bgp_updates signals
 - ooni/              OONI-format measurements (WhatsApp, Telegram, Signal, web) from KZ networks,
-                     imported through netvigil's OONI importer into the reachability signal
+                     imported through netvigil's OONI importer into the reachability signal;
+                     vantage-sim-*.jsonl.gz: the replay's own probes in Almaty, Astana and Aktau,
+                     whose x_netvigil_ annotations place them in their region
 - (probe)            simulated KZ /24 blocks answering by the timeline, run through the same
                      Trinocular inference the real prober uses, into the probe signal
 - netvigil.duckdb    the embedded store the replay was ingested into (unless --db named another)
@@ -123,10 +125,12 @@ def replay_ooni(store: Store, timeline: Timeline, workdir: Path, seed: int = 0) 
 
     The JSONL file (:mod:`netvigil.sim.ooni`) is imported exactly as a file from OONI's archive
     would be (:func:`netvigil.pipeline.ooni.import_ooni_file`): classified, stored in the
-    measurements table and turned into the ``reachability`` and ``throttled`` signals.
+    measurements table and turned into the ``reachability`` and ``throttled`` signals. The replay's
+    own probes (vantage points in Almaty, Astana and Aktau) go the same way; their measurements
+    carry their region, so they add ``service:…@region:…`` series.
     """
-    path = write_measurements(timeline, workdir, seed)
-    return import_ooni_file(store, path).accepted
+    paths = (write_measurements(timeline, workdir, seed), write_vantage_measurements(timeline, workdir, seed))
+    return sum(import_ooni_file(store, path).accepted for path in paths)
 
 
 def national_event(events: list[Event]) -> Event | None:

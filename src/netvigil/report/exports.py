@@ -89,7 +89,7 @@ def _geo_scope(event: Event) -> tuple[str, str]:
     scope = taxonomy_scope(event, None)
     registry = default_registry()
     if scope == "regional":
-        return "Only one state, province, or region", registry.name(event.entity)
+        return "Only one state, province, or region", registry.name(event.place or event.entity)
     if scope == "network":
         return "It affected locations in more than one state, province, or region", event.entity_name
     return "It affected locations in more than one state, province, or region", "Nationwide"
@@ -111,7 +111,7 @@ def _stop_fields(event: Event) -> dict[str, str]:
         "area_name": area,
         "shutdown_type": _stop_type(event),
         "affected_network": _stop_network(event),
-        "shutdown_extent": "Service-based" if event.scope == "service" else "Full network",
+        "shutdown_extent": "Service-based" if event.is_service else "Full network",
         "actual_cause": event.cause or "",
         "info_source": "netvigil measurements",
         "shutdown_status": "Ongoing" if event.end is None else "Ended",
@@ -275,7 +275,7 @@ def cloudflare_annotation(event: Event) -> dict[str, Any]:
         "scope": event.entity_name,
         "outage": {
             "outageCause": (event.cause or "unknown").upper(),
-            "outageType": "PLATFORM" if event.scope == "service" else CLOUDFLARE_OUTAGE_TYPES[scope],
+            "outageType": "PLATFORM" if event.is_service else CLOUDFLARE_OUTAGE_TYPES[scope],
         },
         "description": f"{outage_type(event)} {event.kind.replace('_', ' ')}, level {event.level:.1f} %",
     }
