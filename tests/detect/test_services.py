@@ -142,3 +142,18 @@ def test_scope_and_statement_helpers() -> None:
     assert degraded_statement(["whatsapp", "telegram", "signal"], "Almaty") == (
         "WhatsApp, Telegram and Signal degraded in Almaty"
     )
+
+
+def test_services_blocked_country_wide_meanwhile_are_named_apart() -> None:
+    down = [0.97] * 24 + [0.1] * 8 + [0.97] * 8
+    series = {
+        ALMATY: _series(down),
+        KEY: _series([0.97] * 40),
+        "service:telegram@region:KZ-75": _series(down),
+        "service:telegram@country:KZ": _series(down),
+    }
+    names = {"region:KZ-75": "Almaty"}
+    events = group_by_place(detect_service_events(series, _always_up, STEP, place_names=names), names)
+    (almaty,) = [e for e in events if e.scope == "regional"]
+    assert almaty.entity == ALMATY and almaty.services == ("whatsapp",)
+    assert almaty.phases[0].note.startswith("WhatsApp degraded in Almaty; Telegram degraded country-wide")

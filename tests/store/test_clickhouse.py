@@ -77,7 +77,7 @@ def test_migrations_are_recorded_once_with_duckdbs_numbers(tmp_path: Path) -> No
     with opened(tmp_path) as again:
         assert again.migrate() == 7
         rows = again.db.rows("SELECT version, name FROM schema_version ORDER BY version")
-    assert [r[0] for r in first] == sorted({m.version for m in MIGRATIONS}) == [1, 3, 4, 5, 6, 7]
+    assert [r[0] for r in first] == sorted({m.version for m in MIGRATIONS}) == [1, 3, 4, 5, 6, 7, 8]
     assert rows == first
 
 
@@ -96,7 +96,7 @@ def test_raw_ttl_is_off_by_default_and_set_by_the_url(tmp_path: Path) -> None:
 def test_one_chdb_directory_per_process(tmp_path: Path) -> None:
     first = opened(tmp_path / "a")
     with opened(tmp_path / "a") as same:
-        assert same.schema_version() == 7
+        assert same.schema_version() == 8
     with pytest.raises(StoreError, match="one directory per process; close that store first"):
         opened(tmp_path / "b")
     first.close()

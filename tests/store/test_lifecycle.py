@@ -9,7 +9,7 @@ from netvigil.model.errors import ConfigError, StoreError
 from netvigil.model.signals import SignalPoint
 from netvigil.store import Store, open_store, parse_location
 
-SHIPPED = 7  # the newest migration (6 annotations, 7 foreign events and fetches)
+SHIPPED = 8  # the newest migration (6 annotations, 7 foreign events and fetches, 8 measurement regions)
 
 
 def test_migrations_are_all_applied_and_idempotent_on_reopen(store_url: str) -> None:

@@ -23,13 +23,14 @@ Scope: a service tested from a whole country or network (``@country:``, ``@asn:`
 scope ``regional``, and from a user's local entity (``@local:…``) scope ``local`` where the event
 model knows that scope. ``network_up`` is asked about the region itself, so a region that is
 offline closes its service events instead of calling them blocking. Regional series are judged on
-their share *relative to their country's share in the same bin* (``service:X@country:CC``, when
-that series exists): a region degraded while the rest of the country is fine is a regional event
-(the country's series, which mixes in every region, need not move), while a block of the whole
+their share *relative to the rest of their country in the same bin* (the
+``reachability_elsewhere`` signal; without it, the country's own series ``service:X@country:CC``):
+a region degraded while the rest of the country is fine is a regional event (the country's
+series, which mixes in every region, need not move), while a block of the whole
 country moves region and country alike and stays the country's event. The absolute threshold
 ``max_share`` still applies to the region's own share; ``level`` is then the region's share as %
-of its ordinary ratio to the country. A bin without a country value, or in which the country's
-own share is below ``max_share`` (blocked country-wide), is a missing bin.
+of its ordinary ratio to the rest of the country. A bin without a comparison value, or in which
+the rest of the country is itself below ``max_share`` (blocked country-wide), is a missing bin.
 :func:`group_by_place` then says which services were degraded together in one place
 ("WhatsApp and Telegram degraded in Almaty"), from overlapping events only.
 """
@@ -111,9 +112,13 @@ def service_name(service: str) -> str:
 
 def degraded_statement(services: Sequence[str], place: str) -> str:
     """``WhatsApp and Telegram degraded in Almaty``: the services (in the given order) and the place."""
+    return f"{_listed(services)} degraded in {place}"
+
+
+def _listed(services: Sequence[str]) -> str:
+    """``WhatsApp``, ``WhatsApp and Telegram``, ``WhatsApp, Telegram and Signal``."""
     names = [service_name(s) for s in services]
-    listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-    return f"{listed} degraded in {place}"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _on_grid(times: IntArray, values: FloatArray, step: int) -> tuple[IntArray, FloatArray]:
@@ -247,12 +252,15 @@ def detect_service_events(
     config: ServiceConfig | None = None,
     throttled: SeriesMap | None = None,
     place_names: Mapping[str, str] | None = None,
+    elsewhere: SeriesMap | None = None,
 ) -> list[Event]:
     """Service events of every series (keyed by service entity), sorted by start then entity.
 
     ``throttled`` (optional, same keys) is the share of tests per bin that ran into throttling; it
     decides between the kinds ``throttling`` and ``service_blocking``. ``place_names`` names the
     scopes in words (``region:KZ-75`` → ``Almaty``); a scope without a name is shown as its id.
+    ``elsewhere`` (same keys, region-scoped series only) is the share in the rest of the region's
+    country, what a region is judged against; without it, the country's own series is used.
     """
     config = config or ServiceConfig()
     events: list[Event] = []
@@ -264,12 +272,22 @@ def detect_service_events(
         _, scope = split_entity(entity)
         place = (place_names or {}).get(scope, "")
         tracker = _Tracker(entity, step, config, _lookup((throttled or {}).get(entity), step), place)
-        country = _lookup(series.get(country_series(entity) or ""), step)
+        country = _lookup(_comparison(entity, series, elsewhere), step)
         for t, share in zip(grid.tolist(), on_grid.tolist(), strict=True):
             judged = _relative(share, country, t, config.max_share) if country else share
             tracker.feed(t, judged, network_up(scope, t), share)
         events.extend(tracker.finish())
     return sorted(events, key=lambda e: (e.start, e.entity))
+
+
+def _comparison(
+    entity: str, series: SeriesMap, elsewhere: SeriesMap | None
+) -> tuple[IntArray, FloatArray] | None:
+    """What a region-scoped series is judged against: the rest of its country, else the country."""
+    if country_series(entity) is None:
+        return None
+    rest = (elsewhere or {}).get(entity)
+    return rest if rest is not None else series.get(country_series(entity) or "")
 
 
 def country_series(entity: str) -> str | None:
@@ -280,11 +298,11 @@ def country_series(entity: str) -> str | None:
 
 
 def _relative(share: float, country: Mapping[int, float], t: int, fine: float) -> float:
-    """The region's share as a fraction of its country's in the same bin.
+    """The region's share as a fraction of the rest of its country's (or the country's) in the bin.
 
-    NaN (a missing bin) when the country has no value then, or is itself below ``fine``: while the
-    service is blocked country-wide, that is the country's event, and a few probes in one region
-    cannot tell a further regional degradation from sampling noise.
+    NaN (a missing bin) when the comparison has no value then, or is itself below ``fine``: while
+    the service is blocked country-wide, that is the country's event, and a few probes in one
+    region cannot tell a further regional degradation from sampling noise.
     """
     whole = country.get(t)
     if whole is None or np.isnan(whole) or whole < fine or np.isnan(share):
@@ -310,8 +328,11 @@ def group_by_place(
 
     A regional (or local) service event's ``services`` become every service with an event in the
     same place overlapping it in time (in :data:`SERVICE_NAMES` order), and its phase notes
-    start with the statement (``WhatsApp and Telegram degraded in Almaty``). A service with no
-    overlapping event there is not named: never more than the evidence. Other events pass as they are.
+    start with the statement (``WhatsApp and Telegram degraded in Almaty``). Services blocked in
+    the whole country at the same time (a ``service:X@country:CC`` event overlapping it) are named
+    apart, as country-wide (``…; Telegram and Signal degraded country-wide``): the place's probes
+    saw them fail too, but so did everyone's. A service with no overlapping event is not named:
+    never more than the evidence. Other events pass as they are.
     """
     end = horizon if horizon is not None else max((e.end or e.start for e in events), default=0) + 1
     placed = [e for e in events if e.scope in PLACE_SCOPES.values()]
@@ -321,13 +342,25 @@ def group_by_place(
             out.append(event)
             continue
         service, scope = split_entity(event.entity)
-        together = {
-            split_entity(o.entity)[0]
-            for o in placed
-            if split_entity(o.entity)[1] == scope and _overlaps(o, event, end)
-        }
-        services = tuple(sorted(together | {service}, key=_service_order))
-        statement = degraded_statement(services, (place_names or {}).get(scope) or scope)
+        services = _overlapping_services(placed, scope, event, end) | {service}
+        country = f"country:{scope.partition(':')[2][:2]}" if scope.startswith("region:") else ""
+        nationwide = _overlapping_services(events, country, event, end) - services if country else set()
+        statement = degraded_statement(_ordered(services), (place_names or {}).get(scope) or scope)
+        if nationwide:
+            statement += f"; {_listed(_ordered(nationwide))} degraded country-wide"
         phases = tuple(replace(p, note=f"{statement}: {p.note}") for p in event.phases)
-        out.append(replace(event, services=services, phases=phases))
+        out.append(replace(event, services=_ordered(services), phases=phases))
     return out
+
+
+def _overlapping_services(events: Sequence[Event], scope: str, event: Event, horizon: int) -> set[str]:
+    """Services with an event seen from ``scope`` that overlaps ``event`` in time."""
+    return {
+        split_entity(o.entity)[0]
+        for o in events
+        if o.is_service and split_entity(o.entity)[1] == scope and _overlaps(o, event, horizon)
+    }
+
+
+def _ordered(services: set[str]) -> tuple[str, ...]:
+    return tuple(sorted(services, key=_service_order))

@@ -92,6 +92,7 @@ class MeasurementQuery:
     since: int | None = None
     until: int | None = None
     limit: int = 100
+    probe_region: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

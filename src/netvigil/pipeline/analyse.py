@@ -9,7 +9,7 @@ from netvigil.detect.config import DetectorConfig
 from netvigil.detect.engine import Detection, Series, detect, finished
 from netvigil.detect.grid import infer_step
 from netvigil.detect.hierarchy import EntityInfo, nest_services
-from netvigil.detect.services import detect_service_events, group_by_place
+from netvigil.detect.services import FloatArray, IntArray, detect_service_events, group_by_place
 from netvigil.geo.entities import default_registry
 from netvigil.model.entities import service_scope
 from netvigil.model.errors import EntityParseError, StepError, UnknownEntityError
@@ -17,6 +17,8 @@ from netvigil.model.events import Event
 from netvigil.model.series import SeriesData
 from netvigil.pipeline.cluster import ClusterSpec
 from netvigil.pipeline.detect_many import Progress, detect_partitioned
+from netvigil.pipeline.reachability import ELSEWHERE
+from netvigil.pipeline.vantage import with_vantage_points
 from netvigil.store.protocol import SignalStore, Store
 
 
@@ -56,6 +58,13 @@ def network_up_from(events: Sequence[Event]) -> Callable[[str, int], bool]:
     return network_up
 
 
+def _service_signal(data: Sequence[SeriesData], signal: str) -> dict[str, tuple[IntArray, FloatArray]]:
+    """One signal of every service entity, keyed by entity."""
+    return {
+        d.entity: (d.times, d.values) for d in data if d.signal == signal and d.entity.startswith("service:")
+    }
+
+
 def service_events(data: Sequence[SeriesData], network: Sequence[Event]) -> list[Event]:
     """Service blocking and throttling from the ``reachability`` (and ``throttled``) signals."""
     reach = {
@@ -65,11 +74,7 @@ def service_events(data: Sequence[SeriesData], network: Sequence[Event]) -> list
     }
     if not reach:
         return []
-    throttled = {
-        d.entity: (d.times, d.values)
-        for d in data
-        if d.signal == "throttled" and d.entity.startswith("service:")
-    }
+    throttled = _service_signal(data, "throttled")
     steps = []
     for times, _ in reach.values():
         try:
@@ -81,7 +86,8 @@ def service_events(data: Sequence[SeriesData], network: Sequence[Event]) -> list
     info = entity_info(s for s in scopes if s and not s.startswith("country:"))
     names = {k: v.name for k, v in info.items() if not k.startswith("asn:")}
     up = network_up_from(network)
-    found = detect_service_events(reach, up, step, throttled=throttled, place_names=names)
+    rest = _service_signal(data, ELSEWHERE)
+    found = detect_service_events(reach, up, step, throttled=throttled, place_names=names, elsewhere=rest)
     country_of = {k: v.parent for k, v in info.items()}
     horizon = max(int(times.max()) + step for times, _ in reach.values())
     return group_by_place(nest_services(found, country_of, horizon), names, horizon)
@@ -134,6 +140,7 @@ def run_detection(
 ) -> list[Event]:
     """Detect over the store and replace the stored events of the analysed entities with the result."""
     found = detect_in_store(store, entities, since, until, config, cluster, progress)
+    found = replace(found, events=with_vantage_points(store, found.events))
     analysed = sorted(set(entities or ()) | {s.entity for s in store.list_series(entities)})
     store.replace_events(found.events, analysed)
     return found.events

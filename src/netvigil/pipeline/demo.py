@@ -139,6 +139,37 @@ def national_event(events: list[Event]) -> Event | None:
     return min(national, key=lambda e: e.start) if national else None
 
 
+def shutdown_in_order(events: Sequence[Event]) -> list[tuple[int, str]]:
+    """The shutdown's story as the detector told it: (time, what) in time order.
+
+    Services degraded in cities (regional service events, statement and vantage points from their
+    first phase note), then the first network-scope cut (the mobile operators), the national
+    blackout, and Almaty (KZ-75) restored before the country. A step the detector did not find is
+    left out, never made up.
+    """
+    story: list[tuple[int, str]] = []
+    for event in events:
+        if event.is_service and event.scope == "regional" and event.phases:
+            statement = event.phases[0].note.replace(": blocked", "").replace(": throttled", "")
+            story.append((event.start, statement))
+    network = [e for e in events if e.scope == "network" and e.parent_event is None and not e.is_service]
+    if network:
+        first = min(network, key=lambda e: e.start)
+        kinds = " and ".join(first.network_kinds) or "some"
+        networks = ", ".join(first.children)
+        story.append((first.start, f"{kinds} networks cut in {first.entity_name} ({networks})"))
+    national = national_event(list(events))
+    if national is not None:
+        story.append((national.start, f"nation-scale blackout in {national.entity_name}"))
+    almaty = [e for e in events if e.entity == kazakhstan.ALMATY_REGION.entity and e.end is not None]
+    if almaty and national is not None and national.end is not None:
+        back = min(e.end for e in almaty if e.end is not None)
+        if back < national.end:
+            name = kazakhstan.ALMATY_REGION.name
+            story.append((back, f"{name} restored while the blackout goes on elsewhere"))
+    return sorted(story)
+
+
 def run_demo(
     out: Path, db: str | Path | None, progress: ProgressFactory | None = None, step: Step | None = None
 ) -> DemoResult:

@@ -195,8 +195,12 @@ def search_measurements(
     since: int | None = None,
     until: int | None = None,
     limit: int = 100,
+    probe_region: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Stored measurements, newest first, as JSON-ready dicts (without bodies); ASN as 29355 or AS29355."""
+    """Stored measurements, newest first, as JSON-ready dicts (without bodies); ASN as 29355 or AS29355.
+
+    ``probe_region`` (ISO 3166-2, e.g. KZ-75) keeps those placed in that region (vantage points).
+    """
     query = MeasurementQuery(
         probe_cc=probe_cc.upper() if probe_cc else None,
         probe_asn=_asn_text(probe_asn),
@@ -204,6 +208,7 @@ def search_measurements(
         since=since,
         until=until,
         limit=limit,
+        probe_region=probe_region.upper() if probe_region else None,
     )
     return [row_to_json(r) for r in store.measurements.search(query)]
 

@@ -35,6 +35,8 @@ SERVICE_OF_TEST: Final[dict[str, str]] = {
 """OONI test → the service its reachability speaks of. Tor and the VPN tests count: in a shutdown
 they are how people get around the block. riseupvpn is left out (OONI stopped scoring it)."""
 DEFAULT_STEP: Final = 3600
+ELSEWHERE: Final = "reachability_elsewhere"
+"""A region's companion signal: the reachability of the same service in the rest of its country."""
 
 
 def reachability_points(counts: Iterable[ReachabilityCount], min_tests: int = 1) -> list[SignalPoint]:
@@ -42,6 +44,9 @@ def reachability_points(counts: Iterable[ReachabilityCount], min_tests: int = 1)
 
     Two signals per bin and entity: ``reachability`` (share of tests that were ok) and ``throttled``
     (share of tests that saw throttling); bins with fewer than ``min_tests`` tests are left out.
+    A region's entity has a third, ``reachability_elsewhere``: the share of ok tests in the rest of
+    its country in that bin (the country's tests minus the region's), which the service detector
+    compares the region with; it is left out when the rest of the country ran no test.
     """
     sums: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0, 0])
     for c in counts:
@@ -59,7 +64,21 @@ def reachability_points(counts: Iterable[ReachabilityCount], min_tests: int = 1)
         if total >= min_tests:
             points.append(SignalPoint(t, entity, "reachability", ok / total, "ooni"))
             points.append(SignalPoint(t, entity, "throttled", throttled / total, "ooni"))
+            points.extend(_elsewhere(sums, t, entity, ok, total))
     return points
+
+
+def _elsewhere(
+    sums: dict[tuple[int, str], list[int]], t: int, entity: str, ok: int, total: int
+) -> list[SignalPoint]:
+    """The rest-of-country share beside a region's (nothing for other entities)."""
+    head, _, scope = entity.partition("@")
+    if not scope.startswith("region:"):
+        return []
+    whole = sums.get((t, f"{head}@country:{scope.removeprefix('region:')[:2]}"))
+    if whole is None or whole[1] <= total:
+        return []
+    return [SignalPoint(t, entity, ELSEWHERE, (whole[0] - ok) / (whole[1] - total), "ooni")]
 
 
 def _scopes_of(cc: str, asn: str, region: str | None) -> tuple[str, ...]:

@@ -25,7 +25,8 @@ MIGRATIONS = (
     Migration(4, NAME, lambda: [MEASUREMENTS.ddl()]),
     Migration(8, VANTAGE, lambda: [REGION_COLUMN]),
 )
-_LISTED = ", ".join(f"`{n}`" for n in MEASUREMENTS.names if n != "body")
+_LISTED = ", ".join("NULL AS body" if n == "body" else f"`{n}`" for n in MEASUREMENTS.names)
+"""Every column in the record's order, the body left out (NULL): what a search returns."""
 _as_tuple = operator.attrgetter(*MEASUREMENTS.names)
 _IDS_PER_QUERY = 2000  # an id list in the SQL text stays well under ClickHouse's max_query_size
 
@@ -71,6 +72,7 @@ class MeasurementTable:
             ("probe_cc", query.probe_cc),
             ("probe_asn", query.probe_asn),
             ("test_name", query.test_name),
+            ("probe_region", query.probe_region),
         ):
             if value is not None:
                 clauses.append(f"{column} = {lit(value)}")
@@ -79,7 +81,7 @@ class MeasurementTable:
         if query.until is not None:
             clauses.append(f"measurement_start_time < {lit(query.until)}")
         rows = self._db.rows(
-            f"SELECT {_LISTED}, NULL AS body FROM {self._db.source('measurements')} "
+            f"SELECT {_LISTED} FROM {self._db.source('measurements')} "
             f"WHERE {' AND '.join(clauses)} ORDER BY measurement_start_time DESC, id "
             f"LIMIT {max(0, int(query.limit))}"
         )

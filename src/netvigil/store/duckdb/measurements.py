@@ -22,7 +22,8 @@ from netvigil.store.migrations import MEASUREMENTS, VANTAGE
 
 TABLE = "measurements"
 _COLUMNS = [c.name for c in columns_of(MeasurementRow)]
-_LIST_COLUMNS = [c for c in _COLUMNS if c != "body"]
+_LISTED = ", ".join("NULL AS body" if c == "body" else f'"{c}"' for c in _COLUMNS)
+"""Every column in the record's order, the body left out (NULL): what a search returns."""
 _as_tuple = operator.attrgetter(*_COLUMNS)
 
 
@@ -93,6 +94,7 @@ class MeasurementTable:
             ("probe_cc", query.probe_cc),
             ("probe_asn", query.probe_asn),
             ("test_name", query.test_name),
+            ("probe_region", query.probe_region),
         ):
             if value is not None:
                 clauses.append(f"{column} = ?")
@@ -103,8 +105,7 @@ class MeasurementTable:
         if query.until is not None:
             clauses.append("measurement_start_time < ?")
             params.append(query.until)
-        select = ", ".join(f'"{c}"' for c in _LIST_COLUMNS)
-        sql = f"SELECT {select}, NULL AS body FROM {TABLE}"
+        sql = f"SELECT {_LISTED} FROM {TABLE}"
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
         sql += f" ORDER BY measurement_start_time DESC, id LIMIT {max(0, int(query.limit))}"
