@@ -124,6 +124,7 @@ def test_the_throttled_region_alone_gets_a_regional_service_event(
     assert event.phases[0].note.startswith("Signal degraded in Almaty")
     assert "kz-75-probe (AS29355)" in event.phases[0].note
     assert not any("KZ-71" in e.entity for e in events)
-    listed = CliRunner().invoke(app, ["events", "--entity", "region:KZ-75", "--db", str(db), "--format", "jsonl"])
+    command = ["events", "--entity", "region:KZ-75", "--db", str(db), "--format", "jsonl"]
+    listed = CliRunner().invoke(app, command)
     assert listed.exit_code == 0, listed.output
     assert "service:signal@region:KZ-75" in listed.output
