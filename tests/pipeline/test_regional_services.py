@@ -14,6 +14,8 @@ reachability signal), since the detector needs hours of history and a test canno
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 import time
 from collections.abc import Iterator
@@ -23,14 +25,24 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
+from netvigil.alert.dispatch import matches
 from netvigil.cli.main import app
+from netvigil.model.alerts import AlertRule
+from netvigil.model.events import Event, Phase
 from netvigil.model.measurements import ooni_time
+from netvigil.model.signals import SignalPoint
 from netvigil.pipeline.analyse import run_detection
 from netvigil.pipeline.measurements import search_measurements, submit_measurements
 from netvigil.pipeline.reach_service import make_context, run_once
 from netvigil.probe.reachability.control import QuietHTTPServer
+from netvigil.report.document import place_of
+from netvigil.report.exports import read_stop_csv, stop_csv
+from netvigil.report.statement import headline
+from netvigil.serve.app import create_app
+from netvigil.serve.settings import load_settings
 from netvigil.store import open_store
 
 DELAY = 0.8
@@ -128,3 +140,57 @@ def test_the_throttled_region_alone_gets_a_regional_service_event(
     listed = CliRunner().invoke(app, command)
     assert listed.exit_code == 0, listed.output
     assert "service:signal@region:KZ-75" in listed.output
+
+
+ALMATY_WHATSAPP = Event(
+    id="r1",
+    entity="service:whatsapp@region:KZ-75",
+    entity_name="WhatsApp in Almaty",
+    kind="service_blocking",
+    scope="regional",
+    start=T0,
+    end=T0 + 6 * 3600,
+    level=12.0,
+    signals=("reachability",),
+    confidence=0.8,
+    services=("whatsapp", "telegram"),
+    phases=(Phase(T0, T0 + 6 * 3600, 12.0, "WhatsApp and Telegram degraded in Almaty: blocked"),),
+    step=3600,
+)
+
+
+def test_alerts_on_a_region_take_the_service_events_seen_from_it() -> None:
+    def rule(entity: str) -> AlertRule:
+        return AlertRule("r", "desk", "webhook", "https://hook.example", entity=entity)
+
+    assert matches(rule("region:KZ-75"), ALMATY_WHATSAPP)
+    assert matches(rule("country:KZ"), ALMATY_WHATSAPP)
+    assert matches(rule("service:whatsapp@region:KZ-75"), ALMATY_WHATSAPP)
+    assert not matches(rule("region:KZ-71"), ALMATY_WHATSAPP)
+
+
+def test_the_stop_export_and_the_statement_carry_the_region() -> None:
+    (row,) = csv.DictReader(io.StringIO(stop_csv([ALMATY_WHATSAPP])))
+    assert row["geo_scope"] == "Only one state, province, or region" and row["area_name"] == "Almaty"
+    assert row["shutdown_extent"] == "Service-based" and row["nv_entity"] == ALMATY_WHATSAPP.entity
+    assert row["whatsapp_affected"] == row["telegram_affected"] == "Yes"
+    assert read_stop_csv(stop_csv([ALMATY_WHATSAPP])) == [ALMATY_WHATSAPP]
+    sentence = headline(ALMATY_WHATSAPP, place_of(ALMATY_WHATSAPP))
+    assert sentence.startswith("Metrics indicate WhatsApp and Telegram degraded in Almaty;")
+
+
+def test_the_api_shows_a_regions_services_and_filters_by_region(tmp_path: Path) -> None:
+    with open_store(tmp_path / "api.duckdb") as store:
+        store.write_signals([SignalPoint(T0, ALMATY_WHATSAPP.entity, "reachability", 0.1, "ooni")])
+        store.replace_events([ALMATY_WHATSAPP], [ALMATY_WHATSAPP.entity])
+        settings = load_settings({"cache_seconds": "0", "rate_limit_per_minute": "0"}, env={})
+        with TestClient(create_app(store, settings)) as client:
+            region = client.get("/api/v1/entities/region:KZ-75").json()
+            assert [s["entity"] for s in region["services"]] == [ALMATY_WHATSAPP.entity]
+            assert region["services"][0]["parent"] == "service:whatsapp@country:KZ"
+            events = client.get("/api/v1/events", params={"entity": "region:KZ-75"}).json()
+            assert [e["entity"] for e in events["events"]] == [ALMATY_WHATSAPP.entity]
+            feed = client.get("/feeds/events.atom", params={"entity": "region:KZ-75"})
+            assert feed.status_code == 200 and "WhatsApp in Almaty" in feed.text
+            bad = client.get("/api/v1/measurements", params={"probe_region": "Almaty"})
+            assert bad.status_code == 422

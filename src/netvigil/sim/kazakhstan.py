@@ -96,13 +96,15 @@ class Vantage:
 
 
 VANTAGE_POINTS: Final = (
-    Vantage("almaty-kcell", ALMATY_REGION.code, 29355, 43.238, 76.889),
-    Vantage("almaty-kazakhtelecom", ALMATY_REGION.code, 9198, 43.256, 76.928),
-    Vantage("astana-kcell", ASTANA_REGION.code, 29355, 51.169, 71.449),
-    Vantage("aktau-kazakhtelecom", MANGYSTAU_REGION.code, 9198, 43.651, 51.158),
+    Vantage("almaty-kcell", ALMATY_REGION.code, KCELL.asn, 43.238, 76.889),
+    Vantage("almaty-kazakhtelecom", ALMATY_REGION.code, KAZAKHTELECOM.asn, 43.256, 76.928),
+    Vantage("almaty-tele2", ALMATY_REGION.code, TELE2.asn, 43.271, 76.945),
+    Vantage("astana-beeline", ASTANA_REGION.code, KAR_TEL.asn, 51.128, 71.430),
+    Vantage("aktau-kazakhtelecom", MANGYSTAU_REGION.code, KAZAKHTELECOM.asn, 43.651, 51.158),
 )
 """SYNTHETIC vantage points (names and coordinates made up, in real cities) whose measurements
-carry their region: OONI's own measurements carry only country and network."""
+carry their region: OONI's own measurements carry only country and network. Spread over the
+operators (one probe of a city per operator), so no network's series is mostly one city's probes."""
 SIZES: Final[dict[str, Size]] = {
     f"country:{COUNTRY}": (6200, 8700, 1000.0),
     **{r.entity: r.size for r in REGIONS},
@@ -133,9 +135,11 @@ def utc(day: int, hour: int, minute: int = 0, month: int = 1, year: int = 2022) 
 START: Final = utc(26, 0, month=12, year=2021)
 END: Final = utc(12, 0)
 BLACKOUT_START: Final = utc(5, 10, 35)
-CITY_SERVICES_START: Final = utc(4, 6)
-"""WhatsApp and Telegram degraded in the large cities: the record says 4 January; the hour (noon in
-Almaty) is the replay's choice, before the mobile traffic fell (about 14:30 UTC)."""
+CITY_SERVICES_START: Final = utc(4, 4)
+"""WhatsApp and Telegram degraded in Almaty, then the other large cities: the record says 4 January,
+before the mobile traffic fell (about 14:30 UTC); the hours (10:00 in Almaty, the other cities
+four hours later) are the replay's choice, Almaty first because that is where it was reported."""
+OTHER_CITIES_DELAY: Final = 4 * 3600
 ALMATY_BACK: Final = utc(10, 1, 40)
 RESTORED: Final = utc(11, 2, 15)
 UPDATE_BURST: Final = (utc(5, 21, 20), utc(5, 21, 35))
@@ -171,7 +175,13 @@ def impairments() -> list[Impairment]:
     return [
         Impairment(f"country:{COUNTRY}", utc(2, 12), BLACKOUT_START, 0.15, services=MESSENGERS),
         *(
-            Impairment(city.entity, CITY_SERVICES_START, BLACKOUT_START, 0.3, services=CITY_SERVICES)
+            Impairment(
+                city.entity,
+                CITY_SERVICES_START + (0 if city is ALMATY_REGION else OTHER_CITIES_DELAY),
+                BLACKOUT_START,
+                0.3,
+                services=CITY_SERVICES,
+            )
             for city in CITIES
         ),
         Impairment(KCELL.entity, utc(4, 14, 30), utc(4, 16), 0.7),

@@ -258,10 +258,10 @@ def simulate_vantage_points(
                 yield msm
 
 
-def write_vantage_measurements(timeline: Timeline, workdir: Path, seed: int = 0, per_hour: int = 1) -> Path:
+def write_vantage_measurements(timeline: Timeline, workdir: Path, seed: int = 0, per_hour: int = 2) -> Path:
     """Simulate the Kazakhstan replay's own probes into a JSONL file in ``workdir``.
 
-    One round an hour each (OONI's simulated networks run four): a few probes in a few cities
+    Two rounds an hour each (OONI's simulated networks run four): a few probes in a few cities
     should not outweigh a whole network's tests in its country and network series.
     """
     workdir.mkdir(parents=True, exist_ok=True)
