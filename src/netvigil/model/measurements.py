@@ -140,6 +140,10 @@ class VantagePoint:
         return {f"{ANNOTATION_PREFIX}{k}": v for k, v in values.items() if v is not None}
 
 
+NOWHERE: Final = VantagePoint()
+"""The vantage point of a measurement that declares none."""
+
+
 def vantage_of(annotations: object) -> VantagePoint:
     """The vantage point a measurement's ``annotations`` declare (empty when they declare none).
 
@@ -147,11 +151,18 @@ def vantage_of(annotations: object) -> VantagePoint:
     measurement is placed by what it says reliably, never guessed.
     """
     if not isinstance(annotations, Mapping):
-        return VantagePoint()
-    found = {k: annotations.get(f"{ANNOTATION_PREFIX}{k}") for k in VANTAGE_KEYS}
-    text = {k: v.strip() if isinstance(v, str) and v.strip() else None for k, v in found.items()}
+        return NOWHERE
+    ours = [k for k in annotations if isinstance(k, str) and k.startswith(ANNOTATION_PREFIX)]
+    if not ours:  # OONI's own: one pass over the keys (a lazy parser's miss on .get costs far more)
+        return NOWHERE
+    found = {k.removeprefix(ANNOTATION_PREFIX): annotations[k] for k in ours}
+    text = {k: _stripped(found.get(k)) for k in VANTAGE_KEYS}
     lat, lon = _degrees(text["lat"], 90), _degrees(text["lon"], 180)
     return VantagePoint(text["vantage"], text["region"], text["network"], lat, lon)
+
+
+def _stripped(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
 
 
 def _degrees(text: str | None, bound: float) -> float | None:
