@@ -120,8 +120,10 @@ def place_of(event: Event) -> Place:
     country_name = registry.name(f"country:{country}") if country else ""
     if eid.type == "service":
         scope = registry.name(str(eid.scope)) if eid.scope else country_name
-        services = event.services if event.place and event.scope != "service" else (eid.code,)
-        return Place(scope, country_name, None, " and ".join(service_name(s) for s in services))
+        if event.place and event.scope != "service":  # seen from a region: the services degraded together
+            named = " and ".join(service_name(s) for s in event.services or (eid.code,))
+            return Place(scope, country_name, None, named)
+        return Place(scope, country_name, None, eid.code.replace("_", " ").title())
     kind = registry.get(eid).kind if eid.type == "asn" else None
     return Place(registry.name(event.entity), country_name, kind)
 
