@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from netvigil.detect.services import ServiceConfig, detect_service_events, split_entity
+from netvigil.detect.services import (
+    ServiceConfig,
+    country_series,
+    degraded_statement,
+    detect_service_events,
+    event_scope,
+    group_by_place,
+    split_entity,
+)
 
 STEP = 3600
 T0 = 1_640_995_200  # 2022-01-01T00:00Z
@@ -73,3 +81,79 @@ def test_config_thresholds_apply() -> None:
 
 def test_split_entity() -> None:
     assert split_entity("service:telegram@asn:29355") == ("telegram", "asn:29355")
+
+
+ALMATY = "service:whatsapp@region:KZ-75"
+ASTANA = "service:whatsapp@region:KZ-71"
+
+
+def test_a_region_degraded_while_the_country_is_fine_is_a_regional_event() -> None:
+    almaty = [0.97] * 24 + [0.1] * 8 + [0.97] * 8
+    country = [0.97] * 24 + [0.75] * 8 + [0.97] * 8  # the country's mix moves, not below its thresholds
+    series = {ALMATY: _series(almaty), ASTANA: _series([0.97] * 40), KEY: _series(country)}
+    names = {"region:KZ-75": "Almaty", "region:KZ-71": "Astana"}
+    (event,) = detect_service_events(series, _always_up, STEP, place_names=names)
+    assert (event.entity, event.scope, event.kind) == (ALMATY, "regional", "service_blocking")
+    assert (event.start, event.end) == (T0 + 24 * STEP, T0 + 32 * STEP)
+    assert event.entity_name == "WhatsApp in Almaty"
+
+
+def test_a_country_wide_block_is_the_countrys_event_not_each_regions() -> None:
+    blocked = [0.97] * 24 + [0.05] * 8 + [0.97] * 8
+    series = {ALMATY: _series(blocked), ASTANA: _series(blocked), KEY: _series(blocked)}
+    events = detect_service_events(series, _always_up, STEP)
+    assert [(e.entity, e.scope) for e in events] == [(KEY, "service")]
+
+
+def test_a_region_offline_is_an_outage_not_a_service_event() -> None:
+    almaty = [0.97] * 24 + [0.0] * 8 + [0.97] * 8
+
+    def up(scope: str, t: int) -> bool:
+        return scope != "region:KZ-75" or not (T0 + 24 * STEP <= t < T0 + 32 * STEP)
+
+    series = {ALMATY: _series(almaty), KEY: _series([0.97] * 40)}
+    assert detect_service_events(series, up, STEP) == []
+
+
+def test_services_degraded_together_in_one_place_are_said_together() -> None:
+    down = [0.97] * 24 + [0.1] * 8 + [0.97] * 8
+    fine = [0.97] * 40
+    series = {
+        ALMATY: _series(down),
+        "service:telegram@region:KZ-75": _series(down),
+        "service:signal@region:KZ-75": _series(fine),
+        "service:signal@region:KZ-71": _series(down),
+        KEY: _series(fine),
+        "service:telegram@country:KZ": _series(fine),
+        "service:signal@country:KZ": _series(fine),
+    }
+    names = {"region:KZ-75": "Almaty", "region:KZ-71": "Astana"}
+    events = group_by_place(detect_service_events(series, _always_up, STEP, place_names=names), names)
+    by_entity = {e.entity: e for e in events}
+    almaty = by_entity[ALMATY]
+    assert almaty.services == by_entity["service:telegram@region:KZ-75"].services == ("whatsapp", "telegram")
+    assert almaty.phases[0].note.startswith("WhatsApp and Telegram degraded in Almaty")
+    assert by_entity["service:signal@region:KZ-71"].phases[0].note.startswith("Signal degraded in Astana")
+
+
+def test_scope_and_statement_helpers() -> None:
+    assert event_scope(ALMATY) == "regional" and event_scope(KEY) == "service"
+    assert country_series(ALMATY) == KEY and country_series(KEY) is None
+    assert degraded_statement(["whatsapp", "telegram", "signal"], "Almaty") == (
+        "WhatsApp, Telegram and Signal degraded in Almaty"
+    )
+
+
+def test_services_blocked_country_wide_meanwhile_are_named_apart() -> None:
+    down = [0.97] * 24 + [0.1] * 8 + [0.97] * 8
+    series = {
+        ALMATY: _series(down),
+        KEY: _series([0.97] * 40),
+        "service:telegram@region:KZ-75": _series(down),
+        "service:telegram@country:KZ": _series(down),
+    }
+    names = {"region:KZ-75": "Almaty"}
+    events = group_by_place(detect_service_events(series, _always_up, STEP, place_names=names), names)
+    (almaty,) = [e for e in events if e.scope == "regional"]
+    assert almaty.entity == ALMATY and almaty.services == ("whatsapp",)
+    assert almaty.phases[0].note.startswith("WhatsApp degraded in Almaty; Telegram degraded country-wide")

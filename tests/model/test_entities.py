@@ -1,6 +1,6 @@
 import pytest
 
-from netvigil.model.entities import parse_entity
+from netvigil.model.entities import parse_entity, service_scope
 from netvigil.model.errors import EntityParseError
 from netvigil.model.events import Event, Phase, iso, parse_iso
 
@@ -13,6 +13,7 @@ from netvigil.model.events import Event, Phase, iso, parse_iso
         ("asn:029355", "asn:29355"),
         ("service:whatsapp@country:KZ", "service:whatsapp@country:KZ"),
         ("service:telegram@asn:29355", "service:telegram@asn:29355"),
+        ("service:whatsapp@region:KZ-75", "service:whatsapp@region:KZ-75"),
     ],
 )
 def test_parse_round_trips(text: str, canonical: str) -> None:
@@ -29,7 +30,7 @@ def test_parse_round_trips(text: str, canonical: str) -> None:
         "asn:x",
         "region:KZ",
         "country:KZ@asn:1",
-        "service:a@region:KZ-75",
+        "service:a@service:b",
     ],
 )
 def test_parse_rejects_with_the_forms(text: str) -> None:
@@ -41,6 +42,15 @@ def test_country_code_of_each_form() -> None:
     assert parse_entity("region:KZ-75").country_code == "KZ"
     assert parse_entity("service:signal@country:IR").country_code == "IR"
     assert parse_entity("asn:1").country_code is None
+    assert parse_entity("service:whatsapp@region:KZ-75").country_code == "KZ"
+
+
+def test_service_scope_is_where_the_service_was_seen_from() -> None:
+    assert str(parse_entity("service:whatsapp@region:KZ-75").seen_from) == "region:KZ-75"
+    assert parse_entity("region:KZ-75").seen_from is None
+    assert service_scope("service:whatsapp@region:KZ-75") == "region:KZ-75"
+    assert service_scope("service:x@local:US-LA/calcasieu") == "local:US-LA/calcasieu"
+    assert service_scope("region:KZ-75") == service_scope("service:whatsapp") == ""
 
 
 def test_event_json_round_trip() -> None:

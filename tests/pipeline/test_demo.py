@@ -4,7 +4,7 @@ import pytest
 
 from netvigil.detect.events import lowest_within
 from netvigil.model.events import Event, parse_iso
-from netvigil.pipeline.demo import national_event, run_demo
+from netvigil.pipeline.demo import national_event, run_demo, shutdown_in_order
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +71,22 @@ def test_demo_is_idempotent(tmp_path: Path) -> None:
     first = run_demo(tmp_path, None).events
     second = run_demo(tmp_path, None).events
     assert first == second
+
+
+def test_the_shutdown_begins_with_whatsapp_degraded_in_almaty(demo: list[Event]) -> None:
+    regional = [e for e in demo if e.is_service and e.scope == "regional"]
+    first = min(regional, key=lambda e: e.start)
+    assert first.entity == "service:whatsapp@region:KZ-75" and first.services == ("whatsapp",)
+    assert parse_iso("2022-01-04T04:00:00Z") <= first.start <= parse_iso("2022-01-04T08:00:00Z")
+    note = first.phases[0].note
+    assert note.startswith("WhatsApp degraded in Almaty; Telegram and Signal degraded country-wide")
+    assert "almaty-kcell (AS29355)" in note
+    assert {e.place for e in regional} == {"region:KZ-75", "region:KZ-71"}  # Aktau (KZ-47) stays fine
+    story = [what for _, what in shutdown_in_order(demo)]
+    assert story[0].startswith("WhatsApp degraded in Almaty")
+    assert story[1].startswith("WhatsApp degraded in Astana")
+    assert story[2].startswith("mobile networks cut")
+    assert story[3].startswith("nation-scale blackout")
+    assert story[4].startswith("Almaty restored")
+    times = [t for t, _ in shutdown_in_order(demo)]
+    assert times == sorted(times)

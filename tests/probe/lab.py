@@ -252,17 +252,18 @@ class Lab:
         path.write_text(text)
         self.ns(self.censor, "nft", "-f", str(path))
 
-    def set_throttle(self, source: str | None) -> None:
-        self.ns(self.censor, "tc", "qdisc", "del", "dev", "r0", "root", check=False)
+    def set_throttle(self, source: str | None, dev: str = "r0") -> None:
+        """Slow traffic from ``source`` to 400 kbit/s on the censor's ``dev`` (toward a client)."""
+        self.ns(self.censor, "tc", "qdisc", "del", "dev", dev, "root", check=False)
         if source is None:
             return
         tc = ("tc", "-s")
-        self.ns(self.censor, *tc, "qdisc", "add", "dev", "r0", "root", "handle", "1:", "htb", "default", "10")
-        self.ns(self.censor, *tc, "class", "add", "dev", "r0", "parent", "1:", "classid", "1:10",
+        self.ns(self.censor, *tc, "qdisc", "add", "dev", dev, "root", "handle", "1:", "htb", "default", "10")
+        self.ns(self.censor, *tc, "class", "add", "dev", dev, "parent", "1:", "classid", "1:10",
                 "htb", "rate", "1gbit")  # fmt: skip
-        self.ns(self.censor, *tc, "class", "add", "dev", "r0", "parent", "1:", "classid", "1:20",
+        self.ns(self.censor, *tc, "class", "add", "dev", dev, "parent", "1:", "classid", "1:20",
                 "htb", "rate", "400kbit", "ceil", "400kbit")  # fmt: skip
-        self.ns(self.censor, *tc, "filter", "add", "dev", "r0", "parent", "1:", "protocol", "ip", "prio", "1",
+        self.ns(self.censor, *tc, "filter", "add", "dev", dev, "parent", "1:", "protocol", "ip", "prio", "1",
                 "u32", "match", "ip", "src", f"{source}/32", "flowid", "1:20")  # fmt: skip
 
     def reset(self) -> None:

@@ -29,6 +29,7 @@ def test_shipped_migrations_keep_their_numbers_and_names(tmp_path: Path) -> None
         (5, "service: API tokens, alert rules and deliveries, roll-ups, service state"),
         (6, "report: analyst cause annotations"),
         (7, "public sources: foreign events and the fetch manifest"),
+        (8, "measurements: the region each was taken in (vantage points)"),
         (9, "roll-ups: the coarse tiers kept a year per partition"),
         (10, "events: the cause suggested from the shape"),
     ]

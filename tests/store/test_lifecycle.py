@@ -9,7 +9,7 @@ from netvigil.model.errors import ConfigError, StoreError
 from netvigil.model.signals import SignalPoint
 from netvigil.store import Store, open_store, parse_location
 
-SHIPPED = 10  # the newest migration (9 roll-up partitions, 10 the events' suggested cause)
+SHIPPED = 10  # the newest migration (8 measurement regions, 9 roll-up partitions, 10 suggested causes)
 
 
 def test_migrations_are_all_applied_and_idempotent_on_reopen(store_url: str) -> None:

@@ -41,6 +41,22 @@ def test_measurements_are_deduplicated_searched_and_counted(store: Store) -> Non
     ]
 
 
+def test_measurements_keep_their_region_and_count_per_region(store: Store) -> None:
+    parts = store.measurements
+    placed = [
+        MeasurementRow(*astuple(measurement("p1", 100, "anomaly"))[:-1], "KZ-75"),
+        MeasurementRow(*astuple(measurement("p2", 150))[:-1], "KZ-71"),
+    ]
+    assert parts.insert([measurement("o", 120), *placed]) == 3
+    (found,) = parts.search(MeasurementQuery(probe_region="KZ-75"))
+    assert (found.id, found.probe_region, found.body) == ("p1", "KZ-75", None)
+    assert parts.reachability_counts(0, 1000, 1000) == [
+        ReachabilityCount(0, "web_connectivity", "KZ", "AS29355", 1, 1),
+        ReachabilityCount(0, "web_connectivity", "KZ", "AS29355", 1, 1, 0, "KZ-71"),
+        ReachabilityCount(0, "web_connectivity", "KZ", "AS29355", 0, 1, 0, "KZ-75"),
+    ]
+
+
 def test_probe_changes_upsert_and_latest_state(store: Store) -> None:
     changes = [
         BlockChange(100, "10.0.0.0/24", "asn:1", None, "up", 0.9, 3, 1, "lab"),

@@ -62,8 +62,12 @@ def _country_of(entity: str) -> str | None:
 
 
 def matches(rule: AlertRule, event: Event) -> bool:
-    """Whether a rule wants this event: every filter it sets must hold."""
-    if rule.entity is not None and rule.entity != event.entity:
+    """Whether a rule wants this event: every filter it sets must hold.
+
+    A rule on a country takes every event in it; a rule on a region (or any place) also takes the
+    service events seen from there (``service:whatsapp@region:KZ-75`` for ``region:KZ-75``).
+    """
+    if rule.entity is not None and rule.entity not in (event.entity, event.place):
         is_country = rule.entity.startswith("country:")
         if not (is_country and _country_of(event.entity) == rule.entity.split(":")[1]):
             return False

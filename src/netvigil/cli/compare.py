@@ -72,7 +72,7 @@ def _print_jsonl(result: Comparison) -> None:
 
 def _network_events(events: list[Event]) -> list[Event]:
     """The events another observatory could see: connectivity, not a single service."""
-    return [e for e in events if e.scope != "service"]
+    return [e for e in events if not e.is_service]
 
 
 def _service_events(events: list[Event]) -> list[Event]:

@@ -9,7 +9,7 @@ import typer
 
 from netvigil.cli.common import console, file_progress, handles_errors
 from netvigil.cli.render import events_table, phases_table, when
-from netvigil.pipeline.demo import national_event, run_demo
+from netvigil.pipeline.demo import national_event, run_demo, shutdown_in_order
 from netvigil.report.publish import write_demo_report
 from netvigil.serve.app import serve
 from netvigil.store import open_store
@@ -46,6 +46,9 @@ def demo_command(
     console.print(
         events_table(result.events, title="Kazakhstan, January 2022 — SYNTHETIC replay (times UTC)")
     )
+    console.print("[bold]The shutdown in order[/] (UTC):")
+    for moment, what in shutdown_in_order(result.events):
+        console.print(f"  {when(moment)}  {what}", highlight=False, soft_wrap=True)
     national = national_event(result.events)
     if national is not None:
         console.print(phases_table(national))

@@ -21,6 +21,7 @@ from netvigil.pipeline.reach_service import (
     ReachPlan,
     ReachService,
     load_config,
+    load_vantage,
     make_context,
     parse_tests,
     read_urls,
@@ -54,6 +55,14 @@ def run(
     resolver: Annotated[str | None, typer.Option(help="DNS resolver IP[:port] (default: system).")] = None,
     cc: Annotated[str | None, typer.Option(help="probe_cc to write, e.g. KZ.")] = None,
     asn: Annotated[str | None, typer.Option(help="probe_asn to write, e.g. AS29355.")] = None,
+    region: Annotated[
+        str | None,
+        typer.Option(help="Vantage point's ISO 3166-2 region, e.g. KZ-75 (written into each measurement)."),
+    ] = None,
+    vantage: Annotated[
+        Path | None,
+        typer.Option(help='Vantage-point JSON file: {"name", "region", "network", "lat", "lon"}.'),
+    ] = None,
     output: Annotated[Path | None, typer.Option(help="Append measurements to this JSONL file.")] = None,
     queue: Annotated[Path | None, typer.Option(help="Also queue measurements here for upload.")] = None,
     upload: Annotated[str | None, typer.Option(help="Observatory base URL to upload the queue to.")] = None,
@@ -71,9 +80,20 @@ def run(
     URL, retried with backoff), so nothing is lost while the network is down. With --every the
     probe runs as a service: tests repeat, and a background uploader drains the queue.
 
+    Where the probe stands (--region, or --vantage FILE with region, network and coordinates) goes
+    into every measurement as x_netvigil_ annotations, so the observatory scopes its services by
+    region (service:whatsapp@region:KZ-75) as well as by country and network.
+
     Example: netvigil reach run --tests web,whatsapp --urls urls.txt --control http://ctl:8080/
+
+    Example: netvigil reach run --tests whatsapp,telegram --region KZ-75 --asn AS29355
     """
     settings = load_config(config)
+    place = {**(settings.get("vantage") or {}), **load_vantage(vantage)}
+    if region is not None:
+        place["region"] = region
+    if place:
+        settings["vantage"] = place
     for key, value in (
         ("control_url", control),
         ("resolver", resolver),

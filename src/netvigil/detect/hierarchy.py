@@ -230,9 +230,10 @@ def _split_on_escalation(
 
 
 def nest_services(events: Sequence[Event], country_of: Mapping[str, str | None], horizon: int) -> list[Event]:
-    """Put ``service:X@asn:N`` events under the overlapping ``service:X@country:CC`` event of N's country.
+    """Put ``service:X@asn:N`` (and ``@region:``) events under the overlapping ``service:X@country:CC``.
 
-    One blocked service in one country is then one top-level event with its networks as children.
+    One blocked service in one country is then one top-level event with its networks and regions as
+    children. ``country_of`` maps each scope (an ASN, a region) to its country entity.
     """
     by_key: dict[str, list[Event]] = {}
     for event in events:
@@ -241,7 +242,7 @@ def nest_services(events: Sequence[Event], country_of: Mapping[str, str | None],
     parent_of: dict[str, str] = {}
     for event in events:
         service, _, scope = event.entity.partition("@")
-        country = country_of.get(scope) if scope.startswith("asn:") else None
+        country = country_of.get(scope) if not scope.startswith("country:") else None
         candidates = [c for c in by_key.get(f"{service}@{country}", []) if _overlap(c, event, horizon) > 0]
         if candidates:
             parent_of[event.id] = max(candidates, key=lambda c: _overlap(c, event, horizon)).id

@@ -220,7 +220,7 @@ class EntityRegistry:
         scope = eid.scope
         name = eid.code.replace("_", " ").title()
         if scope is not None:
-            return Entity(eid, f"{name} in {self.name(str(scope))}", scope)
+            return Entity(eid, f"{name} in {self.name(str(scope))}", _service_parent(eid, scope))
         return Entity(eid, name)
 
     def _local(self, eid: EntityId) -> Entity | None:
@@ -276,6 +276,13 @@ class EntityRegistry:
                     Entity(EntityId("region", sub.code), str(sub.name), EntityId("country", sub.country_code))
                 )
         return hits[:limit]
+
+
+def _service_parent(service: EntityId, scope: EntityId) -> EntityId:
+    """A service seen from a region rolls up to the same service in its country; others to their scope."""
+    if scope.type == "region":
+        return EntityId("service", service.code, EntityId("country", scope.code[:2]))
+    return scope
 
 
 @functools.cache

@@ -1,12 +1,13 @@
 """Entity identifiers (contract 3.1) and entity records.
 
-``country:KZ``, ``region:KZ-75``, ``asn:29355``, ``service:whatsapp`` optionally scoped as
-``service:whatsapp@country:KZ``, and ``local:US-LA/calcasieu``: a user-defined place below ISO 3166-2
-(a county, a city, a data centre), named by the ISO country or subdivision it lies in, a slash and a
-lower-case name of the user's choosing. Its parent defaults to that country or subdivision; a
-declaration (``geo.entities``) may put it under another local entity instead. Parsing is strict:
-an identifier either parses or raises :class:`EntityParseError` (an :class:`InputError`) saying
-what the forms are.
+``country:KZ``, ``region:KZ-75``, ``asn:29355``, ``service:whatsapp`` optionally scoped by where
+it was seen from (``service:whatsapp@country:KZ``, ``@asn:29355``, ``@region:KZ-75`` or any other
+entity that is not itself a service), and ``local:US-LA/calcasieu``: a user-defined place below
+ISO 3166-2 (a county, a city, a data centre), named by the ISO country or subdivision it lies in, a
+slash and a lower-case name of the user's choosing. Its parent defaults to that country or
+subdivision; a declaration (``geo.entities``) may put it under another local entity instead.
+Parsing is strict: an identifier either parses or raises :class:`EntityParseError` (an
+:class:`InputError`) saying what the forms are.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ _ASN = re.compile(r"^[0-9]{1,10}$")
 _SERVICE = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 _LOCAL = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{1,3})?/[a-z0-9][a-z0-9_.-]{0,63}$")
 ENTITY_FORMS: Final = (
-    "country:CC, region:CC-XXX, asn:N, local:CC[-XXX]/name or service:NAME[@country:CC|@asn:N]"
+    "country:CC, region:CC-XXX, asn:N, local:CC[-XXX]/name or "
+    "service:NAME[@country:CC|@asn:N|@region:CC-XXX|@local:…]"
 )
 
 
@@ -70,6 +72,21 @@ class EntityId:
         prefix = self.code.partition("/")[0]
         return EntityId("region", prefix) if "-" in prefix else EntityId("country", prefix)
 
+    @property
+    def seen_from(self) -> EntityId | None:
+        """Where a scoped service was seen from (its ``@`` scope); ``None`` for other entities."""
+        return self.scope if self.type == "service" else None
+
+
+def service_scope(text: str) -> str:
+    """The scope of a service identifier as text: ``service:whatsapp@region:KZ-75`` → ``region:KZ-75``.
+
+    Empty for an unscoped service and for entities that are not services; no parsing is done, so
+    any scope spelling (``country:``, ``asn:``, ``region:``, ``local:``) passes through.
+    """
+    head, _, scope = text.partition("@")
+    return scope if head.startswith("service:") else ""
+
 
 def parse_entity(text: str) -> EntityId:
     """Parse ``text`` into an :class:`EntityId`, raising :class:`EntityParseError` if malformed."""
@@ -82,8 +99,8 @@ def parse_entity(text: str) -> EntityId:
         if kind != "service":
             raise EntityParseError(f"{text!r}: only service entities take an @scope")
         scope = parse_entity(scope_text)
-        if scope.type not in ("country", "asn"):
-            raise EntityParseError(f"{text!r}: a service is scoped by a country or an asn")
+        if scope.type == "service":
+            raise EntityParseError(f"{text!r}: a service is scoped by a country, asn, region or local entity")
     if kind == "country" and _COUNTRY.match(code):
         return EntityId("country", code)
     if kind == "region" and _REGION.match(code):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, overload
 
-from netvigil.model.entities import NetworkKind
+from netvigil.model.entities import NetworkKind, service_scope
 from netvigil.model.errors import InputError
 
 EventKind = Literal["blackout", "disruption", "throttling", "service_blocking"]
@@ -210,6 +210,16 @@ class Event:
         if self.scope != "network" or not self.entity.startswith("country:"):
             return None
         return lowest_phase_level(self.phases)
+
+    @property
+    def is_service(self) -> bool:
+        """A service event (its entity a ``service:…``), whatever its scope (``service``, ``regional``)."""
+        return self.entity.startswith("service:")
+
+    @property
+    def place(self) -> str | None:
+        """Where a service event was seen from (``region:KZ-75`` of ``service:whatsapp@region:KZ-75``)."""
+        return service_scope(self.entity) or None
 
     def to_json(self) -> dict[str, Any]:
         """The event as contract 3.3 shows it (JSON-ready)."""

@@ -9,6 +9,7 @@ classifier can re-run over old data. ``received_at`` is when the observatory got
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, Literal
@@ -57,6 +58,9 @@ class MeasurementRow:
 
     Times are Unix seconds (UTC). ``probe_asn`` keeps OONI's spelling (``AS29355``). ``body`` is the
     whole measurement as JSON text, or ``None`` when only the envelope and verdict were kept.
+    ``probe_region`` is the ISO 3166-2 region the measurement was placed in (its vantage point's
+    declared region, or its coordinates); ``None`` for measurements that carry only country and
+    network, as OONI's own do.
     """
 
     id: str
@@ -75,6 +79,7 @@ class MeasurementRow:
     reason: str
     source: str
     body: str | None
+    probe_region: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,11 +92,12 @@ class MeasurementQuery:
     since: int | None = None
     until: int | None = None
     limit: int = 100
+    probe_region: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class ReachabilityCount:
-    """Tests of one service from one network in one time bin: how many succeeded, of how many."""
+    """Tests of one service from one network (and region, when placed) in one bin: how many succeeded."""
 
     bin_start: int
     test_name: str
@@ -100,3 +106,68 @@ class ReachabilityCount:
     ok: int
     total: int
     throttled: int = 0
+    probe_region: str | None = None
+
+
+ANNOTATION_PREFIX: Final = "x_netvigil_"
+"""OONI lets a probe add its own ``annotations`` (string → string); netvigil's start with this."""
+VANTAGE_KEYS: Final = ("vantage", "region", "network", "lat", "lon")
+"""The vantage-point annotations, each written as ``x_netvigil_<key>``."""
+
+
+@dataclass(frozen=True, slots=True)
+class VantagePoint:
+    """Where an own probe stands: a name, its ISO 3166-2 region, its network, its coordinates.
+
+    Any part may be unknown. ``network`` is the probe's ASN in OONI's spelling (``AS29355``).
+    """
+
+    name: str | None = None
+    region: str | None = None
+    network: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+
+    def annotations(self) -> dict[str, str]:
+        """The known parts as OONI annotations (all values are strings, as OONI's are)."""
+        values = {
+            "vantage": self.name,
+            "region": self.region,
+            "network": self.network,
+            "lat": None if self.lat is None else f"{self.lat:.4f}",
+            "lon": None if self.lon is None else f"{self.lon:.4f}",
+        }
+        return {f"{ANNOTATION_PREFIX}{k}": v for k, v in values.items() if v is not None}
+
+
+NOWHERE: Final = VantagePoint()
+"""The vantage point of a measurement that declares none."""
+
+
+def vantage_of(annotations: object) -> VantagePoint:
+    """The vantage point a measurement's ``annotations`` declare (empty when they declare none).
+
+    Values that are not what they should be (a latitude that is not a number) are left out: a
+    measurement is placed by what it says reliably, never guessed.
+    """
+    if not isinstance(annotations, Mapping):
+        return NOWHERE
+    ours = [k for k in annotations if isinstance(k, str) and k.startswith(ANNOTATION_PREFIX)]
+    if not ours:  # OONI's own: one pass over the keys (a lazy parser's miss on .get costs far more)
+        return NOWHERE
+    found = {k.removeprefix(ANNOTATION_PREFIX): annotations[k] for k in ours}
+    text = {k: _stripped(found.get(k)) for k in VANTAGE_KEYS}
+    lat, lon = _degrees(text["lat"], 90), _degrees(text["lon"], 180)
+    return VantagePoint(text["vantage"], text["region"], text["network"], lat, lon)
+
+
+def _stripped(value: object) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _degrees(text: str | None, bound: float) -> float | None:
+    try:
+        value = float(text) if text is not None else None
+    except ValueError:
+        return None
+    return value if value is not None and -bound <= value <= bound else None

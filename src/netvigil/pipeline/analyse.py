@@ -10,13 +10,16 @@ from netvigil.detect.config import DetectorConfig
 from netvigil.detect.engine import Detection, Series, detect, finished
 from netvigil.detect.grid import infer_step
 from netvigil.detect.hierarchy import EntityInfo, nest_services
-from netvigil.detect.services import detect_service_events
+from netvigil.detect.services import FloatArray, IntArray, detect_service_events, group_by_place
 from netvigil.geo.entities import default_registry
+from netvigil.model.entities import service_scope
 from netvigil.model.errors import EntityParseError, StepError, UnknownEntityError
 from netvigil.model.events import Event
 from netvigil.model.series import SeriesData, TooLittleHistory
 from netvigil.pipeline.cluster import ClusterSpec
 from netvigil.pipeline.detect_many import Progress, detect_partitioned
+from netvigil.pipeline.reachability import ELSEWHERE
+from netvigil.pipeline.vantage import with_vantage_points
 from netvigil.store.protocol import SignalStore, Store
 
 
@@ -47,13 +50,20 @@ def network_up_from(events: Sequence[Event]) -> Callable[[str, int], bool]:
     """``network_up(entity, time)``: False while a network event of that entity is going on."""
     spans: dict[str, list[tuple[int, int | None]]] = {}
     for event in events:
-        if event.scope != "service":
+        if not event.is_service:
             spans.setdefault(event.entity, []).append((event.start, event.end))
 
     def network_up(entity: str, time: int) -> bool:
         return not any(start <= time and (end is None or time < end) for start, end in spans.get(entity, ()))
 
     return network_up
+
+
+def _service_signal(data: Sequence[SeriesData], signal: str) -> dict[str, tuple[IntArray, FloatArray]]:
+    """One signal of every service entity, keyed by entity."""
+    return {
+        d.entity: (d.times, d.values) for d in data if d.signal == signal and d.entity.startswith("service:")
+    }
 
 
 def service_events(data: Sequence[SeriesData], network: Sequence[Event]) -> list[Event]:
@@ -65,11 +75,7 @@ def service_events(data: Sequence[SeriesData], network: Sequence[Event]) -> list
     }
     if not reach:
         return []
-    throttled = {
-        d.entity: (d.times, d.values)
-        for d in data
-        if d.signal == "throttled" and d.entity.startswith("service:")
-    }
+    throttled = _service_signal(data, "throttled")
     steps = []
     for times, _ in reach.values():
         try:
@@ -77,11 +83,15 @@ def service_events(data: Sequence[SeriesData], network: Sequence[Event]) -> list
         except StepError:
             continue
     step = min(steps, default=SERVICE_STEP)
-    found = detect_service_events(reach, network_up_from(network), step, throttled=throttled)
-    scopes = {entity.partition("@")[2] for entity in reach}
-    country_of = {k: v.parent for k, v in entity_info(s for s in scopes if s.startswith("asn:")).items()}
+    scopes = {service_scope(entity) for entity in reach}
+    info = entity_info(s for s in scopes if s and not s.startswith("country:"))
+    names = {k: v.name for k, v in info.items() if not k.startswith("asn:")}
+    up = network_up_from(network)
+    rest = _service_signal(data, ELSEWHERE)
+    found = detect_service_events(reach, up, step, throttled=throttled, place_names=names, elsewhere=rest)
+    country_of = {k: v.parent for k, v in info.items()}
     horizon = max(int(times.max()) + step for times, _ in reach.values())
-    return nest_services(found, country_of, horizon)
+    return group_by_place(nest_services(found, country_of, horizon), names, horizon)
 
 
 def detect_in_store(
@@ -131,6 +141,7 @@ def run_detection(
 ) -> list[Event]:
     """Detect over the store and replace the stored events of the analysed entities with the result."""
     found = detect_in_store(store, entities, since, until, config, cluster, progress)
+    found = replace(found, events=with_vantage_points(store, found.events))
     analysed = sorted(set(entities or ()) | {s.entity for s in store.list_series(entities)})
     store.replace_events(found.events, analysed)
     return found.events

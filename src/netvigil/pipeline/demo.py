@@ -26,7 +26,7 @@ from netvigil.pipeline.ooni import import_ooni_file
 from netvigil.pipeline.probing import RoundWriter, blocks_up, resample
 from netvigil.sim import bgp as sim_bgp
 from netvigil.sim import kazakhstan
-from netvigil.sim.ooni import write_measurements
+from netvigil.sim.ooni import write_measurements, write_vantage_measurements
 from netvigil.sim.probing import REPLAY_STEP, SimBlock, block_entities, kz_blocks, simulated_rounds
 from netvigil.sim.traffic import write_traffic
 from netvigil.sources.bgp_visibility import VisibilityConfig
@@ -40,7 +40,9 @@ README_FILES = """- kz-traffic.csv.gz  per-network traffic volumes (contract 3.2
                      full-feed peers (withdrawals and the update burst of 5 January), replayed
                      through netvigil's RIS Live parser into the bgp / bgp_updates signals
 - ooni/              OONI-format measurements (WhatsApp, Telegram, Signal, web) from KZ networks,
-                     imported through netvigil's OONI importer into the reachability signal
+                     imported through netvigil's OONI importer into the reachability signal;
+                     vantage-sim-*.jsonl.gz: the replay's own probes in Almaty, Astana and Aktau,
+                     whose x_netvigil_ annotations place them in their region
 - (probe)            simulated KZ /24 blocks answering by the timeline, run through the same
                      Trinocular inference the real prober uses, into the probe signal
 - netvigil.duckdb    the embedded store the replay was ingested into (unless --db named another)
@@ -129,10 +131,50 @@ def replay_ooni(store: Store, timeline: Timeline, workdir: Path, seed: int = 0) 
     return import_ooni_file(store, path).accepted
 
 
+def replay_vantage_points(store: Store, timeline: Timeline, workdir: Path, seed: int = 0) -> int:
+    """The Kazakhstan replay's own probes (Almaty, Astana, Aktau) through the same importer.
+
+    Their measurements carry their vantage point (``x_netvigil_`` annotations), so besides the
+    country and network series they make ``service:…@region:…`` ones; returns how many were new.
+    """
+    return import_ooni_file(store, write_vantage_measurements(timeline, workdir, seed)).accepted
+
+
 def national_event(events: list[Event]) -> Event | None:
     """The top-level national event of the replay, if detected."""
     national = [e for e in events if e.scope == "national" and e.parent_event is None]
     return min(national, key=lambda e: e.start) if national else None
+
+
+def shutdown_in_order(events: Sequence[Event]) -> list[tuple[int, str]]:
+    """The shutdown's story as the detector told it: (time, what) in time order.
+
+    Services degraded in cities (regional service events, statement and vantage points from their
+    first phase note), then the first network-scope cut (the mobile operators), the national
+    blackout, and Almaty (KZ-75) restored before the country. A step the detector did not find is
+    left out, never made up.
+    """
+    story: list[tuple[int, str]] = []
+    for event in events:
+        if event.is_service and event.scope == "regional" and event.phases:
+            statement = event.phases[0].note.replace(": blocked", "").replace(": throttled", "")
+            story.append((event.start, statement))
+    network = [e for e in events if e.scope == "network" and e.parent_event is None and not e.is_service]
+    if network:
+        first = min(network, key=lambda e: e.start)
+        kinds = " and ".join(first.network_kinds) or "some"
+        networks = ", ".join(first.children)
+        story.append((first.start, f"{kinds} networks cut in {first.entity_name} ({networks})"))
+    national = national_event(list(events))
+    if national is not None:
+        story.append((national.start, f"nation-scale blackout in {national.entity_name}"))
+    almaty = [e for e in events if e.entity == kazakhstan.ALMATY_REGION.entity and e.end is not None]
+    if almaty and national is not None and national.end is not None:
+        back = min(e.end for e in almaty if e.end is not None)
+        if back < national.end:
+            name = kazakhstan.ALMATY_REGION.name
+            story.append((back, f"{name} restored while the blackout goes on elsewhere"))
+    return sorted(story)
 
 
 def run_demo(
@@ -156,6 +198,8 @@ def run_demo(
         replay_probe(store, timeline, seed=SEED)
         say("reachability: simulated OONI measurements through the importer")
         replay_ooni(store, timeline, out / "ooni", seed=SEED)
+        say("reachability: the replay's own probes in Almaty, Astana and Aktau (vantage points)")
+        replay_vantage_points(store, timeline, out / "ooni", seed=SEED)
         say("detecting")
         events = run_detection(store)
     events_path = out / "events.jsonl"

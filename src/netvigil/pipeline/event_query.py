@@ -2,7 +2,9 @@
 
 ``netvigil events``, ``netvigil export``, ``GET /api/v1/events`` and the Atom feed all build their
 filter with :func:`event_filter`: entities (service entities too, e.g.
-``service:whatsapp@country:KZ``) are parsed to their canonical form, kinds and scopes checked
+``service:whatsapp@country:KZ``) are parsed to their canonical form; a region (or a local entity)
+also stands for the services seen from it (``region:KZ-75`` → ``service:whatsapp@region:KZ-75``, …),
+so asking for a region lists its service events beside its connectivity events; kinds and scopes checked
 against their closed sets, so every caller refuses the same input with the same
 :class:`InputError`. Times come already parsed: the command line and the API accept different
 spellings of a time.
@@ -12,9 +14,26 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from netvigil.detect.services import SERVICE_NAMES
 from netvigil.model.entities import parse_entity
 from netvigil.model.errors import EntityParseError, InputError
 from netvigil.model.events import EVENT_KINDS, SCOPES, EventFilter
+from netvigil.pipeline.reachability import SERVICE_OF_TEST
+
+PLACE_TYPES = ("region", "local")
+"""Entity types whose filter also takes the services seen from them."""
+
+
+def known_services() -> list[str]:
+    """Every service netvigil makes service entities of (named ones and those of OONI's tests)."""
+    return sorted({*SERVICE_NAMES, *SERVICE_OF_TEST.values()})
+
+
+def with_services(entity: str) -> list[str]:
+    """A canonical entity and, for a region or local entity, its service entities."""
+    if entity.partition(":")[0] not in PLACE_TYPES:
+        return [entity]
+    return [entity, *(f"service:{s}@{entity}" for s in known_services())]
 
 
 def canonical_entity(text: str, name: str = "entity") -> str:
@@ -50,7 +69,7 @@ def event_filter(
 ) -> EventFilter:
     """The store filter for these user filters; unset ones (None, empty) do not narrow."""
     return EventFilter(
-        entities=[canonical_entity(e) for e in entities] if entities else None,
+        entities=[w for e in entities for w in with_services(canonical_entity(e))] if entities else None,
         kinds=_checked("kind", kinds, EVENT_KINDS),
         scopes=_checked("scope", scopes, SCOPES),
         since=since,

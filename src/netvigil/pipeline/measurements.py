@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from netvigil.detect.ooni import classify
+from netvigil.geo.places import region_of_measurement
 from netvigil.model.errors import MeasurementError
 from netvigil.model.events import MOMENT_RANGE, iso
 from netvigil.model.measurements import MeasurementQuery, MeasurementRow
@@ -85,6 +86,7 @@ def row_values(msm: Mapping[str, Any], received_at: int, source: str, body: str 
         verdict.reason,
         source,
         body,
+        region_of_measurement(msm),
     )
 
 
@@ -158,6 +160,7 @@ def row_to_json(row: MeasurementRow) -> dict[str, Any]:
         "test_version": row.test_version,
         "probe_cc": row.probe_cc,
         "probe_asn": row.probe_asn,
+        "probe_region": row.probe_region,
         "input": row.input,
         "measurement_start_time": iso(row.measurement_start_time),
         "received_at": iso(row.received_at),
@@ -192,8 +195,12 @@ def search_measurements(
     since: int | None = None,
     until: int | None = None,
     limit: int = 100,
+    probe_region: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Stored measurements, newest first, as JSON-ready dicts (without bodies); ASN as 29355 or AS29355."""
+    """Stored measurements, newest first, as JSON-ready dicts (without bodies); ASN as 29355 or AS29355.
+
+    ``probe_region`` (ISO 3166-2, e.g. KZ-75) keeps those placed in that region (vantage points).
+    """
     query = MeasurementQuery(
         probe_cc=probe_cc.upper() if probe_cc else None,
         probe_asn=_asn_text(probe_asn),
@@ -201,6 +208,7 @@ def search_measurements(
         since=since,
         until=until,
         limit=limit,
+        probe_region=probe_region.upper() if probe_region else None,
     )
     return [row_to_json(r) for r in store.measurements.search(query)]
 

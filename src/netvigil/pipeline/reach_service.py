@@ -16,12 +16,15 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from netvigil.geo.entities import default_registry
+from netvigil.geo.places import region_of_point
 from netvigil.model.errors import InputError, reading
+from netvigil.model.measurements import VantagePoint
 from netvigil.pipeline.measurements import measurement_line, submit_measurements
 from netvigil.probe.reachability import TESTS, URL_TESTS, canonical
 from netvigil.probe.reachability.base import ProbeContext
@@ -31,8 +34,10 @@ from netvigil.store import open_store
 
 CONFIG_KEYS: Final = {
     "resolver", "ca_bundle", "timeout", "probe_cc", "probe_asn", "control_url", "baseline_url",
-    "throttle_factor", "throttle_min_seconds", "endpoints", "allowed_networks",
+    "throttle_factor", "throttle_min_seconds", "endpoints", "allowed_networks", "vantage",
 }  # fmt: skip
+VANTAGE_FIELDS: Final = ("name", "region", "network", "lat", "lon")
+"""Keys of a vantage-point file (or of the ``vantage`` setting); every one is optional."""
 UPLOAD_EVERY: Final = 5.0
 """Seconds the background uploader waits between drains."""
 UPLOAD_PATIENCE: Final = 30.0
@@ -45,27 +50,87 @@ OnRound = Callable[[list[Measurement]], None]
 OnWarning = Callable[[str], None]
 
 
-def load_config(path: Path | None) -> dict[str, Any]:
-    """The JSON settings file (keys in :data:`CONFIG_KEYS`); bad content raises InputError."""
-    if path is None:
-        return {}
+def _json_object(path: Path, what: str, known: Sequence[str] | frozenset[str] | set[str]) -> dict[str, Any]:
+    """A JSON file holding one object whose keys are all ``known``; bad content raises InputError."""
     try:
         with reading(path):
             data = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
         raise InputError(f"not valid JSON: {exc.msg}", path=str(path), line=exc.lineno) from exc
     if not isinstance(data, dict):
-        raise InputError("expected a JSON object of settings", path=str(path))
-    unknown = sorted(set(data) - CONFIG_KEYS)
+        raise InputError(f"expected a JSON object of {what}", path=str(path))
+    unknown = sorted(set(data) - set(known))
     if unknown:
-        raise InputError(
-            f"unknown setting(s) {', '.join(unknown)}; known: {sorted(CONFIG_KEYS)}", path=str(path)
-        )
+        raise InputError(f"unknown {what} {', '.join(unknown)}; known: {sorted(known)}", path=str(path))
     return data
 
 
+def load_config(path: Path | None) -> dict[str, Any]:
+    """The JSON settings file (keys in :data:`CONFIG_KEYS`); bad content raises InputError."""
+    return {} if path is None else _json_object(path, "setting(s)", CONFIG_KEYS)
+
+
+def load_vantage(path: Path | None) -> dict[str, Any]:
+    """A vantage-point file: a JSON object of :data:`VANTAGE_FIELDS`, e.g.
+
+    ``{"name": "almaty-1", "region": "KZ-75", "network": "AS29355", "lat": 43.24, "lon": 76.89}``
+    """
+    return {} if path is None else _json_object(path, "vantage field(s)", VANTAGE_FIELDS)
+
+
+def vantage_point(fields: Mapping[str, Any]) -> VantagePoint:
+    """The vantage point of a file's or setting's fields, checked: a bad region or coordinate raises.
+
+    Without a region but with coordinates, the region is where the coordinates lie (if the
+    centroid table can say); a region and coordinates that disagree are both kept as given.
+    """
+    region = fields.get("region")
+    if region is not None:
+        region = default_registry().get(f"region:{str(region).upper()}").id.code
+    lat, lon = (_coordinate(fields, key, bound) for key, bound in (("lat", 90.0), ("lon", 180.0)))
+    if (lat is None) != (lon is None):
+        raise InputError("a vantage point's coordinates need both lat and lon")
+    if region is None and lat is not None and lon is not None:
+        region = region_of_point(lat, lon)
+    network = fields.get("network")
+    name = fields.get("name")
+    return VantagePoint(
+        str(name) if name is not None else None,
+        region,
+        _asn_spelling(network) if network is not None else None,
+        lat,
+        lon,
+    )
+
+
+def _coordinate(fields: Mapping[str, Any], key: str, bound: float) -> float | None:
+    value = fields.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not -bound <= value <= bound:
+        raise InputError(f"vantage {key} must be a number from {-bound:g} to {bound:g}, got {value!r}")
+    return float(value)
+
+
+def _asn_spelling(network: object) -> str:
+    """``29355``, ``"AS29355"`` or ``"as29355"`` → ``AS29355`` (OONI's spelling)."""
+    text = str(network).upper().removeprefix("AS")
+    if not text.isdigit():
+        raise InputError(f"vantage network must be an ASN such as AS29355, got {network!r}")
+    return f"AS{int(text)}"
+
+
 def make_context(settings: dict[str, Any]) -> ProbeContext:
-    """The probe context from merged settings."""
+    """The probe context from merged settings.
+
+    A vantage point (setting ``vantage``) fills in ``probe_cc`` from its region and ``probe_asn``
+    from its network when those are not set themselves.
+    """
+    vantage = vantage_point(settings.get("vantage") or {})
+    if vantage.region and "probe_cc" not in settings:
+        settings = {**settings, "probe_cc": vantage.region[:2]}
+    if vantage.network and "probe_asn" not in settings:
+        settings = {**settings, "probe_asn": vantage.network}
     net = NetConfig(
         resolver=settings.get("resolver"),
         ca_bundle=settings.get("ca_bundle"),
@@ -81,6 +146,7 @@ def make_context(settings: dict[str, Any]) -> ProbeContext:
         throttle_factor=float(settings.get("throttle_factor", 3.0)),
         throttle_min_seconds=float(settings.get("throttle_min_seconds", 0.5)),
         endpoints=settings.get("endpoints") or {},
+        vantage=vantage,
     )
 
 

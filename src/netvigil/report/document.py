@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from netvigil.detect.baseline import percent_of_ordinary
+from netvigil.detect.services import service_name
 from netvigil.geo.entities import default_registry
 from netvigil.model.annotations import Annotation
 from netvigil.model.entities import parse_entity
@@ -118,6 +119,9 @@ def place_of(event: Event) -> Place:
     country_name = registry.name(f"country:{country}") if country else ""
     if eid.type == "service":
         scope = registry.name(str(eid.scope)) if eid.scope else country_name
+        if event.place and event.scope != "service":  # seen from a region: the services degraded together
+            named = " and ".join(service_name(s) for s in event.services or (eid.code,))
+            return Place(scope, country_name, None, named)
         return Place(scope, country_name, None, eid.code.replace("_", " ").title())
     kind = registry.get(eid).kind if eid.type == "asn" else None
     return Place(registry.name(event.entity), country_name, kind)
@@ -265,7 +269,7 @@ def build_report(store: Store, event: Event, out: Path, now: int, synthetic: boo
         networks=_affected([e for e in ours if e.entity.startswith("asn:")]),
         regions=_affected([e for e in ours if e.entity.startswith("region:")]),
         services=_affected(
-            [e for e in related if e.scope == "service" and not e.entity.startswith("service:web")]
+            [e for e in related if e.is_service and not e.entity.startswith("service:web")]
         ),
         evidence=_evidence(store, event, related, now),
         charts=tuple(_charts(store, event, related, out / "charts", now)),

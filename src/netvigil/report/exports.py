@@ -85,7 +85,7 @@ def _stop_extent(event: Event) -> str:
     A partial drop is no full-network cut and STOP has no word for it, so the field stays empty
     (``nv_level`` says how far it went).
     """
-    if event.scope == "service":
+    if event.is_service:
         return "Service-based"
     return "Full network" if event.kind == "blackout" else ""
 
@@ -105,7 +105,7 @@ def _geo_scope(event: Event) -> tuple[str, str]:
     scope = taxonomy_scope(event, None)
     registry = default_registry()
     if scope == "regional":
-        return "Only one state, province, or region", registry.name(event.entity)
+        return "Only one state, province, or region", registry.name(event.place or event.entity)
     if scope == "network":
         return "It affected locations in more than one state, province, or region", event.entity_name
     return "It affected locations in more than one state, province, or region", "Nationwide"
@@ -291,7 +291,7 @@ def cloudflare_annotation(event: Event) -> dict[str, Any]:
         "scope": event.entity_name,
         "outage": {
             "outageCause": (event.cause or "unknown").upper(),
-            "outageType": "PLATFORM" if event.scope == "service" else CLOUDFLARE_OUTAGE_TYPES[scope],
+            "outageType": "PLATFORM" if event.is_service else CLOUDFLARE_OUTAGE_TYPES[scope],
         },
         "description": f"{outage_type(event)} {event.kind.replace('_', ' ')}, level {event.level:.1f} %",
     }

@@ -87,6 +87,12 @@ def _subject(event: Event, place: Place, noun: str, lead: str) -> tuple[str, str
 
 def _service_sentence(event: Event, place: Place, verb: str) -> str:
     service = place.service or "a service"
+    if event.is_service and event.scope != "service":
+        what = f"{service} degraded in {place.name}"
+        measure = f"{event.level:.0f} % of ordinary reachability there, relative to {place.country}"
+        if verb == "Preliminary data suggest":
+            what = f"possibly {what}"
+        return f"{verb} {what}; {measure}"
     if event.kind == "throttling":
         what = f"throttling of {service} in {place.name}"
         measure = f"{service} performance at {event.level:.0f} % of ordinary"

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query
 from netvigil.model.errors import ApiError, UnknownEntityError
 from netvigil.model.events import EVENT_KINDS, SCOPES, EventFilter, EventKind, Scope, iso
 from netvigil.pipeline.analyse import too_little_history
-from netvigil.pipeline.event_query import event_filter
+from netvigil.pipeline.event_query import event_filter, with_services
 from netvigil.pipeline.measurements import search_measurements
 from netvigil.serve import views
 from netvigil.serve.deps import (
@@ -61,11 +61,15 @@ def _known(registry: RegistryDep, text: str) -> str:
 
 
 @router.get("/entities/{entity}", summary="One entity with its parent and children")
-def get_entity(entity: str, registry: RegistryDep) -> dict[str, Any]:
-    """Name, type, parent and children of an entity."""
+def get_entity(entity: str, registry: RegistryDep, store: StoreDep) -> dict[str, Any]:
+    """Name, type, parent and children of an entity; for a region, the services seen from it."""
     key = _known(registry, entity)
     body = views.entity_json(registry, key)
     body["children"] = [views.entity_json(registry, c.key) for c in registry.children(key)]
+    seen_from = with_services(key)[1:]
+    if seen_from:
+        stored = sorted({s.entity for s in store.list_series(seen_from)})
+        body["services"] = [views.entity_json(registry, s) for s in stored]
     return body
 
 
@@ -214,8 +218,9 @@ def get_measurements(
     until: Annotated[str | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     format: FormatQuery = "json",
+    probe_region: Annotated[str | None, Query(pattern="^[A-Za-z]{2}-[A-Za-z0-9]{1,3}$")] = None,
 ) -> Any:
-    """Stored measurements matching the filters (OONI API field names)."""
+    """Stored measurements matching the filters (OONI API field names; ``probe_region``: vantage points)."""
     found = search_measurements(
         store,
         probe_cc=probe_cc,
@@ -224,6 +229,7 @@ def get_measurements(
         since=parse_time(since, "from"),
         until=parse_time(until, "until"),
         limit=limit,
+        probe_region=probe_region,
     )
     if format == "csv":
         header = [
@@ -231,6 +237,7 @@ def get_measurements(
             "test_name",
             "probe_cc",
             "probe_asn",
+            "probe_region",
             "input",
             "measurement_start_time",
             "verdict",

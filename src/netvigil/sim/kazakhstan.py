@@ -78,6 +78,33 @@ OTHER_REGIONS: Final = (
 BLOCK_REGIONS: Final = (*((r.code, r.share) for r in REGIONS), *OTHER_REGIONS)
 """Where the simulated /24 blocks are, with the weight of each region."""
 MESSENGERS: Final = ("telegram", "signal")
+CITY_SERVICES: Final = ("whatsapp", "telegram")
+"""Degraded in Almaty and the other large cities before the mobile cut (RFE/RL, 4 January)."""
+CITIES: Final = (ALMATY_REGION, ASTANA_REGION)
+"""The large cities the replay models; Mangystau (KZ-47), where the protests began, is not one."""
+
+
+@dataclass(frozen=True, slots=True)
+class Vantage:
+    """One of the replay's own probes (netvigil reach run): where it stands and on which network."""
+
+    name: str
+    region: str
+    asn: int
+    lat: float
+    lon: float
+
+
+VANTAGE_POINTS: Final = (
+    Vantage("almaty-kcell", ALMATY_REGION.code, KCELL.asn, 43.238, 76.889),
+    Vantage("almaty-kazakhtelecom", ALMATY_REGION.code, KAZAKHTELECOM.asn, 43.256, 76.928),
+    Vantage("almaty-tele2", ALMATY_REGION.code, TELE2.asn, 43.271, 76.945),
+    Vantage("astana-beeline", ASTANA_REGION.code, KAR_TEL.asn, 51.128, 71.430),
+    Vantage("aktau-kazakhtelecom", MANGYSTAU_REGION.code, KAZAKHTELECOM.asn, 43.651, 51.158),
+)
+"""SYNTHETIC vantage points (names and coordinates made up, in real cities) whose measurements
+carry their region: OONI's own measurements carry only country and network. Spread over the
+operators (one probe of a city per operator), so no network's series is mostly one city's probes."""
 SIZES: Final[dict[str, Size]] = {
     f"country:{COUNTRY}": (6200, 8700, 1000.0),
     **{r.entity: r.size for r in REGIONS},
@@ -108,6 +135,11 @@ def utc(day: int, hour: int, minute: int = 0, month: int = 1, year: int = 2022) 
 START: Final = utc(26, 0, month=12, year=2021)
 END: Final = utc(12, 0)
 BLACKOUT_START: Final = utc(5, 10, 35)
+CITY_SERVICES_START: Final = utc(4, 4)
+"""WhatsApp and Telegram degraded in Almaty, then the other large cities: the record says 4 January,
+before the mobile traffic fell (about 14:30 UTC); the hours (10:00 in Almaty, the other cities
+four hours later) are the replay's choice, Almaty first because that is where it was reported."""
+OTHER_CITIES_DELAY: Final = 4 * 3600
 ALMATY_BACK: Final = utc(10, 1, 40)
 RESTORED: Final = utc(11, 2, 15)
 UPDATE_BURST: Final = (utc(5, 21, 20), utc(5, 21, 35))
@@ -142,7 +174,16 @@ def impairments() -> list[Impairment]:
     """The incident as impairments (see the module docstring for sources)."""
     return [
         Impairment(f"country:{COUNTRY}", utc(2, 12), BLACKOUT_START, 0.15, services=MESSENGERS),
-        Impairment(f"region:{ALMATY}", utc(2, 12), BLACKOUT_START, 0.5, services=("whatsapp",)),
+        *(
+            Impairment(
+                city.entity,
+                CITY_SERVICES_START + (0 if city is ALMATY_REGION else OTHER_CITIES_DELAY),
+                BLACKOUT_START,
+                0.3,
+                services=CITY_SERVICES,
+            )
+            for city in CITIES
+        ),
         Impairment(KCELL.entity, utc(4, 14, 30), utc(4, 16), 0.7),
         Impairment(TELE2.entity, utc(4, 14, 30), utc(4, 16), 0.7),
         Impairment(KCELL.entity, utc(4, 16), BLACKOUT_START, 0.2),

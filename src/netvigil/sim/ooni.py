@@ -7,6 +7,11 @@ down (connectivity below half), with a TLS reset on the service's name otherwise
 what Kazakh ISPs used). Measurements made while the network was down reach the observatory only
 when it is back: their ``measurement_uid`` carries that later receive time, as OONI's does.
 :func:`write_measurements` writes them as the JSONL file OONI's archive would hold.
+
+The replay's own probes (:data:`~netvigil.sim.kazakhstan.VANTAGE_POINTS`) are simulated the same
+way from their region's timeline, and their measurements carry their vantage point as
+``x_netvigil_`` annotations (:func:`write_vantage_measurements`), as ``netvigil reach run --region``
+writes them: they are what lets the observatory see a service degraded in one city.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from typing import Any, Final
 
 import orjson
 
+from netvigil.model.measurements import VantagePoint
 from netvigil.model.timeline import Timeline
 from netvigil.sim import kazakhstan
 from netvigil.sources.ooni import ooni_time
@@ -218,6 +224,57 @@ def simulate(
                 msm["input"] = rng.choice(WEB_URLS) if test == "web_connectivity" else None
                 msm["test_keys"] = KEYS_OF[test](out)
                 yield msm
+
+
+VANTAGE_TESTS: Final = ("whatsapp", "telegram", "signal")
+
+
+def simulate_vantage_points(
+    timeline: Timeline,
+    vantages: tuple[kazakhstan.Vantage, ...],
+    *,
+    start: int,
+    end: int,
+    per_hour: int = 4,
+    seed: int = 0,
+) -> Iterator[dict[str, Any]]:
+    """Measurements of the messenger tests from each vantage point, by its region's timeline."""
+    rng = random.Random(seed)
+    spacing = 3600 // per_hour
+    hourly = {v.region: _Hourly.sample(timeline, f"region:{v.region}", start, end) for v in vantages}
+    for t in range(start - start % spacing, end, spacing):
+        for vantage in vantages:
+            sampled = hourly[vantage.region]
+            place = VantagePoint(vantage.name, vantage.region, f"AS{vantage.asn}", vantage.lat, vantage.lon)
+            for test in VANTAGE_TESTS:
+                at = t + rng.randrange(spacing)
+                i = sampled.index(at)
+                out = _outcome(rng, sampled.service[SERVICE_OF[test]][i], sampled.connectivity[i])
+                received = max(at + 60, sampled.back_up[i] + rng.randrange(600))
+                msm = envelope(test, kazakhstan.COUNTRY, vantage.asn, at, received, rng)
+                msm["annotations"] = {**msm["annotations"], **place.annotations()}
+                msm["input"] = None
+                msm["test_keys"] = KEYS_OF[test](out)
+                yield msm
+
+
+def write_vantage_measurements(timeline: Timeline, workdir: Path, seed: int = 0, per_hour: int = 2) -> Path:
+    """Simulate the Kazakhstan replay's own probes into a JSONL file in ``workdir``.
+
+    Two rounds an hour each (OONI's simulated networks run four): a few probes in a few cities
+    should not outweigh a whole network's tests in its country and network series.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    path = workdir / f"vantage-sim-{kazakhstan.COUNTRY}-{seed}.jsonl.gz"
+    start = max(kazakhstan.START, timeline.start)
+    end = min(kazakhstan.END, timeline.end)
+    found = simulate_vantage_points(
+        timeline, kazakhstan.VANTAGE_POINTS, start=start, end=end, per_hour=per_hour, seed=seed
+    )
+    with gzip.open(path, "wb", compresslevel=1) as out:
+        for msm in found:
+            out.write(orjson.dumps(msm) + b"\n")
+    return path
 
 
 def _asns(timeline: Timeline) -> list[int]:

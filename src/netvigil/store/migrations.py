@@ -6,8 +6,9 @@ parts are listed, so a step that makes tables of several parts (1: signals and e
 service tables) stays the single step it shipped as. Add a migration with the next free version
 number; never edit one that has shipped. Version numbers are reserved per feature so parallel work
 does not collide. Shipped: 1 core, 3 probe_changes, 4 measurements, 5 service tables, 6 annotations,
-7 foreign events and the fetch manifest, 8 vantage points, 9 roll-up partitions, 10 the events'
-suggested cause. Each backend records the applied versions in its own ``schema_version`` table.
+7 foreign events and the fetch manifest, 8 the measurements' region (vantage points), 9 roll-up
+partitions, 10 the events' suggested cause. Each backend records the applied versions in its own
+``schema_version`` table.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ MEASUREMENTS: Final = "OONI-format measurements"
 SERVICE: Final = "service: API tokens, alert rules and deliveries, roll-ups, service state"
 ANNOTATIONS: Final = "report: analyst cause annotations"
 FOREIGN: Final = "public sources: foreign events and the fetch manifest"
+VANTAGE: Final = "measurements: the region each was taken in (vantage points)"
 ROLLUP_PARTITIONS: Final = "roll-ups: the coarse tiers kept a year per partition"
 SUGGESTED_CAUSE: Final = "events: the cause suggested from the shape"
 SUGGESTED_CAUSE_COLUMNS: Final = ("suggested_cause", "suggested_reason")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from netvigil.model.measurements import ooni_time
+from netvigil.model.measurements import VantagePoint, ooni_time
 from netvigil.probe.reachability.netx import NetConfig, Trace, http_get
 
 SOFTWARE_NAME: Final = "netvigil"
@@ -29,7 +29,8 @@ class ProbeContext:
     addresses; ``control_url`` is the control server (``netvigil control serve``) web tests compare
     with; ``baseline_url`` is a site measured alongside each test to tell throttling from a slow
     network: a test is throttled when it takes ``throttle_factor`` times the baseline's time and at
-    least ``throttle_min_seconds`` more.
+    least ``throttle_min_seconds`` more. ``vantage`` is where the probe stands (region, network,
+    coordinates); each measurement carries it as ``x_netvigil_`` annotations.
     """
 
     net: NetConfig = field(default_factory=NetConfig)
@@ -40,6 +41,7 @@ class ProbeContext:
     throttle_factor: float = 3.0
     throttle_min_seconds: float = 0.5
     endpoints: Mapping[str, Any] = field(default_factory=dict)
+    vantage: VantagePoint = field(default_factory=VantagePoint)
 
     def setting(self, test: str, key: str, default: Any) -> Any:
         """An endpoint setting of ``test``: the override if given, else the real default."""
@@ -59,7 +61,11 @@ def envelope(
     stamp = datetime.fromtimestamp(started, UTC).strftime("%Y%m%dT%H%M%SZ")
     asn_digits = ctx.probe_asn.removeprefix("AS")
     return {
-        "annotations": {"engine_name": SOFTWARE_NAME, "engine_version": SOFTWARE_VERSION},
+        "annotations": {
+            "engine_name": SOFTWARE_NAME,
+            "engine_version": SOFTWARE_VERSION,
+            **ctx.vantage.annotations(),
+        },
         "data_format_version": DATA_FORMAT_VERSION,
         "input": input_,
         "measurement_start_time": ooni_time(started),

@@ -14,11 +14,19 @@ from netvigil.model.measurements import MeasurementQuery, MeasurementRow, Reacha
 from netvigil.store.clickhouse.database import Database
 from netvigil.store.clickhouse.sql import Table, in_list, lit, month_of
 from netvigil.store.migrations import MEASUREMENTS as NAME
-from netvigil.store.migrations import Migration
+from netvigil.store.migrations import VANTAGE, Migration
 
 MEASUREMENTS = Table.of("measurements", MeasurementRow, ("id",), month_of("measurement_start_time"))
-MIGRATIONS = (Migration(4, NAME, lambda: [MEASUREMENTS.ddl()]),)
-_LISTED = ", ".join(f"`{n}`" for n in MEASUREMENTS.names if n != "body")
+REGION_COLUMN = (
+    "ALTER TABLE measurements ADD COLUMN IF NOT EXISTS probe_region Nullable(String)"
+)
+"""Stores made before the column existed get it (new ones have it from migration 4)."""
+MIGRATIONS = (
+    Migration(4, NAME, lambda: [MEASUREMENTS.ddl()]),
+    Migration(8, VANTAGE, lambda: [REGION_COLUMN]),
+)
+_LISTED = ", ".join("NULL AS body" if n == "body" else f"`{n}`" for n in MEASUREMENTS.names)
+"""Every column in the record's order, the body left out (NULL): what a search returns."""
 _as_tuple = operator.attrgetter(*MEASUREMENTS.names)
 _IDS_PER_QUERY = 2000  # an id list in the SQL text stays well under ClickHouse's max_query_size
 
@@ -64,6 +72,7 @@ class MeasurementTable:
             ("probe_cc", query.probe_cc),
             ("probe_asn", query.probe_asn),
             ("test_name", query.test_name),
+            ("probe_region", query.probe_region),
         ):
             if value is not None:
                 clauses.append(f"{column} = {lit(value)}")
@@ -72,7 +81,7 @@ class MeasurementTable:
         if query.until is not None:
             clauses.append(f"measurement_start_time < {lit(query.until)}")
         rows = self._db.rows(
-            f"SELECT {_LISTED}, NULL AS body FROM {self._db.source('measurements')} "
+            f"SELECT {_LISTED} FROM {self._db.source('measurements')} "
             f"WHERE {' AND '.join(clauses)} ORDER BY measurement_start_time DESC, id "
             f"LIMIT {max(0, int(query.limit))}"
         )
@@ -91,12 +100,16 @@ class MeasurementTable:
         return int(self._db.value(f"SELECT count() FROM {self._db.source('measurements')}"))
 
     def reachability_counts(self, since: int, until: int, step: int) -> list[ReachabilityCount]:
-        """Per bin, test and network: tests that were ``ok`` of those that ran (``failure`` excluded)."""
+        """Per bin, test, network and region: tests that were ``ok`` of those run (``failure`` excluded)."""
         rows = self._db.rows(
             f"SELECT intDiv(measurement_start_time, {int(step)}) * {int(step)} AS bin, test_name, probe_cc, "
-            "probe_asn, countIf(verdict = 'ok'), count(), countIf(blocking_type = 'throttling') "
+            "probe_asn, countIf(verdict = 'ok'), count(), countIf(blocking_type = 'throttling'), "
+            "probe_region "
             f"FROM {self._db.source('measurements')} WHERE measurement_start_time >= {lit(since)} "
             f"AND measurement_start_time < {lit(until)} AND verdict != 'failure' "
-            "GROUP BY bin, test_name, probe_cc, probe_asn ORDER BY bin, test_name, probe_cc, probe_asn"
+            "GROUP BY bin, test_name, probe_cc, probe_asn, probe_region "
+            "ORDER BY bin, test_name, probe_cc, probe_asn, probe_region NULLS FIRST"
         )
-        return [ReachabilityCount(int(b), t, c, a, int(o), int(n), int(x)) for b, t, c, a, o, n, x in rows]
+        return [
+            ReachabilityCount(int(b), t, c, a, int(o), int(n), int(x), r) for b, t, c, a, o, n, x, r in rows
+        ]

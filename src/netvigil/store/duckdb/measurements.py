@@ -18,11 +18,12 @@ from netvigil.model.measurements import MeasurementQuery, MeasurementRow, Reacha
 from netvigil.store.duckdb.database import Database
 from netvigil.store.duckdb.migrations import Migration
 from netvigil.store.duckdb.schema import columns_of, create_table_sql
-from netvigil.store.migrations import MEASUREMENTS
+from netvigil.store.migrations import MEASUREMENTS, VANTAGE
 
 TABLE = "measurements"
 _COLUMNS = [c.name for c in columns_of(MeasurementRow)]
-_LIST_COLUMNS = [c for c in _COLUMNS if c != "body"]
+_LISTED = ", ".join("NULL AS body" if c == "body" else f'"{c}"' for c in _COLUMNS)
+"""Every column in the record's order, the body left out (NULL): what a search returns."""
 _as_tuple = operator.attrgetter(*_COLUMNS)
 
 
@@ -34,7 +35,12 @@ def _tables() -> list[str]:
     ]
 
 
-MIGRATIONS = (Migration(4, MEASUREMENTS, _tables),)
+def _region_column() -> list[str]:
+    """Stores made before the column existed get it (new ones have it from migration 4)."""
+    return [f"ALTER TABLE {TABLE} ADD COLUMN IF NOT EXISTS probe_region VARCHAR"]
+
+
+MIGRATIONS = (Migration(4, MEASUREMENTS, _tables), Migration(8, VANTAGE, _region_column))
 
 
 def _count(cur: duckdb.DuckDBPyConnection) -> int:
@@ -88,6 +94,7 @@ class MeasurementTable:
             ("probe_cc", query.probe_cc),
             ("probe_asn", query.probe_asn),
             ("test_name", query.test_name),
+            ("probe_region", query.probe_region),
         ):
             if value is not None:
                 clauses.append(f"{column} = ?")
@@ -98,8 +105,7 @@ class MeasurementTable:
         if query.until is not None:
             clauses.append("measurement_start_time < ?")
             params.append(query.until)
-        select = ", ".join(f'"{c}"' for c in _LIST_COLUMNS)
-        sql = f"SELECT {select}, NULL AS body FROM {TABLE}"
+        sql = f"SELECT {_LISTED} FROM {TABLE}"
         if clauses:
             sql += " WHERE " + " AND ".join(clauses)
         sql += f" ORDER BY measurement_start_time DESC, id LIMIT {max(0, int(query.limit))}"
@@ -119,14 +125,17 @@ class MeasurementTable:
             return _count(cur)
 
     def reachability_counts(self, since: int, until: int, step: int) -> list[ReachabilityCount]:
-        """Per bin, test and network: tests that were ``ok`` of those that ran (``failure`` excluded)."""
+        """Per bin, test, network and region: tests that were ``ok`` of those run (``failure`` excluded)."""
         sql = (
             f"SELECT (measurement_start_time // {int(step)}) * {int(step)} AS bin, test_name, probe_cc, "
             "probe_asn, count(*) FILTER (WHERE verdict = 'ok') AS ok, count(*) AS total, "
-            "count(*) FILTER (WHERE blocking_type = 'throttling') AS throttled "
+            "count(*) FILTER (WHERE blocking_type = 'throttling') AS throttled, probe_region "
             f"FROM {TABLE} WHERE measurement_start_time >= ? AND measurement_start_time < ? "
-            "AND verdict <> 'failure' GROUP BY ALL ORDER BY bin, test_name, probe_cc, probe_asn"
+            "AND verdict <> 'failure' GROUP BY ALL "
+            "ORDER BY bin, test_name, probe_cc, probe_asn, probe_region NULLS FIRST"
         )
         with self._db.own_cursor() as cur:
             rows = cur.execute(sql, [since, until]).fetchall()
-        return [ReachabilityCount(int(b), t, c, a, int(o), int(n), int(x)) for b, t, c, a, o, n, x in rows]
+        return [
+            ReachabilityCount(int(b), t, c, a, int(o), int(n), int(x), r) for b, t, c, a, o, n, x, r in rows
+        ]
