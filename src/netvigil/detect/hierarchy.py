@@ -4,7 +4,7 @@ Rules (documented in docs/detector.md):
 - a country event is *national* when its access networks of both kinds are hit (or when we have
   no children to tell); if only mobile access networks are hit while a fixed one with data is not,
   it is a mobile-only cut: scope ``network`` with ``network_kinds = ["mobile"]`` (likewise fixed);
-- if its regions have data and fewer than ``national_share`` of them are hit, the country event
+- if its regions have data and at most ``national_share`` of them are hit, the country event
   is only the shadow of regional events: it is dropped and the regional events stand alone; if
   none of them is hit (the drop is in a region we do not follow), it stays, with scope regional;
 - a country event whose mobile networks were hit first and whose fixed networks joined later (or
@@ -62,7 +62,7 @@ def _country_scope(
         return "network", ("fixed",)
     if regions:
         share = sum(1 for r in regions if r in hit) / len(regions)
-        if 0 < share < config.national_share:
+        if 0 < share <= config.national_share:
             return None
         if share == 0 and not hit_kinds and len(regions) > 1:
             return "regional", ()
