@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from netvigil.detect.baseline import widest_of_neighbours
 from netvigil.detect.config import DetectorConfig
 from netvigil.detect.engine import Series, compute_levels, detect
 from netvigil.detect.fusion import severities
@@ -73,3 +74,10 @@ def test_a_drop_above_the_floor_never_counts_however_quiet_the_series() -> None:
     sev = severities(levels, ["bgp", "bgp"], DetectorConfig(), np.full((2, 1), 0.02))
     assert sev[0, 0] == 0.0 and sev[1, 0] == 1.0
     assert severities(np.array([[85.0]]), ["traffic"], DetectorConfig(), np.full((1, 1), 0.02))[0, 0] == 0.0
+
+
+def test_a_block_meets_the_spread_of_its_neighbours_around_the_day() -> None:
+    spread = np.array([[0.3, 0.02, 0.02, 0.02, 0.05], [np.nan, 0.02, 0.4, 0.02, 0.02]])
+    widened = widest_of_neighbours(spread)
+    np.testing.assert_array_equal(widened[0], [0.3, 0.3, 0.02, 0.05, 0.3])
+    np.testing.assert_array_equal(widened[1], [np.nan, 0.4, 0.4, 0.4, 0.02])

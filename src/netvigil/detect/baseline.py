@@ -13,10 +13,10 @@ Method (documented in docs/detector.md):
 - a drop that lasts ``relearn_days`` rows in a row stops being masked: the baseline then re-learns
   the new level within a few rows, and the event it caused ends with reason ``rebaselined``;
 - spread (the series' own noise): per block of ``spread_seconds`` of the day, the mean absolute
-  log-residual |ln(value / baseline)| of each past row (points masked in the cleaned history left
-  out), then the median over the last ``history_days`` rows; x 1.2533 it
-  is a robust standard deviation, never below ``min_spread``, unknown (NaN) with fewer than
-  ``min_spread_days`` rows.
+  log-residual |ln(value / baseline)| of each past row (points below the critical threshold left
+  out, as for the weekly part), then the median over the last ``history_days`` rows, widened to
+  its neighbouring blocks (swings do not keep the clock); x 1.2533 it is a robust standard
+  deviation, never below ``min_spread``, unknown (NaN) with fewer than ``min_spread_days`` rows.
 
 Everything is vectorised over many series at once; the streaming detector calls the same
 ``BaselineState.begin_row`` / ``end_row`` so batch and streaming give identical numbers.
@@ -115,6 +115,16 @@ def block_mean_abs(residuals: FloatArray, width: int) -> FloatArray:
         return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
+def widest_of_neighbours(spread: FloatArray) -> FloatArray:
+    """Each block's spread widened to the widest of it and its two neighbours (around the day).
+
+    Daily swings do not keep the clock: an evening dip that comes an hour early must meet the
+    spread it has at its usual hour. A block with an unknown spread stays unknown.
+    """
+    widest = np.fmax(np.fmax(spread, np.roll(spread, 1, axis=-1)), np.roll(spread, -1, axis=-1))
+    return np.where(np.isnan(spread), np.nan, widest)
+
+
 @dataclass
 class BaselineState:
     """The history one group of series (same grid) needs to compute the next row's baseline."""
@@ -180,7 +190,7 @@ class BaselineState:
         """
         past = self._past(self.residual, list(range(1, config.history_days + 1)), ALL_COLUMNS)
         typical = nanmedian_last(past, max(1, config.min_spread_days))
-        return np.maximum(MEAN_ABS_TO_SIGMA * typical, config.min_spread)
+        return np.maximum(MEAN_ABS_TO_SIGMA * widest_of_neighbours(typical), config.min_spread)
 
     def masking(self, config: DetectorConfig) -> BoolArray:
         """Which series may still mask abnormal points (those not yet re-learning a new level)."""
@@ -253,10 +263,11 @@ class BaselineState:
     def _residuals(self, level: FloatArray, masking: BoolArray) -> FloatArray:
         """|ln(level / 100)| of the points that may teach the noise, NaN elsewhere.
 
-        A point teaches when it enters the cleaned history as itself: not below the warning
-        threshold (unless the series is re-learning a new level), with a positive level.
+        A point teaches unless it is below the critical threshold (while the series masks, as
+        for the weekly part) or its level is not positive: deep outages are left out, while the
+        everyday swings of a noisy series, deep ones included, are learned.
         """
-        usable = (level > 0) & ((level >= self.warning[:, None]) | ~masking[:, None])
+        usable = (level > 0) & ((level >= self.critical[:, None]) | ~masking[:, None])
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(usable, np.abs(np.log(np.where(usable, level, 100.0) / 100.0)), np.nan)
 

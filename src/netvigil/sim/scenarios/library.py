@@ -307,7 +307,7 @@ def partial_regional(d: Draft, cc: str, tl: ScenarioTimeline, rng: np.random.Gen
 def noisy_quiet(d: Draft, cc: str, tl: ScenarioTimeline, rng: np.random.Generator, off: float) -> None:
     """A quiet region and a noisy one side by side: a 40 % evening drop is an event only on the quiet one.
 
-    The noisy region's probing and traffic swing every evening (to 50-95 % of the day's level for
+    The noisy region's probing and traffic swing every evening (to 60-95 % of the day's level for
     2-4 hours) and its traffic is noisy all day: its own spread makes a 40 % swing ordinary. The
     quiet region drops to 60 % on one of those evenings, at the same time as a 40 % swing of the
     noisy one.
@@ -323,7 +323,7 @@ def noisy_quiet(d: Draft, cc: str, tl: ScenarioTimeline, rng: np.random.Generato
         shift = int(evening + rng.uniform(-1.0, 1.0) * HOUR) // STEP * STEP
         begin = _local_midnight(tl.start, night, off) + shift
         length = int(rng.uniform(2.0, 4.0) * HOUR) // STEP * STEP
-        factor = 0.6 if night == day else float(rng.uniform(0.5, 0.95))
+        factor = 0.6 if night == day else float(rng.uniform(0.6, 0.95))
         if night == day:
             begin, length = t0, t1 - t0
         for signal in ("probe", "traffic"):
