@@ -154,7 +154,8 @@ def evaluate_command(
         f"median start error {summary.median_start_error:g} bins, median end error "
         f"{summary.median_end_error:g} bins, streaming delay for blackouts median "
         f"{summary.median_blackout_delay:g} / max {summary.max_blackout_delay:g} bins, "
-        f"scope accuracy {summary.scope_accuracy:.3f}, kind accuracy {summary.kind_accuracy:.3f}"
+        f"scope accuracy {summary.scope_accuracy:.3f}, kind accuracy {summary.kind_accuracy:.3f}, "
+        f"streaming equal to batch in {summary.streaming_equal}/{summary.streaming_checked} scenarios"
     )
 
 

@@ -11,7 +11,12 @@ Method (documented in docs/detector.md):
 - history masking: a point below the signal's warning threshold is replaced by the baseline in the
   cleaned history (IODA's approach), so an ongoing outage does not drag its own baseline down;
 - a drop that lasts ``relearn_days`` rows in a row stops being masked: the baseline then re-learns
-  the new level within a few rows, and the event it caused ends with reason ``rebaselined``.
+  the new level within a few rows, and the event it caused ends with reason ``rebaselined``;
+- spread (the series' own noise): per block of ``spread_seconds`` of the day, the mean absolute
+  log-residual |ln(value / baseline)| of each past row (points below the critical threshold left
+  out, as for the weekly part), then the median over the last ``history_days`` rows, widened to
+  its neighbouring blocks (swings do not keep the clock); x 1.2533 it is a robust standard
+  deviation, never below ``min_spread``, unknown (NaN) with fewer than ``min_spread_days`` rows.
 
 Everything is vectorised over many series at once; the streaming detector calls the same
 ``BaselineState.begin_row`` / ``end_row`` so batch and streaming give identical numbers.
@@ -33,6 +38,8 @@ from netvigil.model.errors import StepError
 BoolArray = npt.NDArray[np.bool_]
 IntArray = npt.NDArray[np.int64]
 ALL_COLUMNS: Final = slice(None)
+MEAN_ABS_TO_SIGMA: Final = 1.2533
+"""sqrt(pi / 2): a normal spread's standard deviation from its mean absolute deviation."""
 
 
 def nanmedian_last(values: FloatArray, min_count: int = 1) -> FloatArray:
@@ -85,6 +92,41 @@ def weekly_factor(past: FloatArray) -> FloatArray:
     return np.where((count == 0) | np.isnan(factor), 1.0, factor)
 
 
+def block_width(step: int, period: int, config: DetectorConfig) -> int:
+    """Bins in one block of the spread (``spread_seconds``), at least one and at most a row."""
+    return int(min(max(1, round(config.spread_seconds / step)), period))
+
+
+def block_mean_abs(residuals: FloatArray, width: int) -> FloatArray:
+    """Mean of the non-NaN values of consecutive blocks of ``width`` columns (last axis; NaN if none).
+
+    Sums run column after column inside each block, so a block gives the same number whether the
+    whole row is reduced at once (batch) or each block as it completes (streaming).
+    """
+    blocks = -(-residuals.shape[-1] // width)
+    padded = np.full((*residuals.shape[:-1], blocks * width), np.nan)
+    padded[..., : residuals.shape[-1]] = residuals
+    laid = padded.reshape(*residuals.shape[:-1], blocks, width)
+    total = np.zeros(laid.shape[:-1])
+    count = np.zeros(laid.shape[:-1], dtype=np.int64)
+    for k in range(width):
+        valid = ~np.isnan(laid[..., k])
+        total = total + np.where(valid, laid[..., k], 0.0)
+        count = count + valid
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+
+
+def widest_of_neighbours(spread: FloatArray) -> FloatArray:
+    """Each block's spread widened to the widest of it and its two neighbours (around the day).
+
+    Daily swings do not keep the clock: an evening dip that comes an hour early must meet the
+    spread it has at its usual hour. A block with an unknown spread stays unknown.
+    """
+    widest = np.fmax(np.fmax(spread, np.roll(spread, 1, axis=-1)), np.roll(spread, -1, axis=-1))
+    return np.where(np.isnan(spread), np.nan, widest)
+
+
 @dataclass
 class BaselineState:
     """The history one group of series (same grid) needs to compute the next row's baseline."""
@@ -95,6 +137,8 @@ class BaselineState:
     warning: FloatArray
     critical: FloatArray
     rows_per_week: int
+    residual: FloatArray
+    block: int
     row: int = 0
 
     @classmethod
@@ -103,6 +147,7 @@ class BaselineState:
     ) -> BaselineState:
         """A state with no history for ``series`` series on ``grid``; thresholds = (warning, critical)."""
         week = grid.rows_per_week()
+        block = block_width(grid.step, grid.period, config)
         return cls(
             smoothed=np.full((series, max(1, config.history_days), grid.period), np.nan),
             ratio=np.full((series, max(1, week * config.weekly_weeks), grid.period), np.nan),
@@ -110,6 +155,8 @@ class BaselineState:
             warning=thresholds[0],
             critical=thresholds[1],
             rows_per_week=week,
+            residual=np.full((series, max(1, config.history_days), -(-grid.period // block)), np.nan),
+            block=block,
         )
 
     def _past(self, array: FloatArray, back: list[int], columns: slice) -> FloatArray:
@@ -136,13 +183,25 @@ class BaselineState:
         weekly = weekly_factor(self._past(self.ratio, weeks, columns))
         return daily * weekly, daily, self.masking(config)
 
+    def spread_blocks(self, config: DetectorConfig) -> FloatArray:
+        """Each series' noise for the coming row, per block of the day (series x blocks).
+
+        A robust standard deviation of the log-residuals (the median over past rows of each
+        block's mean absolute residual, x 1.2533), at least ``min_spread``; NaN where fewer than
+        ``min_spread_days`` rows have residuals (the series is then judged by its % thresholds).
+        """
+        past = self._past(self.residual, list(range(1, config.history_days + 1)), ALL_COLUMNS)
+        typical = nanmedian_last(past, max(1, config.min_spread_days))
+        return np.maximum(MEAN_ABS_TO_SIGMA * widest_of_neighbours(typical), config.min_spread)
+
     def masking(self, config: DetectorConfig) -> BoolArray:
         """Which series may still mask abnormal points (those not yet re-learning a new level)."""
         return self.abnormal_rows < config.relearn_days
 
     def nbytes(self) -> int:
         """Bytes of history held (what one series costs, times the series)."""
-        return int(self.smoothed.nbytes + self.ratio.nbytes + self.abnormal_rows.nbytes)
+        held = (self.smoothed, self.ratio, self.residual, self.abnormal_rows)
+        return int(sum(a.nbytes for a in held))
 
     def end_row(
         self,
@@ -156,6 +215,9 @@ class BaselineState:
         """Record a finished row: mask abnormal points, smooth, keep ratios, count abnormal rows."""
         level, abnormal, cleaned, seasonal = self._judge(values, baseline, masking)
         self._keep(ALL_COLUMNS, smooth_rows(cleaned, half_width), smooth_rows(seasonal, half_width), daily)
+        self.residual[:, self.row % self.residual.shape[1], :] = block_mean_abs(
+            self._residuals(level, masking), self.block
+        )
         self._count(np.sum(~np.isnan(level), axis=1), np.sum(abnormal, axis=1), values.shape[1])
 
     def add_bin(
@@ -169,6 +231,11 @@ class BaselineState:
         """
         level, abnormal, cleaned, seasonal = self._judge(values[:, None], baseline[:, None], masking)
         column = row.push(cleaned[:, 0], seasonal[:, 0], daily, level[:, 0], abnormal[:, 0])
+        row.residual[:, column] = self._residuals(level, masking)[:, 0]
+        if (column + 1) % self.block == 0 or column == row.width - 1:
+            first = column // self.block * self.block
+            kept = block_mean_abs(row.residual[:, first : column + 1], self.block)
+            self.residual[:, self.row % self.residual.shape[1], column // self.block] = kept[:, 0]
         if row.half_width <= 0:
             self._keep(slice(column, column + 1), cleaned, seasonal, daily[:, None])
         elif column >= row.half_width:
@@ -194,6 +261,17 @@ class BaselineState:
         cleaned = np.where(abnormal & masking[:, None], baseline, values)
         seasonal = np.where((level < self.critical[:, None]) & masking[:, None], baseline, values)
         return level, abnormal, cleaned, seasonal
+
+    def _residuals(self, level: FloatArray, masking: BoolArray) -> FloatArray:
+        """|ln(level / 100)| of the points that may teach the noise, NaN elsewhere.
+
+        A point teaches unless it is below the critical threshold (while the series masks, as
+        for the weekly part) or its level is not positive: deep outages are left out, while the
+        everyday swings of a noisy series, deep ones included, are learned.
+        """
+        usable = (level > 0) & ((level >= self.critical[:, None]) | ~masking[:, None])
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(usable, np.abs(np.log(np.where(usable, level, 100.0) / 100.0)), np.nan)
 
     def _keep(self, columns: slice, smoothed: FloatArray, seasonal: FloatArray, daily: FloatArray) -> None:
         """Store smoothed values and weekly ratios of some columns of the current row."""
@@ -224,6 +302,7 @@ class PartialRow:
     daily: FloatArray
     judged: IntArray
     abnormal: IntArray
+    residual: FloatArray
     filled: int = 0
 
     @classmethod
@@ -239,6 +318,7 @@ class PartialRow:
             daily=np.full((series, width), np.nan),
             judged=np.zeros(series, dtype=np.int64),
             abnormal=np.zeros(series, dtype=np.int64),
+            residual=np.full((series, width), np.nan),
         )
 
     @property
@@ -282,6 +362,7 @@ class PartialRow:
         self.judged[:] = 0
         self.abnormal[:] = 0
         self.daily[:] = np.nan
+        self.residual[:] = np.nan
         self.filled = 0
 
 

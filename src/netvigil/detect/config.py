@@ -1,7 +1,9 @@
 """Detector settings: per-signal thresholds and weights, event timing, fusion. One documented list.
 
 Defaults follow IODA where IODA has one (bgp: warning < 99 %, critical < 50 %; probe: warning
-< 80 %, critical < 50 %); the rest are netvigil's, explained in docs/detector.md.
+< 80 %, critical < 50 %); the rest are netvigil's, explained in docs/detector.md. Once a series'
+own noise is known, its % thresholds are floors and its drops are judged by how improbable they
+are (``significance_*``, ``min_spread*``, ``spread_seconds``).
 """
 
 from __future__ import annotations
@@ -82,6 +84,11 @@ class DetectorConfig:
     min_phase_seconds: int = 1800
     corroboration_base: float = 0.4
     national_share: float = 0.5
+    significance_warning: float = 3.0
+    significance_critical: float = 5.0
+    min_spread: float = 0.02
+    min_spread_days: int = 3
+    spread_seconds: int = 3600
 
     def rule(self, signal: str) -> SignalRule:
         """The rule for a signal, falling back to the generic one for signals netvigil does not know."""

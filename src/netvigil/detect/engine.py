@@ -40,12 +40,25 @@ class Series:
 
 @dataclass(frozen=True, slots=True)
 class Levels:
-    """Levels (% of ordinary) of a group of series on one grid: rows of ``keys`` x bins."""
+    """Levels (% of ordinary) of a group of series on one grid: rows of ``keys`` x bins.
+
+    ``spread`` is each series' noise (series x rows x blocks of ``block`` bins; NaN while unknown),
+    kept per block rather than per bin because it is constant within one.
+    """
 
     grid: Grid
     keys: list[tuple[str, str]]
     level: npt.NDArray[np.float32]
     relearning: npt.NDArray[np.bool_]
+    spread: npt.NDArray[np.float32] | None = None
+    block: int = 1
+
+    def spread_of(self, index: int) -> FloatArray:
+        """One series' noise per bin (NaN everywhere when unknown)."""
+        if self.spread is None:
+            return np.full(self.grid.bins, np.nan)
+        per_bin = np.repeat(self.spread[index].astype(np.float64), self.block, axis=1)
+        return np.asarray(per_bin[:, : self.grid.period].reshape(-1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,15 +84,17 @@ def levels_for(
     series = values.shape[0]
     state = BaselineState.empty(series, grid, thresholds(keys, config), config)
     level = np.empty(values.shape, dtype=STORED)
+    spread = np.empty((series, grid.rows, state.residual.shape[2]), dtype=STORED)
     relearning = np.zeros((series, grid.rows), dtype=np.bool_)
     half = half_width_for(grid.step, config)
     for row in range(grid.rows):
         baseline, daily, masking = state.begin_row(config)
+        spread[:, row, :] = state.spread_blocks(config)
         current = values[:, row, :].astype(np.float64)
         level[:, row, :] = row_level(current, baseline)
         relearning[:, row] = ~masking
         state.end_row(current, baseline, daily, masking, config, half)
-    return Levels(grid, keys, level.reshape(series, grid.bins), relearning)
+    return Levels(grid, keys, level.reshape(series, grid.bins), relearning, spread, state.block)
 
 
 def row_level(values: FloatArray, baseline: FloatArray) -> FloatArray:
@@ -114,13 +129,14 @@ def compute_levels(series: Iterable[Series], config: DetectorConfig, skipped: li
 
 @dataclass(frozen=True, slots=True)
 class EntitySeries:
-    """One entity's signals laid on its finest grid: levels (signals x bins) and relearning flags."""
+    """One entity's signals laid on its finest grid: levels, noise (signals x bins), relearning flags."""
 
     entity: str
     grid: Grid
     signals: tuple[str, ...]
     level: FloatArray
     relearning: npt.NDArray[np.bool_]
+    spread: FloatArray | None = None
 
 
 def by_entity(groups: Sequence[Levels]) -> list[EntitySeries]:
@@ -135,19 +151,21 @@ def by_entity(groups: Sequence[Levels]) -> list[EntitySeries]:
         grid = members[0][0].grid
         times = grid.times()
         levels = np.full((len(members), grid.bins), np.nan)
+        spread = np.full((len(members), grid.bins), np.nan)
         relearn = np.zeros((len(members), grid.bins), dtype=np.bool_)
         for k, (group, index, _) in enumerate(members):
             position = group.grid.index(times)
             ok = (position >= 0) & (position < group.grid.bins)
             levels[k, ok] = group.level[index, position[ok]]
+            spread[k, ok] = group.spread_of(index)[position[ok]]
             relearn[k, ok] = np.repeat(group.relearning[index], group.grid.period)[position[ok]]
-        out.append(EntitySeries(entity, grid, tuple(m[2] for m in members), levels, relearn))
+        out.append(EntitySeries(entity, grid, tuple(m[2] for m in members), levels, relearn, spread))
     return out
 
 
 def track(entity: EntitySeries, name: str, config: DetectorConfig) -> EntityTracker:
     """Run one entity's tracker over its fused bins, skipping quiet stretches."""
-    fused = fuse(entity.level, entity.signals, config)
+    fused = fuse(entity.level, entity.signals, config, entity.spread)
     tracker = EntityTracker(entity.entity, name, entity.signals, entity.grid.step, config)
     times = entity.grid.times()
     relearning: npt.NDArray[np.bool_] = np.asarray(entity.relearning.any(axis=0))

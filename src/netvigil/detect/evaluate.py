@@ -3,7 +3,8 @@
 A detected top-level event matches a label when their times overlap and the event is about the
 label's entity, or about a network or region of the label's country when the label is a
 network- or region-scoped event of that country (a mobile cut seen only per operator is still
-found). Every detected top-level event that matches no label is a false positive.
+found). Every detected top-level event that matches no label is a false positive. When the
+streaming run is given, its events must equal the batch run's in every field (``streaming_equal``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class ScenarioScore:
     scope_right: int = 0
     kind_right: int = 0
     notes: tuple[str, ...] = field(default=())
+    streaming_equal: bool | None = None
 
 
 def _overlaps(event: Event, label: Label, horizon: int, slack: int) -> bool:
@@ -88,6 +90,9 @@ def score(
     for event in top:
         if event.id not in matched:
             notes.append(f"false {event.entity} {event.kind} {event.scope} at {event.start}")
+    same = None if streaming is None else list(streaming) == list(events)
+    if same is False:
+        notes.append("streaming differs from batch")
     return ScenarioScore(
         name,
         archetype,
@@ -102,6 +107,7 @@ def score(
         scope_right,
         kind_right,
         tuple(notes),
+        same,
     )
 
 
@@ -121,6 +127,8 @@ class Summary:
     median_blackout_delay: float
     scope_accuracy: float
     kind_accuracy: float
+    streaming_checked: int = 0
+    streaming_equal: int = 0
 
 
 def _median(values: Sequence[float]) -> float:
@@ -147,4 +155,6 @@ def summarise(scores: Sequence[ScenarioScore]) -> Summary:
         median_blackout_delay=_median(blackout),
         scope_accuracy=sum(s.scope_right for s in scores) / found if found else 1.0,
         kind_accuracy=sum(s.kind_right for s in scores) / found if found else 1.0,
+        streaming_checked=sum(s.streaming_equal is not None for s in scores),
+        streaming_equal=sum(s.streaming_equal is True for s in scores),
     )

@@ -6,7 +6,7 @@ Rules (documented in docs/detector.md):
   it is a mobile-only cut: scope ``network`` with ``network_kinds = ["mobile"]`` (likewise fixed),
   whose level and kind are those of the hit networks of that kind (the national figure stays in
   its phases, see :func:`netvigil.detect.events.with_part_level`);
-- if its regions have data and fewer than ``national_share`` of them are hit, the country event
+- if its regions have data and at most ``national_share`` of them are hit, the country event
   is only the shadow of regional events: it is dropped and the regional events stand alone; if
   none of them is hit (the drop is in a region we do not follow), it stays, with scope regional;
 - a country event whose mobile networks were hit first and whose fixed networks joined later (or
@@ -70,7 +70,7 @@ def _country_scope(
         return "network", ("fixed",)
     if regions:
         share = sum(1 for r in regions if r in hit) / len(regions)
-        if 0 < share < config.national_share:
+        if 0 < share <= config.national_share:
             return None
         if share == 0 and not hit_kinds and len(regions) > 1:
             return "regional", ()

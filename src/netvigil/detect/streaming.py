@@ -58,6 +58,7 @@ class StreamingDetector:
         self.row_values = np.full((len(self.keys), self.grid.period), np.nan, dtype=STORED)
         self.row = PartialRow.empty(len(self.keys), self.grid.period, self.half)
         self.masking = self.state.masking(self.config)
+        self.row_spread = self._spread_of_row()
 
     def _lay_out_entities(self) -> None:
         """Entities in order, and ``slots``: the series of each (signal slot x entity), -1 for none."""
@@ -83,7 +84,8 @@ class StreamingDetector:
     def memory_bytes(self) -> int:
         """Bytes of state held: baseline history plus the current row's buffers."""
         row = (self.row.clean_sum, self.row.clean_count, self.row.season_sum, self.row.season_count)
-        buffers = self.row_values.nbytes + self.row.daily.nbytes + sum(a.nbytes for a in row)
+        buffers = self.row_values.nbytes + self.row.daily.nbytes + self.row.residual.nbytes
+        buffers += self.row_spread.nbytes + sum(a.nbytes for a in row)
         return self.state.nbytes() + buffers + self.slots.nbytes
 
     def feed(self, time: int, values: Mapping[tuple[str, str], float]) -> None:
@@ -110,25 +112,33 @@ class StreamingDetector:
             self._process()
         return self.next_bin % self.grid.period
 
+    def _spread_of_row(self) -> FloatArray:
+        """The noise of every series for the row about to start, per block, as batch stores it."""
+        return self.state.spread_blocks(self.config).astype(STORED).astype(np.float64)
+
     def _process(self) -> None:
         column = self.next_bin % self.grid.period
         baseline, daily, _ = self.state.begin_row(self.config, slice(column, column + 1))
         current = self.row_values[:, column].astype(np.float64)
         level = row_level(current, baseline[:, 0]).astype(STORED).astype(np.float64)
-        self._track(self.grid.origin + self.next_bin * self.grid.step, level)
+        spread = self.row_spread[:, column // self.state.block]
+        self._track(self.grid.origin + self.next_bin * self.grid.step, level, spread)
         self.state.add_bin(self.row, current, baseline[:, 0], daily[:, 0], self.masking)
         self.next_bin += 1
         if column == self.grid.period - 1:
             self.masking = self.state.masking(self.config)
+            self.row_spread = self._spread_of_row()
             self.row_values[:] = np.nan
 
     def _gathered(self, per_series: npt.NDArray[Any], empty: float) -> npt.NDArray[Any]:
         """A per-series array laid out as (signal slot x entity), ``empty`` where a slot is unused."""
         return np.where(self.present, per_series[np.maximum(self.slots, 0)], empty)
 
-    def _track(self, time: int, level: FloatArray) -> None:
+    def _track(self, time: int, level: FloatArray, spread: FloatArray) -> None:
         """Fuse every entity's signals for one bin and feed the trackers of entities in play."""
-        fused = fuse_with(self._gathered(level, np.nan), self.rules, self.config)
+        fused = fuse_with(
+            self._gathered(level, np.nan), self.rules, self.config, self._gathered(spread, np.nan)
+        )
         relearning = np.any(self._gathered(~self.masking, False).astype(np.bool_), axis=0)
         starting = np.flatnonzero(fused.confidence >= self.config.start_confidence).tolist()
         for e in sorted({*starting, *(self.position[name] for name in self.trackers)}):

@@ -30,11 +30,20 @@ class Style:
     growth_per_year: float
     noise: float
     holidays: tuple[tuple[int, int, float], ...] = ()
+    entity_noise: tuple[tuple[str, float], ...] = ()
+
+    def noise_of(self, entity: str) -> float:
+        """The traffic noise of one entity: its own when it has one (a noisy series), else the country's."""
+        return dict(self.entity_noise).get(entity, self.noise)
 
 
 @dataclass(frozen=True, slots=True)
 class Glitch:
-    """A measurement fault of one series: its values times ``factor`` between start and end."""
+    """A measurement fault of one series: its values times ``factor`` between start and end.
+
+    A factor of NaN is a collector gap (no data); a factor kept to the end of the scenario is a
+    level shift of that series alone (an operator renumbering its address space).
+    """
 
     entity: str
     signal: str
@@ -77,7 +86,7 @@ def traffic(
     """Traffic volume of an entity."""
     years = (times - timeline.start) / (365 * DAY)
     ordinary = size * _diurnal(times, style) * _weekly(times, style) * (1 + style.growth_per_year * years)
-    noise = rng.lognormal(0.0, style.noise, len(times))
+    noise = rng.lognormal(0.0, style.noise_of(entity), len(times))
     return ordinary * _holidays(times, style) * timeline.factors(entity, times) * noise
 
 

@@ -2,7 +2,9 @@
 
 Durations are drawn from IODA's hand-checked outage list (package data ``ioda_outages.csv``, see
 PROVENANCE in docs/scenarios.md) for the matching scope, clamped to what each archetype means.
-Two archetypes must give no event: a one-signal glitch and a holiday dip.
+Four archetypes must give no event: a one-signal glitch, a holiday dip, a level shift (an operator
+renumbering) and a collector gap. Local entities below a region are not modelled here: a local
+archetype adds its own impairment target (``ScenarioTimeline`` units) and builder.
 """
 
 from __future__ import annotations
@@ -56,6 +58,14 @@ ARCHETYPES: Final = (
     "long_blackout",
     "glitch",
     "holiday",
+    "partial_national",
+    "partial_regional",
+    "noisy_quiet",
+    "short_history",
+    "recurring_cut",
+    "regional_power",
+    "level_shift",
+    "collector_gap",
 )
 SEEDS_PER_ARCHETYPE: Final = 5
 
@@ -135,6 +145,8 @@ class Draft:
     labels: list[Label] = field(default_factory=list)
     glitches: list[Glitch] = field(default_factory=list)
     holidays: list[tuple[int, int, float]] = field(default_factory=list)
+    entity_noise: list[tuple[str, float]] = field(default_factory=list)
+    days: int = DAYS
 
 
 Builder = Callable[[Draft, str, ScenarioTimeline, np.random.Generator, float], None]
@@ -269,6 +281,130 @@ def holiday(d: Draft, cc: str, tl: ScenarioTimeline, rng: np.random.Generator, o
     d.holidays.append((t0, t0 + DAY, float(rng.uniform(0.78, 0.88))))
 
 
+def partial_national(d: Draft, cc: str, tl: ScenarioTimeline, rng: np.random.Generator, off: float) -> None:
+    """NetBlocks' most common report: probing and traffic at 35-70 % for hours, BGP at 85-97 %."""
+    t0 = _event_start(rng, tl.start, 4.0)
+    t1 = t0 + draw_duration(rng, "country", 1.0, 12.0)
+    depth = float(rng.uniform(0.35, 0.70))
+    d.impairments.append(Impairment(f"country:{cc}", t0, t1, depth, routing=float(rng.uniform(0.85, 0.97))))
+    d.labels.append(
+        _label(f"country:{cc}", "disruption", "national", t0, t1, depth * 100, "partial_national")
+    )
+
+
+def partial_regional(d: Draft, cc: str, tl: ScenarioTimeline, rng: np.random.Generator, off: float) -> None:
+    """One region at 35-70 % of ordinary for hours (routes stay); the country barely moves."""
+    region, _ = tl.regions[int(rng.integers(0, len(tl.regions)))]
+    t0 = _event_start(rng, tl.start, 4.0)
+    t1 = t0 + draw_duration(rng, "region", 1.0, 12.0)
+    depth = float(rng.uniform(0.35, 0.70))
+    d.impairments.append(Impairment(f"region:{region}", t0, t1, depth))
+    d.labels.append(
+        _label(f"region:{region}", "disruption", "regional", t0, t1, depth * 100, "partial_regional")
+    )
+
+
+def noisy_quiet(d: Draft, cc: str, tl: ScenarioTimeline, rng: np.random.Generator, off: float) -> None:
+    """A quiet region and a noisy one side by side: a 40 % evening drop is an event only on the quiet one.
+
+    The noisy region's probing and traffic swing every evening (to 60-95 % of the day's level for
+    2-4 hours) and its traffic is noisy all day: its own spread makes a 40 % swing ordinary. The
+    quiet region drops to 60 % on one of those evenings, at the same time as a 40 % swing of the
+    noisy one.
+    """
+    by_share = sorted(tl.regions, key=lambda r: r[1])
+    noisy, quiet = f"region:{by_share[0][0]}", f"region:{by_share[-1][0]}"
+    d.entity_noise.append((noisy, float(rng.uniform(0.10, 0.15))))
+    day = int(rng.integers(4, 10))
+    evening = 19.0 * HOUR
+    t0 = _local_midnight(tl.start, day, off) + int(evening)
+    t1 = t0 + int(rng.uniform(2.0, 5.0) * HOUR) // STEP * STEP
+    for night in range(DAYS):
+        shift = int(evening + rng.uniform(-1.0, 1.0) * HOUR) // STEP * STEP
+        begin = _local_midnight(tl.start, night, off) + shift
+        length = int(rng.uniform(2.0, 4.0) * HOUR) // STEP * STEP
+        factor = 0.6 if night == day else float(rng.uniform(0.6, 0.95))
+        if night == day:
+            begin, length = t0, t1 - t0
+        for signal in ("probe", "traffic"):
+            d.glitches.append(Glitch(noisy, signal, begin, begin + length, factor))
+    d.impairments.append(Impairment(quiet, t0, t1, 0.6))
+    d.labels.append(_label(quiet, "disruption", "regional", t0, t1, 60.0, "noisy_quiet"))
+
+
+def short_history(d: Draft, cc: str, tl: ScenarioTimeline, rng: np.random.Generator, off: float) -> None:
+    """Only two days of data, a deep national cut on the second: judged by the % thresholds alone.
+
+    Its noise cannot be known yet (``min_spread_days``); the first day has no baseline at all and
+    cannot be judged (the detector says so, see "too little history").
+    """
+    d.days = 2
+    t0 = tl.start + int(rng.uniform(1.1, 1.6) * DAY) // STEP * STEP
+    t1 = t0 + int(rng.uniform(2.0, 8.0) * HOUR) // STEP * STEP
+    depth = float(rng.uniform(0.02, 0.3))
+    d.impairments.append(Impairment(f"country:{cc}", t0, t1, depth, routing=float(rng.uniform(0.3, 1.0))))
+    kind: EventKind = "blackout" if depth <= 0.1 else "disruption"
+    d.labels.append(_label(f"country:{cc}", kind, "national", t0, t1, depth * 100, "short_history"))
+
+
+def recurring_cut(d: Draft, cc: str, tl: ScenarioTimeline, rng: np.random.Generator, off: float) -> None:
+    """The same cut on several days, all of the country but its largest named region (left untouched)."""
+    spared = max(tl.regions, key=lambda r: r[1])[0]
+    days = int(rng.integers(3, 6))
+    first = int(rng.integers(2, 9 - days + 1))
+    begin_h = float(rng.choice([6.0, 8.0, 18.0, 22.0]))
+    hours = float(rng.choice([3.0, 4.0, 6.0]))
+    depth = float(rng.uniform(0.02, 0.07))
+    for day in range(first, first + days):
+        t0 = _local_midnight(tl.start, day, off) + int(begin_h * HOUR)
+        t1 = t0 + int(hours * HOUR)
+        cut = Impairment(f"except:{spared}", t0, t1, depth)
+        d.impairments.append(cut)
+        level = _level_under(tl, cut, f"country:{cc}")
+        kind: EventKind = "blackout" if level <= 10.0 else "disruption"
+        d.labels.append(_label(f"country:{cc}", kind, "national", t0, t1, level, "recurring_cut"))
+
+
+def regional_power(d: Draft, cc: str, tl: ScenarioTimeline, rng: np.random.Generator, off: float) -> None:
+    """A regional power outage: the region goes dark, then comes back slowly and raggedly over hours."""
+    region, _ = tl.regions[int(rng.integers(0, len(tl.regions)))]
+    t0 = _event_start(rng, tl.start)
+    duration = draw_duration(rng, "region", 6.0, 24.0)
+    t1 = t0 + duration
+    depth = float(rng.uniform(0.02, 0.08))
+    ramp = int(duration * rng.uniform(0.5, 0.8)) // STEP * STEP
+    d.impairments.append(Impairment(f"region:{region}", t0, t1, depth, ramp=ramp))
+    for _ in range(int(rng.integers(1, 4))):
+        a = t1 - ramp + int(rng.uniform(0.1, 0.8) * ramp) // STEP * STEP
+        b = min(t1, a + int(rng.uniform(0.5, 1.5) * HOUR) // STEP * STEP)
+        d.impairments.append(Impairment(f"region:{region}", a, b, float(rng.uniform(0.5, 0.8))))
+    d.labels.append(_label(f"region:{region}", "blackout", "regional", t0, t1, depth * 100, "regional_power"))
+
+
+def level_shift(d: Draft, cc: str, tl: ScenarioTimeline, rng: np.random.Generator, off: float) -> None:
+    """An operator renumbers: its old blocks stop answering probes for good; routes, traffic stay."""
+    asn, _, share = tl.operators[int(rng.integers(0, len(tl.operators)))]
+    t0 = _event_start(rng, tl.start)
+    factor = float(rng.uniform(0.3, 0.7))
+    d.glitches.append(Glitch(f"asn:{asn}", "probe", t0, tl.end, factor))
+    d.glitches.append(Glitch(f"country:{cc}", "probe", t0, tl.end, 1.0 - share * (1.0 - factor)))
+
+
+def collector_gap(d: Draft, cc: str, tl: ScenarioTimeline, rng: np.random.Generator, off: float) -> None:
+    """The probing and traffic collectors go away for hours (no data, not zeros), BGP stays: no event."""
+    t0 = _event_start(rng, tl.start)
+    t1 = t0 + int(rng.uniform(3.0, 12.0) * HOUR) // STEP * STEP
+    for entity in (f"country:{cc}", *(f"region:{r}" for r, _ in tl.regions)):
+        for signal in ("probe", "traffic"):
+            d.glitches.append(Glitch(entity, signal, t0, t1, float("nan")))
+
+
+def _level_under(tl: ScenarioTimeline, cut: Impairment, entity: str) -> float:
+    """The entity's connectivity, in % of ordinary, while ``cut`` alone holds."""
+    alone = ScenarioTimeline.build(tl.country, tl.regions, tl.operators, tl.start, tl.end, STEP, [cut])
+    return float(alone.factors(entity, np.array([cut.start], dtype=np.int64))[0]) * 100
+
+
 BUILDERS: Final[dict[str, Builder]] = {
     "national_blackout": national_blackout,
     "regional_blackout": regional_blackout,
@@ -279,6 +415,14 @@ BUILDERS: Final[dict[str, Builder]] = {
     "long_blackout": long_blackout,
     "glitch": glitch,
     "holiday": holiday,
+    "partial_national": partial_national,
+    "partial_regional": partial_regional,
+    "noisy_quiet": noisy_quiet,
+    "short_history": short_history,
+    "recurring_cut": recurring_cut,
+    "regional_power": regional_power,
+    "level_shift": level_shift,
+    "collector_gap": collector_gap,
 }
 
 
@@ -308,7 +452,7 @@ def build(name: str) -> Scenario:
     draft = Draft()
     BUILDERS[archetype](draft, cc, base, rng, offset)
     timeline = ScenarioTimeline.build(
-        cc, base.regions, base.operators, base.start, base.end, STEP, draft.impairments
+        cc, base.regions, base.operators, base.start, base.start + draft.days * DAY, STEP, draft.impairments
     )
     style = Style(
         utc_offset_hours=offset,
@@ -318,6 +462,7 @@ def build(name: str) -> Scenario:
         growth_per_year=float(rng.uniform(0.0, 0.25)),
         noise=float(rng.uniform(0.02, 0.05)),
         holidays=tuple(draft.holidays),
+        entity_noise=tuple(draft.entity_noise),
     )
     labels = tuple(_true_level(timeline, label) for label in draft.labels)
     return Scenario(
