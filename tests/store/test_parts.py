@@ -217,3 +217,15 @@ def test_a_read_inside_a_transaction_sees_its_writes(store: Store) -> None:
             ReachabilityCount(0, "web_connectivity", "KZ", "AS29355", 1, 1)
         ]
         assert store.measurements.count() == 1
+
+
+def test_day_spans_give_each_series_first_and_last_day(store: Store) -> None:
+    store.write_signals(
+        [SignalPoint(t, "country:KZ", "probe", 1.0, "csv") for t in range(DAY + 600, 4 * DAY, 3600)]
+        + [SignalPoint(2 * DAY + 7, "asn:29355", "bgp", 1.0, "csv")]
+    )
+    ensure_rollups(store)
+    asn = {("asn:29355", "bgp"): (2 * DAY, 2 * DAY)}
+    assert store.rollups.day_spans() == {("country:KZ", "probe"): (DAY, 3 * DAY), **asn}
+    assert store.rollups.day_spans(["asn:29355", "asn:1"]) == asn
+    assert store.rollups.signals_of(["asn:29355", "asn:1"]) == {"asn:29355": ["bgp"], "asn:1": []}

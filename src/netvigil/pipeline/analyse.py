@@ -8,7 +8,7 @@ from dataclasses import replace
 from netvigil.detect.baseline import judgeable_from
 from netvigil.detect.config import DetectorConfig
 from netvigil.detect.engine import Detection, Series, detect, finished
-from netvigil.detect.grid import infer_step
+from netvigil.detect.grid import DAY, infer_step
 from netvigil.detect.hierarchy import EntityInfo, nest_services
 from netvigil.detect.services import FloatArray, IntArray, detect_service_events, group_by_place
 from netvigil.geo.entities import default_registry
@@ -166,3 +166,20 @@ def too_little_history(
         if info.last < ready:
             waiting.append(TooLittleHistory(info.entity, info.signal, info.first, info.last, ready))
     return sorted(waiting, key=lambda w: (w.entity, w.signal))
+
+
+def too_little_history_served(
+    store: Store, entities: Sequence[str] | None = None, config: DetectorConfig | None = None
+) -> list[TooLittleHistory]:
+    """:func:`too_little_history` for a page: the roll-ups settle the old series, raw points the rest.
+
+    A series whose daily roll-ups already span more than ``min_history_days`` + 1 days is surely
+    judgeable (its first point is in its first day, its last in its last), so only younger ones
+    are looked up exactly; on a store of long series that is none, and a page reads no raw
+    points. Roll-ups lag a write until they are refreshed, as every served view does.
+    """
+    config = config or DetectorConfig()
+    settled = (max(1, config.min_history_days) + 1) * DAY
+    spans = store.rollups.day_spans(entities)
+    young = sorted({entity for (entity, _), (first, last) in spans.items() if last - first < settled})
+    return too_little_history(store, young, config) if young else []

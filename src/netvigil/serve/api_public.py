@@ -12,7 +12,7 @@ from fastapi import APIRouter, Query
 
 from netvigil.model.errors import ApiError, UnknownEntityError
 from netvigil.model.events import EVENT_KINDS, SCOPES, EventFilter, EventKind, Scope, iso
-from netvigil.pipeline.analyse import too_little_history
+from netvigil.pipeline.analyse import too_little_history_served
 from netvigil.pipeline.event_query import event_filter, with_services
 from netvigil.pipeline.measurements import search_measurements
 from netvigil.serve import views
@@ -108,7 +108,7 @@ def get_signals(
         "since": iso(view.since),
         "until": iso(view.until),
         "series": payload,
-        "too_little_history": [w.to_json() for w in too_little_history(store, [key])],
+        "too_little_history": [w.to_json() for w in too_little_history_served(store, [key])],
     }
 
 
@@ -144,7 +144,7 @@ def list_events(
     found = [views.event_json(e) for e in store.read_events(where)]
     if format == "csv":
         return events_csv(found, "events")
-    waiting = too_little_history(store, where.entities)[: where.limit]
+    waiting = too_little_history_served(store, where.entities)[: where.limit]
     return {
         "events": found,
         "kinds": list(EVENT_KINDS),

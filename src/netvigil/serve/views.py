@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
 import numpy as np
+import numpy.typing as npt
 
 from netvigil.geo.entities import EntityRegistry
 from netvigil.model.entities import parse_entity
@@ -40,6 +41,12 @@ class Window:
 
 def _number(value: float) -> float | None:
     return None if math.isnan(value) else round(float(value), 3)
+
+
+def _numbers(values: npt.NDArray[np.float64]) -> list[float | None]:
+    """A series' values for JSON: three decimals, a gap (NaN) as None; vectorised for long series."""
+    rounded: list[float] = np.round(values, 3).tolist()
+    return [None if math.isnan(v) else v for v in rounded]
 
 
 def percent_views(store: Store, views: list[SeriesView]) -> list[SeriesView]:
@@ -82,9 +89,9 @@ def series(
                 "signal": name,
                 "mode": mode,
                 "step": view.step if view else view_step(window.since, window.until, window.max_points),
-                "times": [int(t) for t in view.times] if view else [],
-                "values": [_number(v) for v in view.values] if view else [],
-                "lows": [_number(v) for v in view.lows] if view else [],
+                "times": view.times.tolist() if view else [],
+                "values": _numbers(view.values) if view else [],
+                "lows": _numbers(view.lows) if view else [],
             }
         )
     return out

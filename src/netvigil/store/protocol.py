@@ -270,6 +270,14 @@ class RollupStore(Protocol):
         """Entities with any stored series, optionally matching a LIKE pattern."""
         ...
 
+    def day_spans(self, entities: Sequence[str] | None = None) -> dict[tuple[str, str], tuple[int, int]]:
+        """The first and last day (UTC day starts) of each stored (entity, signal), from the daily tier.
+
+        Of ``entities``, or of every entity with None; cheap, so a page can ask which series are
+        surely old enough to be judged without reading raw points.
+        """
+        ...
+
 
 class AnnotationStore(Protocol):
     """Analysts' cause annotations of events (append-only; the newest of an event is its cause)."""

@@ -256,30 +256,38 @@ class RollupTable:
         return SeriesView(entity, signal, step, empty.astype(np.int64), empty, empty)
 
     def signals_of(self, entities: Sequence[str]) -> dict[str, list[str]]:
-        """The signal names stored for each entity (from the daily roll-up; remembered until a write).
+        """The signal names stored for each entity (from the daily roll-up; remembered until a write)."""
+        found: dict[str, list[str]] = {e: [] for e in entities}
+        for entity, signal in sorted(self.day_spans(entities)):
+            found[entity].append(signal)
+        return found
 
-        Where the memo is kept, the first call reads every stored series at once (one small query
-        over the daily tier), so a page about an entity not asked about before reads nothing.
+    def day_spans(self, entities: Sequence[str] | None = None) -> dict[tuple[str, str], tuple[int, int]]:
+        """The first and last day of each stored (entity, signal) of ``entities`` (all with None).
+
+        Where the memo is kept, the first call reads the spans of every stored series at once (one
+        small query over the daily tier), so a page about an entity not asked about before reads
+        nothing until the next write.
         """
         if not self._db.keeps_memo("signal_rollups"):
-            found = self._series_by_entity(entities)
-            return {e: list(found.get(e, ())) for e in entities}
+            return self._read_day_spans(entities)
         memo = self._db.memo("signal_rollups")
-        if "series" not in memo:
-            memo["series"] = self._series_by_entity(None)
-        every: dict[str, tuple[str, ...]] = memo["series"]
-        return {e: list(every.get(e, ())) for e in entities}
+        if "spans" not in memo:
+            by_entity: dict[str, dict[tuple[str, str], tuple[int, int]]] = {}
+            for key, span in self._read_day_spans(None).items():
+                by_entity.setdefault(key[0], {})[key] = span
+            memo["spans"] = by_entity
+        every: dict[str, dict[tuple[str, str], tuple[int, int]]] = memo["spans"]
+        chosen = every if entities is None else dict.fromkeys(entities)
+        return {key: span for entity in chosen for key, span in every.get(entity, {}).items()}
 
-    def _series_by_entity(self, entities: Sequence[str] | None) -> dict[str, tuple[str, ...]]:
-        """The stored signal names of ``entities`` (of every entity with None), from the daily tier."""
+    def _read_day_spans(self, entities: Sequence[str] | None) -> dict[tuple[str, str], tuple[int, int]]:
         among = f" AND {in_list('entity', list(dict.fromkeys(entities)))}" if entities is not None else ""
-        found: dict[str, list[str]] = {}
-        for entity, signal in self._db.rows(
-            f"SELECT DISTINCT entity, signal FROM {self._db.source('signal_rollups')} "
-            f"WHERE step = {_DAY}{among} ORDER BY entity, signal"
-        ):
-            found.setdefault(str(entity), []).append(str(signal))
-        return {e: tuple(names) for e, names in found.items()}
+        rows = self._db.rows(
+            f"SELECT entity, signal, min(time), max(time) FROM {self._db.source('signal_rollups')} "
+            f"WHERE step = {_DAY}{among} GROUP BY entity, signal"
+        )
+        return {(str(e), str(s)): (int(first), int(last)) for e, s, first, last in rows}
 
     def stored_entities(self, like: str | None = None) -> list[str]:
         """Entities with any stored series (from the daily roll-up), optionally matching a LIKE pattern.

@@ -246,6 +246,18 @@ class RollupTable:
             found[entity].append(signal)
         return found
 
+    def day_spans(self, entities: Sequence[str] | None = None) -> dict[tuple[str, str], tuple[int, int]]:
+        """The first and last day of each stored (entity, signal) of ``entities`` (all with None)."""
+        among = " AND entity IN (SELECT unnest(?))" if entities is not None else ""
+        params: list[object] = [ROLLUP_STEPS[-1], *([list(entities)] if entities is not None else [])]
+        with self._db.reading() as cur:
+            rows = cur.execute(
+                "SELECT entity, signal, min(time), max(time) FROM signal_rollups "
+                f"WHERE step = ?{among} GROUP BY entity, signal",
+                params,
+            ).fetchall()
+        return {(str(e), str(s)): (int(first), int(last)) for e, s, first, last in rows}
+
     def stored_entities(self, like: str | None = None) -> list[str]:
         """Entities with any stored series (from the daily roll-up), optionally matching a LIKE pattern."""
         sql = "SELECT DISTINCT entity FROM signal_rollups WHERE step = ?"
