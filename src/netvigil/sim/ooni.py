@@ -198,6 +198,19 @@ def envelope(test: str, cc: str, asn: int, t: int, received: int, rng: random.Ra
     }
 
 
+def _measured(
+    rng: random.Random, sampled: _Hourly, test: str, at: int, country: str, asn: int
+) -> dict[str, Any]:
+    """One measurement of ``test`` taken at ``at``, failing as the sampled truth says, and its upload."""
+    i = sampled.index(at)
+    out = _outcome(rng, sampled.service[SERVICE_OF[test]][i], sampled.connectivity[i])
+    received = max(at + 60, sampled.back_up[i] + rng.randrange(600))
+    msm = envelope(test, country, asn, at, received, rng)
+    msm["input"] = None  # the caller may name one; the key keeps OONI's place, before test_keys
+    msm["test_keys"] = KEYS_OF[test](out)
+    return msm
+
+
 def simulate(
     timeline: Timeline,
     country: str,
@@ -215,14 +228,9 @@ def simulate(
     for t in range(start - start % spacing, end, spacing):
         for asn in asns:
             sampled = hourly[asn]
-            for test, service in SERVICE_OF.items():
-                at = t + rng.randrange(spacing)
-                i = sampled.index(at)
-                out = _outcome(rng, sampled.service[service][i], sampled.connectivity[i])
-                received = max(at + 60, sampled.back_up[i] + rng.randrange(600))
-                msm = envelope(test, country, asn, at, received, rng)
+            for test in SERVICE_OF:
+                msm = _measured(rng, sampled, test, t + rng.randrange(spacing), country, asn)
                 msm["input"] = rng.choice(WEB_URLS) if test == "web_connectivity" else None
-                msm["test_keys"] = KEYS_OF[test](out)
                 yield msm
 
 
@@ -248,13 +256,8 @@ def simulate_vantage_points(
             place = VantagePoint(vantage.name, vantage.region, f"AS{vantage.asn}", vantage.lat, vantage.lon)
             for test in VANTAGE_TESTS:
                 at = t + rng.randrange(spacing)
-                i = sampled.index(at)
-                out = _outcome(rng, sampled.service[SERVICE_OF[test]][i], sampled.connectivity[i])
-                received = max(at + 60, sampled.back_up[i] + rng.randrange(600))
-                msm = envelope(test, kazakhstan.COUNTRY, vantage.asn, at, received, rng)
+                msm = _measured(rng, sampled, test, at, kazakhstan.COUNTRY, vantage.asn)
                 msm["annotations"] = {**msm["annotations"], **place.annotations()}
-                msm["input"] = None
-                msm["test_keys"] = KEYS_OF[test](out)
                 yield msm
 
 
