@@ -68,7 +68,8 @@ COMMANDS: dict[str, LazyCommand] = {
     ),
     "entities": LazyCommand(
         "netvigil.cli.entities:app",
-        "Countries (ISO 3166-1), regions (ISO 3166-2) and operators (ASNs) netvigil knows.",
+        "Countries (ISO 3166-1), regions (ISO 3166-2) and operators (ASNs) netvigil knows, and the "
+        "local entities (counties, cities, data centres: local:CC[-XXX]/name) you declare.",
     ),
     "mrt": LazyCommand(
         "netvigil.cli.mrt:app",
