@@ -185,3 +185,20 @@ def test_stop_says_full_network_only_when_the_networks_hit_were_cut() -> None:
         ("Mobile", "Full network", "Shutdown"),
     ]
     assert read_stop_csv(stop_csv([mobile]))[0].national_level == 51.9
+
+
+def test_stop_export_keeps_the_suggested_cause_and_older_exports_still_load() -> None:
+    national = replace(
+        event("country:KZ", "blackout", "national", 3.5, 0.9),
+        suggested_cause="government_directed",
+        suggested_reason="a sharp national cut",
+    )
+    text = stop_csv([national])
+    assert read_stop_csv(text) == [national]
+    rows = list(csv.DictReader(io.StringIO(text)))
+    older = io.StringIO()
+    kept = [c for c in rows[0] if not c.startswith("nv_suggested_")]
+    writer = csv.DictWriter(older, fieldnames=kept, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    assert read_stop_csv(older.getvalue()) == [replace(national, suggested_cause=None, suggested_reason=None)]

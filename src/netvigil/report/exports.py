@@ -66,6 +66,8 @@ NV_COLUMNS: Final = (
     "nv_step",
     "nv_detected_at",
 )
+NV_LATER_COLUMNS: Final = ("nv_suggested_cause", "nv_suggested_reason")
+"""Written since the detector suggests causes; optional on read, so older exports still load."""
 NAMED_SERVICES: Final = ("facebook", "twitter", "whatsapp", "instagram", "telegram")
 IODA_DATASOURCES: Final[dict[str, str]] = {"bgp": "bgp", "probe": "ping-slash24", "traffic": "traffic"}
 LIST_SEP: Final = ";"
@@ -164,13 +166,16 @@ def _nv_fields(event: Event) -> dict[str, str]:
         "nv_end_reason": event.end_reason or "",
         "nv_step": str(event.step),
         "nv_detected_at": iso(event.detected_at) or "",
+        "nv_suggested_cause": event.suggested_cause or "",
+        "nv_suggested_reason": event.suggested_reason or "",
     }
 
 
 def stop_csv(events: Iterable[Event]) -> str:
     """Events as STOP-compatible CSV text (header included)."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=[*STOP_COLUMNS, *NV_COLUMNS], lineterminator="\n")
+    columns = [*STOP_COLUMNS, *NV_COLUMNS, *NV_LATER_COLUMNS]
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for event in events:
         writer.writerow(_stop_fields(event) | _nv_fields(event))
@@ -206,6 +211,8 @@ def _event_from_row(row: Mapping[str, str]) -> Event:
         end_reason=row["nv_end_reason"] or None,  # type: ignore[arg-type]
         step=int(row["nv_step"]),
         detected_at=parse_iso(row["nv_detected_at"]) if row["nv_detected_at"] else None,
+        suggested_cause=row.get("nv_suggested_cause") or None,
+        suggested_reason=row.get("nv_suggested_reason") or None,
     )
 
 
