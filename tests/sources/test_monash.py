@@ -69,3 +69,12 @@ def test_a_bad_row_says_its_line(tmp_path: Path) -> None:
     bad.write_text("\n".join(lines) + "\n")
     with pytest.raises(InputError, match=r"bad.csv:4: not a Monash row: 'XYZ'"):
         list(read_monash(bad))
+
+
+@pytest.mark.parametrize("damage", [b"\xa7\xff\x00random", b"\n1598227200,24-Aug-2020 \xe9,7,USA\n"])
+def test_bytes_that_are_not_text_are_an_input_error_with_a_line(tmp_path: Path, damage: bytes) -> None:
+    head = LAURA.read_bytes().split(b"\n", 3)
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(damage if damage.startswith(b"\xa7") else b"\n".join(head[:3]) + damage)
+    with pytest.raises(InputError, match=r"bad.csv:\d+: not UTF-8 text"):
+        list(read_monash(bad))

@@ -125,27 +125,39 @@ def _number(text: str) -> float:
 
 
 def read_monash(path: Path) -> Iterator[SignalPoint]:
-    """The points of a Monash IP Observatory CSV (either layout); InputError at the first bad row."""
+    """The points of a Monash IP Observatory CSV (either layout); InputError at the first bad row.
+
+    Bytes that are not UTF-8 text are an InputError with the line they are on, not a traceback.
+    """
     with reading(path), path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
-        columns = set(reader.fieldnames or [])
-        if columns >= COUNTY_COLUMNS:
-            convert = county_point
-        elif columns >= ADM1_COLUMNS:
-            convert = adm1_point
-        else:
-            raise InputError(
-                "not a Monash IP Observatory series: expected the columns "
-                f"{', '.join(sorted(COUNTY_COLUMNS))} or {', '.join(sorted(ADM1_COLUMNS))}",
-                path=str(path),
-                line=1,
-            )
-        source = f"{SOURCE}:{path.name}"
-        for row in reader:
-            try:
-                yield convert(row, source)
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise InputError(f"not a Monash row: {exc}", path=str(path), line=reader.line_num) from exc
+        try:
+            yield from _monash_points(path, reader)
+        except UnicodeDecodeError as exc:
+            line = reader.line_num + 1
+            raise InputError(f"not UTF-8 text ({exc.reason})", path=str(path), line=line) from None
+
+
+def _monash_points(path: Path, reader: csv.DictReader[str]) -> Iterator[SignalPoint]:
+    """The points of the rows ``reader`` gives, in the layout its header names."""
+    columns = set(reader.fieldnames or [])
+    if columns >= COUNTY_COLUMNS:
+        convert = county_point
+    elif columns >= ADM1_COLUMNS:
+        convert = adm1_point
+    else:
+        raise InputError(
+            "not a Monash IP Observatory series: expected the columns "
+            f"{', '.join(sorted(COUNTY_COLUMNS))} or {', '.join(sorted(ADM1_COLUMNS))}",
+            path=str(path),
+            line=1,
+        )
+    source = f"{SOURCE}:{path.name}"
+    for row in reader:
+        try:
+            yield convert(row, source)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise InputError(f"not a Monash row: {exc}", path=str(path), line=reader.line_num) from exc
 
 
 def with_totals(points: Iterable[SignalPoint]) -> list[SignalPoint]:
