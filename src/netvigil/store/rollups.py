@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 import numpy as np
@@ -52,6 +52,17 @@ def rollups_mark(points: int, newest: int | None) -> str:
     next :func:`netvigil.pipeline.rollups.ensure_rollups` rebuilds them.
     """
     return f"{points}:{newest}:{'/'.join(map(str, ROLLUP_STEPS))}"
+
+
+def signals_from_spans(
+    entities: Sequence[str], spans: Mapping[tuple[str, str], tuple[int, int]]
+) -> dict[str, list[str]]:
+    """Each entity's stored signal names, sorted, from its series' day spans (``day_spans``)."""
+    found: dict[str, list[str]] = {e: [] for e in entities}
+    for entity, signal in sorted(spans):
+        if entity in found:
+            found[entity].append(signal)
+    return found
 
 
 def view_step(since: int, until: int, max_points: int, raw_step: int = 300) -> int:

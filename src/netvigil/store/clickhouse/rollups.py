@@ -43,6 +43,7 @@ from netvigil.store.rollups import (
     derivations,
     rollup_tier,
     rollups_mark,
+    signals_from_spans,
     split_views,
     view_step,
 )
@@ -257,10 +258,7 @@ class RollupTable:
 
     def signals_of(self, entities: Sequence[str]) -> dict[str, list[str]]:
         """The signal names stored for each entity (from the daily roll-up; remembered until a write)."""
-        found: dict[str, list[str]] = {e: [] for e in entities}
-        for entity, signal in sorted(self.day_spans(entities)):
-            found[entity].append(signal)
-        return found
+        return signals_from_spans(entities, self.day_spans(entities))
 
     def day_spans(self, entities: Sequence[str] | None = None) -> dict[tuple[str, str], tuple[int, int]]:
         """The first and last day of each stored (entity, signal) of ``entities`` (all with None).

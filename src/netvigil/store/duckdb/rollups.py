@@ -25,6 +25,7 @@ from netvigil.store.rollups import (
     derivations,
     rollup_tier,
     rollups_mark,
+    signals_from_spans,
     split_views,
     view_step,
 )
@@ -234,17 +235,7 @@ class RollupTable:
 
     def signals_of(self, entities: Sequence[str]) -> dict[str, list[str]]:
         """The signal names stored for each entity (from the daily roll-up, cheap on big stores)."""
-        with self._db.reading() as cur:
-            rows = cur.execute(
-                "SELECT DISTINCT entity, signal FROM signal_rollups "
-                "WHERE step = ? AND entity IN (SELECT unnest(?)) "
-                "ORDER BY entity, signal",
-                [ROLLUP_STEPS[-1], list(entities)],
-            ).fetchall()
-        found: dict[str, list[str]] = {e: [] for e in entities}
-        for entity, signal in rows:
-            found[entity].append(signal)
-        return found
+        return signals_from_spans(entities, self.day_spans(entities))
 
     def day_spans(self, entities: Sequence[str] | None = None) -> dict[tuple[str, str], tuple[int, int]]:
         """The first and last day of each stored (entity, signal) of ``entities`` (all with None)."""
