@@ -78,3 +78,24 @@ def test_bytes_that_are_not_text_are_an_input_error_with_a_line(tmp_path: Path, 
     bad.write_bytes(damage if damage.startswith(b"\xa7") else b"\n".join(head[:3]) + damage)
     with pytest.raises(InputError, match=r"bad.csv:\d+: not UTF-8 text"):
         list(read_monash(bad))
+
+
+@pytest.mark.parametrize(
+    ("column", "bad", "said"),
+    [
+        (2, "1e400", "is not finite"),
+        (0, "99999999999999999999999", "outside 1990–2100"),
+        (2, "-3", "negative"),
+    ],
+)
+def test_values_and_times_follow_the_signal_file_rules(
+    tmp_path: Path, column: int, bad: str, said: str
+) -> None:
+    lines = LAURA.read_text().splitlines()[:3]
+    fields = lines[2].split(",")
+    fields[column] = bad
+    lines[2] = ",".join(fields)
+    path = tmp_path / "bad.csv"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError, match=rf"bad.csv:3: not a Monash row: .*{said}"):
+        list(read_monash(path))

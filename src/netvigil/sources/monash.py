@@ -34,7 +34,7 @@ from typing import Final
 from netvigil.model.entities import parse_entity
 from netvigil.model.errors import InputError, reading
 from netvigil.model.signals import SignalPoint
-from netvigil.sources.signal_csv import known_entity
+from netvigil.sources.signal_csv import point_from_fields
 
 COUNTY_COLUMNS: Final = frozenset({"time_e_utc", "connectivity", "iso", "name_1", "name_2"})
 ADM1_COLUMNS: Final = frozenset(
@@ -102,26 +102,24 @@ def county_point(row: dict[str, str], source: str) -> SignalPoint:
     country = alpha_2(row["iso"])
     state = subdivision(country, row["name_1"])
     name = row["name_2"] if state else f"{row['name_1']} {row['name_2']}"
-    entity = known_entity(f"local:{state or country}/{slug(name)}")
-    return SignalPoint(int(row["time_e_utc"]), entity, "connectivity", _number(row["connectivity"]), source)
+    entity = f"local:{state or country}/{slug(name)}"
+    return _point(row["time_e_utc"], entity, "connectivity", row["connectivity"], source)
 
 
 def adm1_point(row: dict[str, str], source: str) -> SignalPoint:
     """One first-level-region latency row as a point of its ``region:`` (or local) entity."""
     code = ADM1_ISO.get(row["adm1_unique_identifier"].strip())
     country = alpha_2(row["country_iso_three_char_code"])
-    entity = known_entity(f"region:{code}" if code else f"local:{country}/{slug(row['adm1_name'])}")
+    entity = f"region:{code}" if code else f"local:{country}/{slug(row['adm1_name'])}"
     offset = timezone(timedelta(hours=float(row["timezone_offset"])))
     moment = datetime.strptime(row["time_local"].strip(), "%d-%b-%Y %H:%M:%S").replace(tzinfo=offset)
     time = int(moment.astimezone(UTC).timestamp())
-    return SignalPoint(time, entity, "latency", _number(row["latency_indx"]), source)
+    return _point(time, entity, "latency", row["latency_indx"], source)
 
 
-def _number(text: str) -> float:
-    value = float(text)
-    if not value >= 0:
-        raise ValueError(f"value {text!r} is not a number ≥ 0")
-    return value
+def _point(time: object, entity: str, signal: str, value: object, source: str) -> SignalPoint:
+    """A point checked by the signal-file rules (known entity, time 1990–2100, finite value ≥ 0)."""
+    return point_from_fields({"time": time, "entity": entity, "signal": signal, "value": value}, source)
 
 
 def read_monash(path: Path) -> Iterator[SignalPoint]:
