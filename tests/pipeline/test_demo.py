@@ -5,6 +5,7 @@ import pytest
 from netvigil.detect.events import lowest_within
 from netvigil.model.events import Event, parse_iso
 from netvigil.pipeline.demo import national_event, run_demo, shutdown_in_order
+from netvigil.serve.views import severity_label
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +53,9 @@ def test_the_mobile_cut_is_at_the_mobile_networks_level_with_the_national_one_be
     networks = [e for e in demo if e.entity in ("asn:29355", "asn:48503")]
     assert event.end is not None
     lows = [lowest_within(n, event.start, event.end) or 100.0 for n in networks]
-    assert event.level == pytest.approx(sum(lows) / len(lows)) and event.level < 25
+    assert event.level == pytest.approx(sum(lows) / len(lows)) and event.level < 5
     assert event.national_level is not None and event.national_level > 40
-    assert event.kind == "disruption"
+    assert event.kind == "blackout" and severity_label(event.level) == "severe"
 
 
 def test_almaty_is_restored_before_the_country(demo: list[Event]) -> None:

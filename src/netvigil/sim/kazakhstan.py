@@ -80,6 +80,11 @@ BLOCK_REGIONS: Final = (*((r.code, r.share) for r in REGIONS), *OTHER_REGIONS)
 MESSENGERS: Final = ("telegram", "signal")
 CITY_SERVICES: Final = ("whatsapp", "telegram")
 """Degraded in Almaty and the other large cities before the mobile cut (RFE/RL, 4 January)."""
+MOBILE_THROTTLED: Final = 0.04
+"""Kcell and Tele2 from 16:00 on 4 January: down to a few % of ordinary, but not to zero (throttling).
+
+The record says they "drop but not to zero"; observers put them at 3-4 % until the blackout.
+"""
 CITIES: Final = (ALMATY_REGION, ASTANA_REGION)
 """The large cities the replay models; Mangystau (KZ-47), where the protests began, is not one."""
 
@@ -186,8 +191,8 @@ def impairments() -> list[Impairment]:
         ),
         Impairment(KCELL.entity, utc(4, 14, 30), utc(4, 16), 0.7),
         Impairment(TELE2.entity, utc(4, 14, 30), utc(4, 16), 0.7),
-        Impairment(KCELL.entity, utc(4, 16), BLACKOUT_START, 0.2),
-        Impairment(TELE2.entity, utc(4, 16), BLACKOUT_START, 0.2),
+        Impairment(KCELL.entity, utc(4, 16), BLACKOUT_START, MOBILE_THROTTLED),
+        Impairment(TELE2.entity, utc(4, 16), BLACKOUT_START, MOBILE_THROTTLED),
         Impairment(KAR_TEL.entity, utc(4, 16), BLACKOUT_START, 0.75),
         _national(BLACKOUT_START, utc(5, 19), 0.03),
         _national(utc(5, 19), utc(5, 20, 30), 0.3),

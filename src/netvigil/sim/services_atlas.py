@@ -5,7 +5,7 @@ spread over the four Kazakh operators of :mod:`netvigil.sim.kazakhstan` in propo
 share, plus one abandoned and one never-connected probe. Probe *k* of an operator's *n* stays
 connected while the timeline's connectivity of that operator
 (:meth:`~netvigil.sim.scenarios.timeline.ScenarioTimeline.factors`) is at least ``0.05 + 0.9 ×
-(k + ½) / n``, so the mobile cut takes most Kcell and Tele2 probes down on 4 January, the
+(k + ½) / n``, so the mobile cut takes every Kcell and Tele2 probe down on 4 January, the
 national blackout takes every probe at 10:35 UTC on 5 January, a few come back with Almaty and
 all with the restoration. On ordinary days each probe drops for four minutes every third day, at
 its own time of day, so single disconnections happen without bursts. It answers, as Atlas does
