@@ -133,10 +133,11 @@ def smooth_rows(rows: FloatArray, half_width: int) -> FloatArray:
     if half_width <= 0:
         return rows.copy()
     valid = ~np.isnan(rows)
-    filled = np.where(valid, rows, 0.0)
-    pad = [(0, 0)] * (rows.ndim - 1) + [(1, 0)]
-    csum = np.pad(np.cumsum(filled, axis=-1), pad)
-    ccount = np.pad(np.cumsum(valid, axis=-1), pad)
+    shape = (*rows.shape[:-1], rows.shape[-1] + 1)
+    csum = np.zeros(shape)
+    ccount = np.zeros(shape, dtype=np.int64)
+    np.cumsum(np.where(valid, rows, 0.0), axis=-1, out=csum[..., 1:])
+    np.cumsum(valid, axis=-1, out=ccount[..., 1:])
     return window_means(csum, ccount, np.arange(rows.shape[-1]), half_width)
 
 
@@ -144,15 +145,14 @@ def window_means(csum: FloatArray, ccount: IntArray, columns: IntArray, half_wid
     """The moving means of ``columns`` from running sums and counts (a leading zero, then one per bin).
 
     Shared by :func:`smooth_rows` (a whole row) and :class:`PartialRow` (a row still filling), so
-    a bin smoothed either way gets the same number.
+    a bin smoothed either way gets the same number. A window with no value has a sum of exactly
+    0 (missing values add 0), so its mean is 0 / 0, NaN.
     """
     width = csum.shape[-1] - 1
     hi = np.minimum(columns + half_width + 1, width)
     lo = np.maximum(columns - half_width, 0)
-    total = csum[..., hi] - csum[..., lo]
-    count = ccount[..., hi] - ccount[..., lo]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
+    with np.errstate(invalid="ignore"):
+        return np.asarray((csum[..., hi] - csum[..., lo]) / (ccount[..., hi] - ccount[..., lo]))
 
 
 def weekly_factor(past: FloatArray) -> FloatArray:
