@@ -78,6 +78,7 @@ OTHER_REGIONS: Final = (
 BLOCK_REGIONS: Final = (*((r.code, r.share) for r in REGIONS), *OTHER_REGIONS)
 """Where the simulated /24 blocks are, with the weight of each region."""
 MESSENGERS: Final = ("telegram", "signal")
+"""Blocked country-wide (the record: "Telegram and Signal blocked", 2-4 January)."""
 CITY_SERVICES: Final = ("whatsapp", "telegram")
 """Degraded in Almaty and the other large cities before the mobile cut (RFE/RL, 4 January)."""
 CITIES: Final = (ALMATY_REGION, ASTANA_REGION)
@@ -100,11 +101,13 @@ VANTAGE_POINTS: Final = (
     Vantage("almaty-kazakhtelecom", ALMATY_REGION.code, KAZAKHTELECOM.asn, 43.256, 76.928),
     Vantage("almaty-tele2", ALMATY_REGION.code, TELE2.asn, 43.271, 76.945),
     Vantage("astana-beeline", ASTANA_REGION.code, KAR_TEL.asn, 51.128, 71.430),
+    Vantage("astana-kazakhtelecom", ASTANA_REGION.code, KAZAKHTELECOM.asn, 51.160, 71.470),
     Vantage("aktau-kazakhtelecom", MANGYSTAU_REGION.code, KAZAKHTELECOM.asn, 43.651, 51.158),
 )
 """SYNTHETIC vantage points (names and coordinates made up, in real cities) whose measurements
 carry their region: OONI's own measurements carry only country and network. Spread over the
-operators (one probe of a city per operator), so no network's series is mostly one city's probes."""
+operators (one probe of a city per operator), so no network's series is mostly one city's probes.
+Astana has two, so that its few tests an hour can tell Telegram degraded there from chance."""
 SIZES: Final[dict[str, Size]] = {
     f"country:{COUNTRY}": (6200, 8700, 1000.0),
     **{r.entity: r.size for r in REGIONS},
@@ -140,6 +143,12 @@ CITY_SERVICES_START: Final = utc(4, 4)
 before the mobile traffic fell (about 14:30 UTC); the hours (10:00 in Almaty, the other cities
 four hours later) are the replay's choice, Almaty first because that is where it was reported."""
 OTHER_CITIES_DELAY: Final = 4 * 3600
+MESSENGERS_BLOCKED: Final = utc(4, 14)
+"""Telegram and Signal blocked country-wide. The record gives only the span 2-4 January for both
+"Telegram and Signal blocked" and "WhatsApp and Telegram degraded in Almaty"; a country-wide block
+of Telegram before the cities' reports would make "Telegram degraded in Almaty" say nothing, and the
+first report was not national (RFE/RL). So the replay blocks them after the cities, in the hour
+before the mobile traffic fell (about 14:30 UTC): a replay choice, not a recorded time."""
 ALMATY_BACK: Final = utc(10, 1, 40)
 RESTORED: Final = utc(11, 2, 15)
 UPDATE_BURST: Final = (utc(5, 21, 20), utc(5, 21, 35))
@@ -173,7 +182,7 @@ def _curfew_days() -> list[Impairment]:
 def impairments() -> list[Impairment]:
     """The incident as impairments (see the module docstring for sources)."""
     return [
-        Impairment(f"country:{COUNTRY}", utc(2, 12), BLACKOUT_START, 0.15, services=MESSENGERS),
+        Impairment(f"country:{COUNTRY}", MESSENGERS_BLOCKED, BLACKOUT_START, 0.15, services=MESSENGERS),
         *(
             Impairment(
                 city.entity,
