@@ -101,13 +101,11 @@ VANTAGE_POINTS: Final = (
     Vantage("almaty-kazakhtelecom", ALMATY_REGION.code, KAZAKHTELECOM.asn, 43.256, 76.928),
     Vantage("almaty-tele2", ALMATY_REGION.code, TELE2.asn, 43.271, 76.945),
     Vantage("astana-beeline", ASTANA_REGION.code, KAR_TEL.asn, 51.128, 71.430),
-    Vantage("astana-kazakhtelecom", ASTANA_REGION.code, KAZAKHTELECOM.asn, 51.160, 71.470),
     Vantage("aktau-kazakhtelecom", MANGYSTAU_REGION.code, KAZAKHTELECOM.asn, 43.651, 51.158),
 )
 """SYNTHETIC vantage points (names and coordinates made up, in real cities) whose measurements
 carry their region: OONI's own measurements carry only country and network. Spread over the
-operators (one probe of a city per operator), so no network's series is mostly one city's probes.
-Astana has two, so that its few tests an hour can tell Telegram degraded there from chance."""
+operators (one probe of a city per operator), so no network's series is mostly one city's probes."""
 SIZES: Final[dict[str, Size]] = {
     f"country:{COUNTRY}": (6200, 8700, 1000.0),
     **{r.entity: r.size for r in REGIONS},
