@@ -3,63 +3,7 @@
 from __future__ import annotations
 
 from netvigil.detect.story import place_statement, shutdown_story
-from netvigil.model.events import Event, Phase
-
-H = 3600
-T0 = 1_641_254_400  # 2022-01-04T00:00Z
-
-
-def _event(entity: str, start: int, end: int | None, **fields: object) -> Event:
-    name = fields.pop("name", entity)
-    note = fields.pop("note", "")
-    base = {
-        "id": f"{entity}@{start}",
-        "entity": entity,
-        "entity_name": name,
-        "kind": "service_blocking" if entity.startswith("service:") else "blackout",
-        "scope": "service",
-        "start": start,
-        "end": end,
-        "level": 5.0,
-        "signals": ("reachability",),
-        "confidence": 0.9,
-        "phases": (Phase(start, end, 5.0, note),) if note else (),
-    }
-    base.update(fields)
-    return Event(**base)  # type: ignore[arg-type]
-
-
-ALMATY = "WhatsApp and Telegram degraded in Almaty (seen by almaty-kcell (AS29355))"
-ALMATY_NOTE = "WhatsApp and Telegram degraded in Almaty: blocked (seen by almaty-kcell (AS29355))"
-NATIONAL = _event("country:KZ", T0 + 30 * H, T0 + 150 * H, name="Kazakhstan", scope="national")
-MOBILE = _event(
-    "country:KZ",
-    T0 + 16 * H,
-    T0 + 30 * H,
-    name="Kazakhstan",
-    scope="network",
-    kind="disruption",
-    network_kinds=("mobile",),
-    children=("asn:29355", "region:KZ-75"),
-)
-EVENTS = [
-    _event("service:whatsapp@region:KZ-75", T0 + 4 * H, T0 + 17 * H, scope="regional", note=ALMATY_NOTE),
-    _event("service:telegram@region:KZ-75", T0 + 9 * H, T0 + 17 * H, scope="regional", note=ALMATY_NOTE),
-    _event("service:whatsapp@region:KZ-71", T0 + 10 * H, T0 + 17 * H, scope="regional",
-           note="WhatsApp and Telegram degraded in Astana: blocked"),
-    _event("service:telegram@country:KZ", T0 + 14 * H, T0 + 17 * H, services=("telegram",)),
-    _event("service:signal@country:KZ", T0 + 14 * H, T0 + 17 * H, services=("signal",)),
-    _event("service:signal@asn:9198", T0 + 14 * H, T0 + 17 * H, services=("signal",),
-           parent_event="service:signal@country:KZ@0"),
-    MOBILE,
-    _event("asn:29355", T0 + 15 * H, T0 + 150 * H, name="Kcell", scope="network", parent_event=NATIONAL.id),
-    NATIONAL,
-    _event("region:KZ-75", T0 + 16 * H, T0 + 120 * H, name="Almaty", scope="regional",
-           parent_event=NATIONAL.id),
-    _event("region:KZ-71", T0 + 16 * H, T0 + 150 * H - 600, name="Astana", scope="regional",
-           parent_event=NATIONAL.id),
-    _event("country:UZ", T0, T0 + H, name="Uzbekistan", scope="national"),
-]
+from tests.detect.story_events import ALMATY, EVENTS, T0, H, event
 
 
 def test_the_kazakh_story_in_order() -> None:
@@ -90,8 +34,7 @@ def test_a_region_back_within_the_last_hour_is_the_countrys_restoration() -> Non
 
 
 def test_the_place_statement_drops_the_state_machines_note_and_keeps_the_vantage_points() -> None:
-    event = EVENTS[0]
-    assert place_statement(event) == ALMATY
+    assert place_statement(EVENTS[0]) == ALMATY
     note = "WhatsApp degraded in Almaty: throttled: handshakes much slower than the baseline site"
-    throttled = _event("service:whatsapp@region:KZ-75", T0, None, scope="regional", note=note)
+    throttled = event("service:whatsapp@region:KZ-75", T0, None, scope="regional", note=note)
     assert place_statement(throttled) == "WhatsApp degraded in Almaty"
