@@ -50,6 +50,9 @@ def test_the_api_tells_the_steps_in_order_each_with_its_event(client: TestClient
 def test_the_api_keeps_to_its_window_and_answers_csv(client: TestClient) -> None:
     early = client.get("/api/v1/countries/KZ/shutdown?from=2022-01-03T00:00:00Z&until=2022-01-04T12:00:00Z")
     assert [s["stage"] for s in early.json()["steps"]] == ["place_services"] * 2  # Almaty, Astana
+    later = client.get("/api/v1/countries/KZ/shutdown?from=2022-01-04T05:00:00Z&until=2022-01-04T12:00:00Z")
+    steps = later.json()["steps"]  # Almaty's began before the window: not this window's story
+    assert [s["what"] for s in steps] == ["WhatsApp and Telegram degraded in Astana"]
     answer = client.get(f"/api/v1/countries/KZ/shutdown?{WINDOW}&format=csv")
     rows = list(csv.reader(io.StringIO(answer.text)))
     assert rows[0] == ["time", "stage", "what", "event"] and len(rows) == 1 + 6

@@ -316,7 +316,8 @@ def service_order(service: str) -> tuple[int, str]:
     return (known.index(service) if service in known else len(known), service)
 
 
-def _overlaps(a: Event, b: Event, horizon: int) -> bool:
+def overlaps(a: Event, b: Event, horizon: int) -> bool:
+    """Whether two events share some time; an ongoing one lasts until ``horizon``."""
     a_end = a.end if a.end is not None else horizon
     b_end = b.end if b.end is not None else horizon
     return a.start < b_end and b.start < a_end
@@ -361,7 +362,7 @@ def _overlapping_services(events: Sequence[Event], scope: str, event: Event, hor
     return {
         split_entity(o.entity)[0]
         for o in events
-        if o.is_service and split_entity(o.entity)[1] == scope and _overlaps(o, event, horizon)
+        if o.is_service and split_entity(o.entity)[1] == scope and overlaps(o, event, horizon)
     }
 
 

@@ -23,13 +23,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from netvigil.detect.services import service_list, service_order, split_entity
+from netvigil.detect.services import overlaps, service_list, service_order, split_entity
 from netvigil.model.events import Event, iso
 
 Stage = Literal["place_services", "country_services", "networks", "national", "restored"]
 RESTORED_BEFORE: Final = 3600
 """A region is told as restored before its country only when it was back this much earlier."""
 SEEN_BY: Final = " (seen by "
+ONGOING_UNTIL: Final = 2**62
+"""An ongoing event overlaps everything after its start."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,15 +76,11 @@ def national_event(events: Sequence[Event], country: str) -> Event | None:
     return min(national, key=lambda e: e.start) if national else None
 
 
-def _overlaps(a: Event, b: Event) -> bool:
-    return (b.end is None or a.start < b.end) and (a.end is None or b.start < a.end)
-
-
 def _first_of_groups(events: Sequence[Event]) -> list[tuple[Event, list[Event]]]:
     """Events (in start order) grouped with the later ones overlapping them; each group by its first."""
     groups: list[tuple[Event, list[Event]]] = []
     for event in sorted(events, key=lambda e: (e.start, e.entity)):
-        group = next((g for g in groups if _overlaps(g[0], event)), None)
+        group = next((g for g in groups if overlaps(g[0], event, ONGOING_UNTIL)), None)
         if group is None:
             groups.append((event, [event]))
         else:

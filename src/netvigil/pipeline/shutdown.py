@@ -18,12 +18,13 @@ LEAD_SECONDS: Final = 7 * 86_400
 
 
 def stored_story(store: EventStore, country: str, since: int, until: int | None) -> list[Step]:
-    """The steps of ``country``'s shutdown among the stored events overlapping ``[since, until)``.
+    """The steps of ``country``'s shutdown that happened in ``[since, until)``, from the stored events.
 
-    ``until`` None reads to the newest event; a step is kept only if it happened before ``until``.
+    ``until`` None reads to the newest event. A step from before ``since`` (a service blocked for
+    years) is not part of this shutdown's story and is left out.
     """
     steps = shutdown_story(store.read_events(EventFilter(since=since, until=until)), country)
-    return [s for s in steps if until is None or s.time < until]
+    return [s for s in steps if since <= s.time and (until is None or s.time < until)]
 
 
 def story_of_event(store: EventStore, event: Event, country: str) -> list[Step]:
