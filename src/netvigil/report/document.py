@@ -19,6 +19,7 @@ from netvigil.model.errors import ConfigError, InputError
 from netvigil.model.events import Event, EventFilter
 from netvigil.report.charts import Chart, Line, draw
 from netvigil.report.cost import CostEstimate, country_of, estimate
+from netvigil.report.shutdown_order import ShutdownRow, shutdown_rows
 from netvigil.report.statement import Place, headline, suggestion_sentence
 from netvigil.report.taxonomy import Taxonomy, classify, suggest_cause
 from netvigil.report.zones import local_text, utc_text, zone_for
@@ -91,6 +92,7 @@ class Report:
     cost: CostEstimate | None
     synthetic: bool
     generated_at: int
+    shutdown: tuple[ShutdownRow, ...] = ()
 
 
 def find_event(
@@ -276,4 +278,5 @@ def build_report(store: Store, event: Event, out: Path, now: int, synthetic: boo
         cost=cost,
         synthetic=synthetic,
         generated_at=now,
+        shutdown=shutdown_rows(store, event),
     )
