@@ -25,6 +25,11 @@ function entityList(rows, empty) {
     r.kind ? " " : "", r.kind ? badge(r.kind, `kind-${r.kind}`) : "", h("span", { class: "muted", text: ` ${r.entity}` }))));
 }
 
+// Screen readers get the chart's subject (whatever chart.js draws with: SVG or canvas).
+function nameChart(container, text) {
+  for (const drawn of container.querySelectorAll("svg, canvas")) if (!drawn.getAttribute("aria-label")) drawn.setAttribute("aria-label", text);
+}
+
 function viewParams() {
   const p = new URL(location.href).searchParams;
   const q = new URLSearchParams();
@@ -39,7 +44,11 @@ async function main() {
     api(`/api/v1/signals?entity=${encodeURIComponent(entity)}&mode=percent&${viewParams()}`),
     api(`/api/v1/events?entity=${encodeURIComponent(entity)}&${viewParams()}`),
   ]);
-  const parent = about.parent ? await api(`/api/v1/entities/${encodeURIComponent(about.parent)}`) : null;
+  const [parent, parentEvents] = about.parent ? await Promise.all([
+    api(`/api/v1/entities/${encodeURIComponent(about.parent)}`),
+    api(`/api/v1/events?entity=${encodeURIComponent(about.parent)}&${viewParams()}`),
+  ]) : [null, { events: [] }];
+  const wider = parentEvents.events.filter((e) => e.children.includes(entity));
   document.title = `netvigil — ${about.name}`;
   document.getElementById("title").textContent = about.name;
   const facts = document.getElementById("facts");
@@ -56,11 +65,13 @@ async function main() {
   if (series.length) {
     drawChart(document.getElementById("chart"), { series, shades, t0, t1, yMax: 150, yLabel: "% of ordinary" });
     legend(document.getElementById("legend"), series);
+    nameChart(document.getElementById("chart"), `${about.name}: ${series.map((s) => s.name).join(", ")} as % of ordinary, ${fmtTime(sig.since)} to ${fmtTime(sig.until)}`);
   } else {
     fill("chart", h("p", { class: "empty", text: `No signals stored for ${about.name}. Ingest a signal file for ${entity} (netvigil ingest) or start monitoring it (netvigil monitor) and this chart fills in.` }));
   }
   document.getElementById("csv").href = `/api/v1/signals?entity=${encodeURIComponent(entity)}&${viewParams()}&format=csv`;
-  fill("events", events.events.length ? eventTable(events.events) : h("p", { class: "empty", text: "No events in this window." }));
+  fill("events", events.events.length ? h("div", { class: "scroll" }, eventTable(events.events)) : h("p", { class: "empty", text: "No events in this window." }));
+  fill("wider", wider.length ? h("div", { class: "scroll" }, eventTable(wider)) : h("p", { class: "empty", text: `No event of ${parent ? parent.name : "its country"} names ${about.name} as a part.` }));
   document.getElementById("children-title").textContent = type === "network" ? "Country" : "Local places in it";
   fill("children", type === "network" ? entityList(parent ? [parent] : [], "Country not known.") : entityList(about.children, "No local places declared (netvigil entities add)."));
   fill("services", entityList(about.services || [], "No service tests stored for this place."));

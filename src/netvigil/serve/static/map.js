@@ -1,5 +1,6 @@
 // The map: countries (Natural Earth 1:110m) and first-level regions shaded by % of ordinary at a moment.
 // Shapes are package data (static/map/*.json, TopoJSON), drawn here as SVG: no tiles, no other host.
+// Projection: plate carrée between 58° S and 84° N (Antarctica left out: no network to show there).
 import { api, fmtPct, fmtTime, h, setView, wireChrome } from "./common.js";
 
 const NS = "http://www.w3.org/2000/svg";
@@ -42,7 +43,8 @@ function pathOf(arcs, geometry) {
   let d = "";
   for (const polygon of polygonsOf(geometry)) {
     for (const indexes of polygon) {
-      d += ring(arcs, indexes).map((p, i) => `${i ? "L" : "M"}${project(p).map((v) => v.toFixed(1)).join(",")}`).join("") + "Z";
+      // A step across the antimeridian (Russia, Fiji) starts a new stroke instead of crossing the map.
+      d += ring(arcs, indexes).map((p, i, all) => `${i && Math.abs(p[0] - all[i - 1][0]) < 180 ? "L" : "M"}${project(p).map((v) => v.toFixed(1)).join(",")}`).join("") + "Z";
     }
   }
   return d;
@@ -50,7 +52,7 @@ function pathOf(arcs, geometry) {
 
 function shapes(topo, layer) {
   const arcs = decodeArcs(topo);
-  return topo.objects[layer].geometries.filter((g) => g.id).map((g) => ({ id: g.id, name: g.properties?.name || g.id, d: pathOf(arcs, g), box: boxOf(arcs, g) }));
+  return topo.objects[layer].geometries.filter((g) => g.id && g.id !== "AQ").map((g) => ({ id: g.id, name: g.properties?.name || g.id, d: pathOf(arcs, g), box: boxOf(arcs, g) }));
 }
 
 function boxOf(arcs, geometry) {
@@ -80,7 +82,7 @@ function drawShape(svg, shape, level, page, cls) {
 
 function areaTable(areas) {
   if (!areas.length) return h("p", { class: "empty", text: "No country or region has signals stored. Run `netvigil demo` or ingest a signal file (netvigil ingest) to fill the map." });
-  const head = h("tr", {}, ...["place", "identifier", "% of ordinary", "events in the last 6 h"].map((t, i) => h("th", { class: i > 1 ? "num" : "", text: t })));
+  const head = h("tr", {}, ...["place", "identifier", "% of ordinary", "events in the 6 h before"].map((t, i) => h("th", { class: i > 1 ? "num" : "", text: t })));
   const rows = areas.map((a) => h("tr", { "data-entity": a.entity }, h("td", {}, h("a", { href: a.page }, a.name)), h("td", { text: a.entity }),
     h("td", { class: "num", text: fmtPct(a.percent) }), h("td", { class: "num", text: String(a.events) })));
   return h("div", { class: "scroll" }, h("table", {}, h("thead", {}, head), h("tbody", {}, ...rows)));
