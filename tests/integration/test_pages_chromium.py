@@ -114,6 +114,7 @@ def test_map_shades_kazakhstan_and_its_regions_and_clicks_through(browser: Brows
     assert page.locator("#map a.country").count() > 150
     page.locator('button[data-zoom="KZ"]').click()
     assert "zoom=KZ" in page.locator("#share").input_value()
+    shot(page, "map-zoom-KZ-1400")
     page.locator('#map a[data-entity="region:KZ-75"]').click()
     page.wait_for_url("**/region/KZ-75")
     page.locator("#title").wait_for()

@@ -77,7 +77,9 @@ function drawShape(svg, shape, level, page, cls) {
   const label = `${level?.name || shape.name}: ${level && level.percent !== null ? `${fmtPct(level.percent)} of ordinary` : "no data at this moment"}`;
   const a = svgEl("a", { href: page, "aria-label": label, "data-entity": shape.key, class: cls }, svg);
   svgEl("title", {}, a).textContent = label;
-  svgEl("path", { d: shape.d, fill: colorOf(level?.percent), stroke: "#ffffff", "stroke-width": cls === "region" ? 0.4 : 0.5 }, a);
+  // A region without data is outlined only, so its country's own shade shows through.
+  const fill = cls === "region no-data" ? "none" : colorOf(level?.percent);
+  svgEl("path", { d: shape.d, fill, stroke: "#ffffff", "stroke-width": cls === "country" ? 0.6 : 0.4 }, a);
 }
 
 function areaTable(areas) {
@@ -122,7 +124,7 @@ async function main() {
   const withRegions = new Set(regionShapes.map((s) => s.id.slice(0, 2)));
   const countryShapes = shapes(countries, "countries").map((s) => ({ ...s, key: `country:${s.id}` }));
   for (const s of countryShapes) drawShape(svg, s, byKey[s.key], `/country/${s.id}`, "country");
-  for (const s of regionShapes.filter((r) => byKey[r.key])) drawShape(svg, s, byKey[s.key], `/region/${s.id}`, "region");
+  for (const s of regionShapes) drawShape(svg, s, byKey[s.key], `/region/${s.id}`, byKey[s.key] ? "region" : "region no-data");
   legendBox();
   const zooms = document.getElementById("zooms");
   for (const c of countryShapes.filter((s) => withRegions.has(s.id))) {
