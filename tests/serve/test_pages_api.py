@@ -44,13 +44,15 @@ def test_map_levels_at_a_moment(client: TestClient) -> None:
 
 
 def test_entity_pages_answer_html(client: TestClient) -> None:
-    for path in ("/region/KZ-75", "/region/kz-75", "/network/29355", "/network/AS29355", "/map", "/search"):
+    pages = ("/region/KZ-75", "/region/kz-75", "/network/29355", "/network/AS29355", "/map", "/search")
+    for path in (*pages, "/event/kz-2022-blackout", "/country/kz"):
         page = client.get(path)
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html"), path
 
 
 def test_unknown_page_addresses_answer_an_html_404_not_json(client: TestClient) -> None:
-    for path in ("/region/XX-99", "/network/abc", "/country/QQ", "/nowhere", "/static/nothing.js"):
+    unknown = ("/region/XX-99", "/network/abc", "/country/QQ", "/event/no-such", "/nowhere", "/static/x.js")
+    for path in unknown:
         page = client.get(path)
         assert page.status_code == 404, path
         assert page.headers["content-type"].startswith("text/html"), path

@@ -57,7 +57,8 @@ def country(request: Request, country: str) -> HTMLResponse:
 @router.get("/event/{event_id}")
 def event(request: Request, event_id: str) -> HTMLResponse:
     """One event: its phases and evidence."""
-    return _page(request, "event")
+    known = request.app.state.store.get_event(event_id) is not None
+    return _page(request, "event") if known else _not_found(request)
 
 
 @router.get("/region/{region}")
