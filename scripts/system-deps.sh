@@ -15,6 +15,7 @@ else
     "bgpdump:bgpdump"
     "pdftoppm:poppler-utils"
     "fping:fping"
+    "npm:npm"
   )
 fi
 missing=()
@@ -27,12 +28,19 @@ if [ "${1:-}" = build ]; then
   include=$("${PY:-python3.11}" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
   [ -f "$include/Python.h" ] || missing+=("python3-dev")
 fi
-[ ${#missing[@]} -eq 0 ] && exit 0
-if [ "$(id -u)" != 0 ]; then
-  echo "missing Debian packages: ${missing[*]} (run as root or: sudo apt-get install ${missing[*]})" >&2
-  exit 0
+install_missing() {
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "missing Debian packages: ${missing[*]} (run as root or: sudo apt-get install ${missing[*]})" >&2
+    return 0
+  fi
+  echo "installing Debian packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+install_missing
+if [ "${1:-}" != build ]; then
+  # The browser tests' accessibility checker: npm's axe-core, cached once (scripts/axe-core.sh).
+  bash "$(dirname "$0")/axe-core.sh" >/dev/null
 fi
-echo "installing Debian packages: ${missing[*]}"
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq >/dev/null
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

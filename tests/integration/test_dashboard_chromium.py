@@ -6,20 +6,13 @@ signals and events. Screenshots go to tests/artifacts/ (ignored by git).
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 from tests.integration.chromium import CHROMIUM, launch
-from tests.serve import kzdata
-
-from netvigil.serve.app import create_app
-from netvigil.serve.settings import load_settings
-from netvigil.store import open_store
+from tests.integration.harness import serve_kz
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 pytestmark = [
@@ -30,20 +23,8 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    path = Path(tmp_path_factory.mktemp("dash")) / "kz.duckdb"
-    with open_store(path) as store:
-        kzdata.fill(store)
-        app = create_app(store, load_settings({"rate_limit_per_minute": "0"}, env={}))
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}"
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve_kz(Path(tmp_path_factory.mktemp("dash"))) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

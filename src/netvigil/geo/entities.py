@@ -27,6 +27,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Final
 
+from netvigil.geo.names import asn_named, keys_named
 from netvigil.model.entities import (
     NETWORK_KINDS,
     Entity,
@@ -257,7 +258,20 @@ class EntityRegistry:
         return [*self.regions(eid.code), *ases, *local]
 
     def search(self, text: str, limit: int = 20) -> list[Entity]:
-        """Countries, regions and operators whose name or code contains ``text``."""
+        """Countries, regions and operators whose name or code contains ``text``.
+
+        English and ISO names and codes first, then the names in other languages and scripts
+        (:mod:`netvigil.geo.names`); an AS number ("AS29355", "29355") always finds its ASN.
+        """
+        hits = self._search_english(text)
+        asn = asn_named(text)
+        if asn is not None:
+            hits.insert(0, self.get(asn))
+        seen = {e.key for e in hits}
+        hits += [self.get(key) for key, _ in keys_named(text, limit) if key not in seen]
+        return list({e.key: e for e in hits}.values())[:limit]
+
+    def _search_english(self, text: str) -> list[Entity]:
         needle = text.strip().lower()
         hits: list[Entity] = []
         for country in _pycountry().countries:
@@ -275,7 +289,7 @@ class EntityRegistry:
                 hits.append(
                     Entity(EntityId("region", sub.code), str(sub.name), EntityId("country", sub.country_code))
                 )
-        return hits[:limit]
+        return hits
 
 
 def _service_parent(service: EntityId, scope: EntityId) -> EntityId:

@@ -178,10 +178,7 @@ def summary(
     format: FormatQuery = "json",
 ) -> Any:
     """Events going on at ``at``, most severe first, and the latest events."""
-    moment = parse_time(at, "at")
-    if moment is None:
-        newest = store.rollups.latest_time()
-        moment = newest if newest is not None else int(time.time())
+    moment = _moment(store, at)
     limit = settings.integer("page_limit")
     now = views.disrupted_at(store, moment, limit)
     if format == "csv":
@@ -232,6 +229,31 @@ def country_shutdown(
         return csv_response(["time", "stage", "what", "event"], rows, f"shutdown-{code}")
     steps_json = [s.to_json() for s in steps]
     return {"country": code, "since": iso(view.since), "until": iso(view.until), "steps": steps_json}
+
+
+@router.get("/map", summary="Countries and regions shaded by % of ordinary at a moment")
+def world_map(
+    store: StoreDep,
+    registry: RegistryDep,
+    at: Annotated[str | None, Query(description="The moment; default the store's newest data")] = None,
+    format: FormatQuery = "json",
+) -> Any:
+    """Each country and region with stored signals: its level at ``at`` (latest bin within 6 hours)."""
+    moment = _moment(store, at)
+    areas = views.map_levels(store, registry, moment)
+    if format == "csv":
+        header = ["entity", "name", "percent", "events"]
+        return csv_response(header, ([a[h] for h in header] for a in areas), "map")
+    return {"at": iso(moment), "areas": areas}
+
+
+def _moment(store: StoreDep, at: str | None) -> int:
+    """``at`` parsed, else the store's newest data time, else now."""
+    moment = parse_time(at, "at")
+    if moment is None:
+        newest = store.rollups.latest_time()
+        moment = newest if newest is not None else int(time.time())
+    return moment
 
 
 @router.get("/measurements", summary="Search measurements, newest first")

@@ -202,7 +202,7 @@ def overview_csv_rows(overview: dict[str, Any]) -> Iterable[list[Any]]:
 
 
 def entity_json(registry: EntityRegistry, key: str) -> dict[str, Any]:
-    """An entity with its name, type, parent and kind."""
+    """An entity with its name, type, parent, kind and its dashboard page (None if it has none)."""
     entity = registry.get(key)
     return {
         "entity": entity.key,
@@ -211,4 +211,39 @@ def entity_json(registry: EntityRegistry, key: str) -> dict[str, Any]:
         "parent": str(entity.parent) if entity.parent else None,
         "kind": entity.kind,
         "country": parse_entity(key).country_code or (entity.parent.code if entity.parent else None),
+        "page": page_of(key),
     }
+
+
+_PAGE_OF_TYPE: Final = {"country": "/country/", "region": "/region/", "asn": "/network/"}
+
+
+def page_of(key: str) -> str | None:
+    """The dashboard page of an entity: ``/country/KZ``, ``/region/KZ-75``, ``/network/29355``."""
+    kind, _, code = key.partition(":")
+    prefix = _PAGE_OF_TYPE.get(kind)
+    return f"{prefix}{code}" if prefix else None
+
+
+MAP_LOOKBACK: Final = 6 * 3600
+
+
+def map_levels(store: Store, registry: EntityRegistry, at: int) -> list[dict[str, Any]]:
+    """Every country and region with stored signals, and its level (% of ordinary) at ``at``.
+
+    The level is the latest bin at or before ``at`` within six hours (the lowest across the
+    entity's signals, as the country tables show it), so a map at any moment is shaded from data
+    of that moment, not from a day's average; None where there is no data then.
+    """
+    keys = [*store.rollups.stored_entities("country:%"), *store.rollups.stored_entities("region:%")]
+    rows = _child_rows(store, registry, keys, Window(at - MAP_LOOKBACK, at, MAP_LOOKBACK // FINEST_STEP))
+    return [
+        {
+            "entity": r["entity"],
+            "name": r["name"],
+            "percent": r["latest_percent"],
+            "events": len(r["events"]),
+            "page": page_of(r["entity"]),
+        }
+        for r in rows
+    ]

@@ -53,10 +53,9 @@ export function wireChrome() {
     ev.preventDefault();
     const q = form.q.value.trim();
     if (!q) return;
-    const found = await api(`/api/v1/entities?q=${encodeURIComponent(q)}&limit=1`);
-    const first = found.entities[0];
-    if (first && first.country) location.href = `/country/${first.country}`;
+    location.href = `/search?q=${encodeURIComponent(q)}`;
   });
+  addPageLinks(form);
   const copy = document.getElementById("copy-share");
   if (copy) copy.addEventListener("click", () => { showShare(); document.getElementById("share").select(); navigator.clipboard?.writeText(location.href).catch(() => {}); });
   showShare();
@@ -76,4 +75,17 @@ export function eventTable(events) {
   if (!events.length) return h("p", { class: "empty", text: "No events." });
   const head = h("tr", {}, ...["", "event", "scope", "level", "start", "end"].map((t) => h("th", { text: t })));
   return h("table", {}, h("thead", {}, head), h("tbody", {}, ...events.map(eventRow)));
+}
+
+// The map and search pages, linked from every page's header (pages part of issue 15).
+function addPageLinks(form) {
+  if (document.querySelector("header.top nav")) return;
+  const nav = h("nav", { class: "pages-nav" }, h("a", { href: "/map" }, "Map"), " ", h("a", { href: "/search" }, "Search"));
+  form.before(nav);
+}
+
+// The dashboard page of an entity key (country, region, network), or null.
+export function entityPage(key) {
+  const [type, code] = key.split(":");
+  return { country: `/country/${code}`, region: `/region/${code}`, asn: `/network/${code}` }[type] || null;
 }

@@ -1,5 +1,5 @@
 import { drawChart, downloadPng, legend } from "./chart.js";
-import { api, badge, eventTable, fmtPct, fmtTime, h, kindTitle, setView, wireChrome } from "./common.js";
+import { api, badge, entityPage, eventTable, fmtPct, fmtTime, h, kindTitle, setView, wireChrome } from "./common.js";
 
 const DAY = 86400;
 const country = location.pathname.split("/").filter(Boolean)[1].toUpperCase();
@@ -22,7 +22,7 @@ function childTable(rows, withKind) {
   const cols = ["name", ...(withKind ? ["kind"] : []), "now", "lowest in view", "events"];
   const head = h("tr", {}, ...cols.map((c) => h("th", { class: c === "name" || c === "kind" ? "" : "num", text: c })));
   const body = rows.map((r) => h("tr", { "data-entity": r.entity },
-    h("td", { text: r.name }),
+    h("td", {}, entityPage(r.entity) ? h("a", { href: entityPage(r.entity) }, r.name) : r.name),
     ...(withKind ? [h("td", {}, r.kind ? badge(r.kind, `kind-${r.kind}`) : "—")] : []),
     h("td", { class: "num", text: fmtPct(r.latest_percent) }),
     h("td", { class: "num", text: fmtPct(r.lowest_percent) }),
