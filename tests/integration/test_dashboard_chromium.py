@@ -61,8 +61,9 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture(params=[1280])
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    width = request.param
     context = browser.new_context(
-        viewport={"width": request.param, "height": 1000}, accept_downloads=True, has_touch=request.param < 600
+        viewport={"width": width, "height": 1000}, accept_downloads=True, has_touch=width < 600
     )
     opened = context.new_page()
     problems: list[str] = []
@@ -231,30 +232,31 @@ def test_chart_hover_shows_utc_and_local_values_and_zoom_is_shared(page: Page, b
 
 @pytest.mark.parametrize("page", [390], indirect=True)
 @pytest.mark.parametrize(
-    ("path", "ready"),
+    ("name", "path", "ready"),
     [
-        ("/?at=2022-01-06T00:00:00Z", "#disrupted li"),
-        ("/country/KZ?from=2022-01-02T00:00:00Z&until=2022-01-12T00:00:00Z", "#networks table"),
-        ("/event/kz-2022-blackout", "#phases table"),
+        ("home", "/?at=2022-01-06T00:00:00Z", "#disrupted li"),
+        ("country-KZ", "/country/KZ?from=2022-01-02T00:00:00Z&until=2022-01-12T00:00:00Z", "#networks table"),
+        ("event", "/event/kz-2022-blackout", "#phases table"),
     ],
 )
 def test_phone_layout_has_no_sideways_scroll_and_readable_text(
-    page: Page, base_url: str, path: str, ready: str
+    page: Page, base_url: str, name: str, path: str, ready: str
 ) -> None:
+    """At 390 px: nothing wider than the screen, no text under 12 px, the chart drawn at the phone's width."""
     page.goto(base_url + path)
     page.locator(ready).first.wait_for()
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
     smallest = page.evaluate(
         """() => Math.min(...[...document.querySelectorAll('main *')]
-             .filter((n) => n.childNodes.length && [...n.childNodes].some((c) => c.nodeType === 3 && c.textContent.trim()))
+             .filter((n) => [...n.childNodes].some((c) => c.nodeType === 3 && c.textContent.trim()))
              .filter((n) => n.getClientRects().length)
              .map((n) => parseFloat(getComputedStyle(n).fontSize)))"""
     )
     assert smallest >= 12
     if page.locator("#chart canvas").count():
         assert page.locator("#chart canvas").bounding_box()["width"] <= 390  # type: ignore[index]
-    shot(page, "phone" + path.split("?")[0].replace("/", "-").rstrip("-"))
+    shot(page, f"phone-{name}")
 
 
 def test_embed_shows_only_the_chart_and_empty_country_says_what_to_do(page: Page, base_url: str) -> None:

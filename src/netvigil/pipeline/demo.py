@@ -23,8 +23,8 @@ from netvigil.pipeline.analyse import run_detection
 from netvigil.pipeline.bgp import default_mapper, ingest_bgp_files
 from netvigil.pipeline.ingest import ProgressFactory, ingest_signal_file
 from netvigil.pipeline.ooni import import_ooni_file
-from netvigil.pipeline.provenance import REPLAY_NOTE, mark_synthetic
 from netvigil.pipeline.probing import RoundWriter, blocks_up, resample
+from netvigil.pipeline.provenance import REPLAY_NOTE, mark_synthetic
 from netvigil.sim import bgp as sim_bgp
 from netvigil.sim import kazakhstan
 from netvigil.sim.ooni import write_measurements, write_vantage_measurements

@@ -1,8 +1,9 @@
 """The dashboard: three HTML pages (home, country, event) and their static files, all package data.
 
 The pages are static; their script reads the view from the URL (so a copied URL shares the view)
-and draws from the API. Nothing is loaded from another host: the chart code is the project's own
-(``static/chart.js``, SVG), so the dashboard works offline.
+and draws from the API. Nothing is loaded from another host: the charts are drawn by
+``static/chart.js`` with uPlot vendored beside it (``static/uPlot.esm.js``, MIT, licence in
+``static/uPlot.LICENSE.txt``), so the dashboard works offline.
 """
 
 from __future__ import annotations

@@ -45,13 +45,15 @@ const iso = (t) => new Date(t * 1000).toISOString().replace(".000", "");
 async function load() {
   const v = viewParams();
   const range = rangeQuery(v);
-  const sig = await api(`/api/v1/signals?entity=${entity}&mode=${v.mode}&${range}`);
+  // The overview resolves an open range exactly as the signals do (the store's newest data), so both
+  // start at once; the events need the resolved range, and are quick.
+  const [sig, overview] = await Promise.all([
+    api(`/api/v1/signals?entity=${entity}&mode=${v.mode}&${range}`),
+    api(`/api/v1/countries/${country}/overview?${range}`),
+  ]);
   const t0 = Date.parse(sig.since) / 1000, t1 = Date.parse(sig.until) / 1000;
   const fixed = new URLSearchParams({ from: sig.since, until: sig.until });
-  const [overview, events] = await Promise.all([
-    api(`/api/v1/countries/${country}/overview?${fixed}`),
-    api(`/api/v1/events?entity=${entity}&${fixed}`),
-  ]);
+  const events = await api(`/api/v1/events?entity=${entity}&${fixed}`);
   const zone = overview.timezone;
   document.title = `netvigil — ${overview.name}`;
   document.getElementById("title").textContent = `${overview.name} (${country})`;
