@@ -78,4 +78,5 @@ def test_uplot_is_served_from_the_package_with_its_licence_and_recorded_version(
     design = (ROOT / "docs/design/dashboard.md").read_text("utf-8")
     assert f"uPlot {version.group(1)}" in design
     chart = (static_dir() / "chart.js").read_text("utf-8")
-    assert 'import uPlot from "./uPlot.esm.js";' in chart and "export function drawChart(container, spec)" in chart
+    assert 'import uPlot from "./uPlot.esm.js";' in chart
+    assert "export function drawChart(container, spec)" in chart
