@@ -278,14 +278,17 @@ export async function downloadPng(target, filename) {
   img.src = url;
 }
 
+// Bars in the box: labels left of the bars, or above them when the box is narrow (a phone).
 function barsInto(svg, items, box) {
-  const row = box.h / Math.max(1, items.length), labelW = Math.min(330, box.w * 0.42), R = 70;
+  const narrow = box.w < 600, row = box.h / Math.max(1, items.length), R = 70;
+  const labelW = narrow ? 0 : Math.min(330, box.w * 0.42), barTop = narrow ? 18 : 4;
   const x = (v) => box.x + labelW + (Math.max(0, Math.min(100, v)) / 100) * (box.w - labelW - R);
   items.forEach((item, i) => {
-    const y = box.y + i * row, mid = y + row / 2 + 5;
-    text(svg, { x: box.x + labelW - 8, y: mid, "text-anchor": "end", fill: "#1b1f24" }, item.label);
-    el("rect", { x: box.x + labelW, y: y + 4, width: box.w - labelW - R, height: row - 8, fill: "#eef0f3" }, svg);
-    el("rect", { x: box.x + labelW, y: y + 4, width: Math.max(1, x(item.value) - box.x - labelW), height: row - 8, fill: item.color || SHADE, "data-bar": item.id || "" }, svg);
+    const y = box.y + i * row, mid = y + barTop + (row - barTop - 4) / 2 + 5;
+    if (narrow) text(svg, { x: box.x, y: y + 14, fill: "#1b1f24" }, item.label);
+    else text(svg, { x: box.x + labelW - 8, y: mid, "text-anchor": "end", fill: "#1b1f24" }, item.label);
+    el("rect", { x: box.x + labelW, y: y + barTop, width: box.w - labelW - R, height: row - barTop - 4, fill: "#eef0f3" }, svg);
+    el("rect", { x: box.x + labelW, y: y + barTop, width: Math.max(1, x(item.value) - box.x - labelW), height: row - barTop - 4, fill: item.color || SHADE, "data-bar": item.id || "" }, svg);
     text(svg, { x: x(item.value) + 6, y: mid, fill: "#1b1f24" }, `${Number(item.value).toFixed(1)} %`);
   });
 }
@@ -294,7 +297,7 @@ function barsInto(svg, items, box) {
 // with its box, so on a phone it is drawn narrower (and its text stays readable) rather than shrunk.
 export function drawBars(container, items, title, meta = {}) {
   container.textContent = "";
-  const W = Math.max(320, Math.min(1000, container.clientWidth || 1000)), row = 26, T = 30;
+  const W = Math.max(300, Math.min(1000, container.clientWidth || 1000)), row = W < 600 ? 40 : 26, T = 30;
   const H = T + row * Math.max(1, items.length) + 10;
   const svg = el("svg", { viewBox: `0 0 ${W} ${H}`, width: "100%", role: "img", "aria-label": title, "font-family": FONT, "font-size": 13 }, container);
   el("rect", { x: 0, y: 0, width: W, height: H, fill: "#ffffff" }, svg);

@@ -10,11 +10,11 @@ const SEVERITY_LEGEND = [
 const EMPTY_STORE = "No events stored yet. Start monitoring a country (netvigil monitor KZ --serve, see docs/monitoring.md) "
   + "or load the Kazakhstan replay (netvigil demo), then reload this page.";
 
-function disruptedItem(e) {
+function disruptedItem(e, at) {
   const country = e.entity.startsWith("country:") ? e.entity.slice(8) : null;
   const place = country ? h("a", { href: `/country/${country}` }, e.entity_name) : e.entity_name;
   return h("li", { "data-event": e.id }, badge(e.severity, e.severity), " ", h("a", { href: `/event/${e.id}` }, kindTitle(e.kind)),
-    " in ", place, ` (${e.scope}) at ${fmtPct(e.level)} of ordinary${e.national_level != null ? ` (national ${fmtPct(e.national_level)})` : ""} since ${fmtTime(e.start)} (${fmtDuration(e.start, null)})`);
+    " in ", place, ` (${e.scope}) at ${fmtPct(e.level)} of ordinary${e.national_level != null ? ` (national ${fmtPct(e.national_level)})` : ""} since ${fmtTime(e.start)} (${fmtDuration(e.start, at)} by then)`);
 }
 
 async function load() {
@@ -27,7 +27,7 @@ async function load() {
   const box = document.getElementById("disrupted-box");
   box.textContent = "";
   if (body.disrupted.length) {
-    box.append(h("ol", { class: "ranked", id: "disrupted" }, ...body.disrupted.map(disruptedItem)));
+    box.append(h("ol", { class: "ranked", id: "disrupted" }, ...body.disrupted.map((e) => disruptedItem(e, body.at))));
   } else {
     box.append(h("p", { class: "empty", text: body.latest.length ? "Nothing is disrupted at this moment. The latest events are below." : EMPTY_STORE }));
   }
@@ -38,7 +38,9 @@ async function load() {
   const title = body.disrupted.length ? "Connectivity now, % of ordinary" : "Lowest level of the latest events, % of ordinary";
   const bars = shown.slice(0, 15).map((e) => ({ id: e.id, label: `${e.entity_name} — ${kindTitle(e.kind)}`, value: e.level, color: SEVERITY[e.severity] }));
   const source = "netvigil events (each event's signals and sources are on its page)";
-  document.getElementById("source").textContent = `Data: ${source}.`;
+  const sourceBox = document.getElementById("source");
+  sourceBox.textContent = `Data: ${source}.`;
+  if (body.synthetic) sourceBox.prepend(badge("SYNTHETIC", "synthetic"), ` ${body.synthetic}. `);
   drawBars(document.getElementById("bars"), bars, title, {
     subtitle: `As of ${fmtTime(body.at)}`, legend: SEVERITY_LEGEND, source, link: location.href, synthetic: body.synthetic || null,
   });
