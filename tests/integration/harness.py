@@ -20,6 +20,7 @@ import uvicorn
 from playwright.sync_api import ConsoleMessage, Page
 from tests.serve import kzdata
 
+from netvigil.pipeline.provenance import mark_synthetic
 from netvigil.serve.app import create_app
 from netvigil.serve.settings import load_settings
 from netvigil.store import open_store
@@ -39,9 +40,13 @@ def axe_script() -> Path:
 
 @contextmanager
 def serve_kz(folder: Path) -> Iterator[str]:
-    """The app over a freshly filled KZ store under uvicorn on a free loopback port; yields its URL."""
+    """The app over a freshly filled KZ store under uvicorn on a free loopback port; yields its URL.
+
+    The store is marked synthetic, as the demo marks its own, so every page and poster says so.
+    """
     with open_store(folder / "kz.duckdb") as store:
         kzdata.fill(store)
+        mark_synthetic(store, "test store shaped on Kazakhstan, January 2022")
         app = create_app(store, load_settings({"rate_limit_per_minute": "0"}, env={}))
         server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
         thread = threading.Thread(target=server.run, daemon=True)

@@ -1,16 +1,19 @@
 """A real headless Chromium (Debian's, driven by Playwright) reads the dashboard like a person would.
 
 The server is the real app under uvicorn on loopback, over a store filled with Kazakhstan-like
-signals and events. Screenshots go to tests/artifacts/ (ignored by git).
+signals and events, marked synthetic (as the replay marks its store). Screenshots go to
+tests/artifacts/ (ignored by git).
 """
 
 from __future__ import annotations
 
+import re
+import struct
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 from tests.integration.chromium import CHROMIUM, launch
 from tests.integration.harness import serve_kz
 
@@ -35,9 +38,12 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 1000}, accept_downloads=True)
+@pytest.fixture(params=[1280])
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    width = request.param
+    context = browser.new_context(
+        viewport={"width": width, "height": 1000}, accept_downloads=True, has_touch=width < 600
+    )
     opened = context.new_page()
     problems: list[str] = []
     opened.on("console", lambda msg: _console(problems, msg))
@@ -83,17 +89,18 @@ def test_country_page_shows_blackout_level_start_and_networks(page: Page, base_u
     page.goto(f"{base_url}/country/KZ?from=2022-01-02T00:00:00Z&until=2022-01-12T00:00:00Z")
     page.locator("#networks table").wait_for()
     assert page.locator("#title").inner_text() == "Kazakhstan (KZ)"
-    assert {p.get_attribute("data-series") for p in page.locator("#chart path").all()} == {
+    assert {p.get_attribute("data-series") for p in page.locator("#chart [data-series]").all()} == {
         "probe",
         "bgp",
         "traffic",
     }
-    assert page.locator('#chart rect[data-event="kz-2022-blackout"]').count() == 1
-    assert "Blackout 3.0 %" in page.locator("#chart svg").inner_html()
+    assert page.locator('#chart .shade[data-event="kz-2022-blackout"]').count() == 1
+    assert "Blackout 3.0 %" in page.locator("#chart .shade").inner_text()
     event_row = page.locator('#events tr[data-event="kz-2022-blackout"]').inner_text()
     assert (
         "3.0 %" in event_row and "2022-01-05 10:35 UTC" in event_row and "2022-01-10 05:00 UTC" in event_row
     )
+    assert "(16:35 local)" in event_row and "4 d 18 h" in event_row  # Asia/Almaty was UTC+6 in 2022
     kcell = page.locator('#networks tr[data-entity="asn:29355"]').inner_text()
     fixed = page.locator('#networks tr[data-entity="asn:9198"]').inner_text()
     assert "Kcell JSC (AS29355)" in kcell and "mobile" in kcell
@@ -136,7 +143,108 @@ def test_event_page_shows_phases_and_evidence(page: Page, base_url: str) -> None
     )
     notes = page.locator("#phases td:nth-child(4)").all_inner_texts()
     assert notes == ["blackout", "partial restoration", "blackout"]
-    assert page.locator("#chart path").count() == 3
+    assert page.locator("#chart [data-series]").count() == 3
+    assert "4 d 18 h" in facts and "Asia/Almaty" in facts
     parts = page.locator("#parts").inner_text()
     assert "Kcell JSC (AS29355)" in parts and "JSC Kazakhtelecom (AS9198)" in parts
     shot(page, "event")
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk."""
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)
+
+
+def download(page: Page, button: str, into: Path) -> bytes:
+    with page.expect_download() as saved:
+        page.locator(button).click()
+    path = into / saved.value.suggested_filename
+    saved.value.save_as(path)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / f"download-{path.name}").write_bytes(path.read_bytes())
+    return path.read_bytes()
+
+
+def test_kz_chart_downloads_carry_title_legend_zone_source_and_synthetic_mark(
+    page: Page, base_url: str, tmp_path: Path
+) -> None:
+    page.goto(f"{base_url}/country/KZ?from=2022-01-02T00:00:00Z&until=2022-01-12T00:00:00Z")
+    page.locator("#networks table").wait_for()
+    page.locator("#source .badge.synthetic").wait_for()
+    svg = download(page, "#svg", tmp_path).decode()
+    assert "Internet connectivity in Kazakhstan (KZ)" in svg
+    for name in ("probe", "bgp", "traffic"):
+        assert f'data-legend="{name}"' in svg
+    assert "Units: % of ordinary" in svg
+    assert "Times in UTC (local time zone: Asia/Almaty)" in svg
+    assert "Source: netvigil; signals:" in svg and "probe (test)" in svg
+    assert "SYNTHETIC — test store shaped on Kazakhstan, January 2022" in svg
+    assert 'data-event="kz-2022-blackout"' in svg
+    width, height = png_size(download(page, "#png", tmp_path))
+    assert (width, height) == (2400, 2 * int(svg.split('height="')[1].split('"')[0]))
+
+
+def test_chart_hover_shows_utc_and_local_values_and_zoom_is_shared(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/country/KZ?from=2022-01-02T00:00:00Z&until=2022-01-12T00:00:00Z")
+    page.locator("#networks table").wait_for()
+    over = page.locator("#chart .u-over")
+    box = over.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] * 0.2, box["y"] + box["height"] / 2)
+    legend = page.locator("#chart .u-legend").inner_text()
+    assert "UTC" in legend and "local" in legend and " %" in legend
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + 20)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + 20, steps=5)
+    page.mouse.up()
+    expect(page.locator("#range")).not_to_have_text(re.compile(r"^2022-01-02 00:00"))
+    shared = page.locator("#share").input_value()
+    assert "until=2022-01-0" in shared.replace("%3A", ":")
+    page.goto(shared)
+    page.locator("#networks table").wait_for()
+    shown = page.locator("#range").inner_text()
+    assert shown.startswith("2022-01-0") and not shown.startswith("2022-01-02 00:00")
+    assert "embed=1" in page.locator("#embed").input_value()
+
+
+@pytest.mark.parametrize("page", [390], indirect=True)
+@pytest.mark.parametrize(
+    ("name", "path", "ready"),
+    [
+        ("home", "/?at=2022-01-06T00:00:00Z", "#disrupted li"),
+        ("country-KZ", "/country/KZ?from=2022-01-02T00:00:00Z&until=2022-01-12T00:00:00Z", "#networks table"),
+        ("event", "/event/kz-2022-blackout", "#phases table"),
+    ],
+)
+def test_phone_layout_has_no_sideways_scroll_and_readable_text(
+    page: Page, base_url: str, name: str, path: str, ready: str
+) -> None:
+    """At 390 px: nothing wider than the screen, no text under 12 px, the chart drawn at the phone's width."""
+    page.goto(base_url + path)
+    page.locator(ready).first.wait_for()
+    overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    smallest = page.evaluate(
+        """() => Math.min(...[...document.querySelectorAll('main *')]
+             .filter((n) => [...n.childNodes].some((c) => c.nodeType === 3 && c.textContent.trim()))
+             .filter((n) => n.getClientRects().length)
+             .map((n) => parseFloat(getComputedStyle(n).fontSize)))"""
+    )
+    assert smallest >= 12
+    if page.locator("#chart canvas").count():
+        assert page.locator("#chart canvas").bounding_box()["width"] <= 390  # type: ignore[index]
+    shot(page, f"phone-{name}")
+
+
+def test_embed_shows_only_the_chart_and_empty_country_says_what_to_do(page: Page, base_url: str) -> None:
+    page.goto(f"{base_url}/country/KZ?embed=1")
+    page.locator("#chart .u-over").wait_for()
+    assert not page.locator("header.top").is_visible()
+    assert not page.locator("#networks").is_visible()
+    assert page.locator("#chart-title").is_visible()
+    page.goto(f"{base_url}/country/FR")
+    page.locator("#networks .empty").wait_for()
+    assert "netvigil monitor FR" in page.locator("#chart").inner_text()
+    assert "ongoing" not in page.locator("#events").inner_text()

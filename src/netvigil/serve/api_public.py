@@ -15,6 +15,7 @@ from netvigil.model.events import EVENT_KINDS, SCOPES, EventFilter, EventKind, S
 from netvigil.pipeline.analyse import too_little_history_served
 from netvigil.pipeline.event_query import event_filter, with_services
 from netvigil.pipeline.measurements import search_measurements
+from netvigil.pipeline.provenance import synthetic_note
 from netvigil.pipeline.shutdown import stored_story
 from netvigil.serve import views
 from netvigil.serve.deps import (
@@ -113,6 +114,20 @@ def get_signals(
     }
 
 
+@router.get("/sources", summary="Where an entity's signals come from, and whether they are synthetic")
+def get_sources(
+    store: StoreDep,
+    settings: SettingsDep,
+    window: WindowDep,
+    entity: Annotated[str, Query(description="e.g. country:KZ, asn:29355")],
+) -> dict[str, Any]:
+    """Each signal's sources with their points in the window, and the store's synthetic note (or null).
+
+    The dashboard writes both on every downloaded chart.
+    """
+    return views.provenance(store, entity_key(entity), resolve_window(store, settings, window))
+
+
 @router.get("/events", summary="Events, newest first")
 def list_events(
     store: StoreDep,
@@ -177,14 +192,17 @@ def summary(
     at: Annotated[str | None, Query(description="The moment; default the store's newest data")] = None,
     format: FormatQuery = "json",
 ) -> Any:
-    """Events going on at ``at``, most severe first, and the latest events."""
+    """Events going on at ``at``, most severe first, and the latest events.
+
+    ``synthetic`` is the store's synthetic note (null for observed data).
+    """
     moment = _moment(store, at)
     limit = settings.integer("page_limit")
     now = views.disrupted_at(store, moment, limit)
     if format == "csv":
         return events_csv(now, "disrupted")
     latest = [views.event_json(e) for e in store.read_events(EventFilter(top_level_only=True, limit=20))]
-    return {"at": iso(moment), "disrupted": now, "latest": latest}
+    return {"at": iso(moment), "disrupted": now, "latest": latest, "synthetic": synthetic_note(store)}
 
 
 @router.get("/countries/{country}/overview", summary="The country page's tables")

@@ -18,9 +18,11 @@ import numpy as np
 import numpy.typing as npt
 
 from netvigil.geo.entities import EntityRegistry
+from netvigil.geo.zones import country_zones
 from netvigil.model.entities import parse_entity
 from netvigil.model.events import Event, EventFilter, iso
 from netvigil.model.series import SeriesView
+from netvigil.pipeline.provenance import synthetic_note
 from netvigil.pipeline.rollups import expected_in_bins
 from netvigil.store.protocol import Store
 from netvigil.store.rollups import FINEST_STEP, view_step
@@ -177,6 +179,7 @@ def country_overview(store: Store, registry: EntityRegistry, country: str, windo
     return {
         "entity": key,
         "name": registry.name(key),
+        "timezone": country_zones().get(country),
         "since": iso(window.since),
         "until": iso(window.until),
         "networks": [r for r in rows if r["entity"].startswith("asn:")],
@@ -204,14 +207,32 @@ def overview_csv_rows(overview: dict[str, Any]) -> Iterable[list[Any]]:
 def entity_json(registry: EntityRegistry, key: str) -> dict[str, Any]:
     """An entity with its name, type, parent, kind and its dashboard page (None if it has none)."""
     entity = registry.get(key)
+    country = parse_entity(key).country_code or (entity.parent.code if entity.parent else None)
     return {
         "entity": entity.key,
         "type": entity.id.type,
         "name": entity.name,
         "parent": str(entity.parent) if entity.parent else None,
         "kind": entity.kind,
-        "country": parse_entity(key).country_code or (entity.parent.code if entity.parent else None),
+        "country": country,
         "page": page_of(key),
+        "timezone": country_zones().get(country) if country else None,
+    }
+
+
+def provenance(store: Store, entity: str, window: Window) -> dict[str, Any]:
+    """Where an entity's signals in the window come from, and whether the store's data is synthetic.
+
+    What a posted chart must say about its data: each (signal, source) with its count of points,
+    and the synthetic note (:mod:`netvigil.pipeline.provenance`) or None for observed data.
+    """
+    found = store.evidence.series_sources([entity], window.since, window.until)
+    return {
+        "entity": entity,
+        "since": iso(window.since),
+        "until": iso(window.until),
+        "sources": [{"signal": s.signal, "source": s.source, "points": s.observations} for s in found],
+        "synthetic": synthetic_note(store),
     }
 
 

@@ -1,8 +1,10 @@
 """The dashboard: HTML pages (home, country, region, network, event, map, search) and their static files.
 
 The pages are static; their script reads the view from the URL (so a copied URL shares the view)
-and draws from the API. Nothing is loaded from another host: the chart code and the map's shapes
-are package data (``static/``), so the dashboard works offline.
+and draws from the API. Nothing is loaded from another host: the charts are drawn by
+``static/chart.js`` with uPlot vendored beside it (``static/uPlot.esm.js``, MIT, licence in
+``static/uPlot.LICENSE.txt``) and the map's shapes are package data (``static/map/``), so the
+dashboard works offline.
 
 A page address for something unknown (``/region/XX-99``, ``/network/abc``, ``/nowhere``) answers
 a 404 HTML page that says what to try; only ``/api/`` and ``/feeds/`` answer the JSON error shape.
