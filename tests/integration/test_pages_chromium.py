@@ -76,8 +76,8 @@ def test_page_fits_is_clean_and_accessible(browser: Browser, base_url: str, kind
     try:
         shot(page, f"{kind}-{width}")
         assert horizontal_overflow(page) == 0, f"{kind} at {width} px scrolls sideways"
+        assert problems == []  # before axe-core runs: its own inline styles meet the page's CSP
         assert serious_violations(page) == []
-        assert problems == []
     finally:
         page.context.close()
 
