@@ -24,6 +24,7 @@ from netvigil.pipeline.bgp import default_mapper, ingest_bgp_files
 from netvigil.pipeline.ingest import ProgressFactory, ingest_signal_file
 from netvigil.pipeline.ooni import import_ooni_file
 from netvigil.pipeline.probing import RoundWriter, blocks_up, resample
+from netvigil.pipeline.synthetic import mark_synthetic
 from netvigil.sim import bgp as sim_bgp
 from netvigil.sim import kazakhstan
 from netvigil.sim.ooni import write_measurements, write_vantage_measurements
@@ -189,6 +190,7 @@ def run_demo(
     say("traffic: writing synthetic per-network volumes (contract 3.2 CSV)")
     files = [write_traffic(out, timeline, SEED)]
     with open_store(db_path) as store:
+        mark_synthetic(store, "Kazakhstan 2022 replay (netvigil demo)")
         for path in files:
             say(f"traffic: ingesting {path.name}")
             ingest_signal_file(store, path, progress)
