@@ -70,9 +70,8 @@ def demo_command(
     if pdf is not None:
         console.print(f"report: {page}  (and {pdf.name}, charts/)")
     else:
-        console.print(
-            f"report: {page}  (and charts/; for the PDF and PNG: {HOW_TO_GET})", highlight=False, soft_wrap=True
-        )
+        where = f"report: {page}  (and charts/; for the PDF and PNG: {HOW_TO_GET})"
+        console.print(where, highlight=False, soft_wrap=True)
     if no_serve:
         return
     console.print(f"[bold]dashboard:[/] http://{host}:{port}/  (Ctrl-C to stop)")
