@@ -98,3 +98,15 @@ def test_letter_paper_and_default_output_folder(
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert "612 x 792 pts (letter)" in info
     assert "@page{size:letter" in (folder / f"report-{event_id}.html").read_text()
+
+
+def test_events_table_shows_ids_and_until_has_its_old_spelling(kz_copy: tuple[str, str]) -> None:
+    db, event_id = kz_copy
+    until = runner.invoke(app, ["events", "-e", "country:KZ", "--until", "2022-01-06", "--db", db])
+    old = runner.invoke(app, ["events", "-e", "country:KZ", "--to", "2022-01-06", "--db", db])
+    assert until.exit_code == 0 and old.exit_code == 0, until.output + old.output
+    header = next(line for line in until.stdout.splitlines() if " start " in line)
+    assert header.split()[1] == "id" and event_id in until.stdout
+    assert old.stdout == until.stdout
+    later = runner.invoke(app, ["events", "-e", "country:KZ", "--until", "2022-01-05T10:00:00Z", "--db", db])
+    assert later.exit_code == 0 and event_id not in later.stdout
