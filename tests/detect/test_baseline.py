@@ -1,3 +1,5 @@
+from contextlib import nullcontext
+
 import numpy as np
 import pytest
 
@@ -6,6 +8,7 @@ from netvigil.detect.baseline import (
     expected_values,
     judgeable_from,
     nanmedian_last,
+    nearest_one,
     percent_of_ordinary,
     smooth_rows,
 )
@@ -22,6 +25,35 @@ def test_nanmedian_last_matches_numpy() -> None:
     expected = np.array([np.nanmedian(r) if (~np.isnan(r)).any() else np.nan for r in data])
     np.testing.assert_allclose(nanmedian_last(data), expected, equal_nan=True)
     assert np.isnan(nanmedian_last(np.array([[1.0, np.nan]]), min_count=2)[0])
+
+
+@pytest.mark.parametrize("size", range(1, 12))
+@pytest.mark.parametrize("missing", [0.0, 0.3])
+def test_nanmedian_last_is_numpys_median_on_every_short_axis_with_or_without_gaps(
+    size: int, missing: float
+) -> None:
+    """Sorting networks (up to 8 values) and np.sort (more) give numpy's median, bit for bit."""
+    rng = np.random.default_rng(size)
+    data = rng.normal(size=(200, 3, size))
+    data[rng.random(data.shape) < missing] = np.nan
+    count = np.sum(~np.isnan(data), axis=-1)
+    with np.errstate(all="ignore"), pytest.warns(RuntimeWarning) if (count == 0).any() else nullcontext():
+        expected = np.nanmedian(data, axis=-1)
+    assert np.array_equal(nanmedian_last(data), expected, equal_nan=True)
+    assert np.array_equal(nanmedian_last(data, 3), np.where(count >= 3, expected, np.nan), equal_nan=True)
+
+
+def test_nearest_one_is_the_ratio_of_smallest_log_distance_the_first_on_a_tie() -> None:
+    rng = np.random.default_rng(2)
+    ratios = rng.lognormal(0, 0.3, size=(500, 3))
+    ratios[rng.random(ratios.shape) < 0.2] = np.nan
+    ratios[rng.random(ratios.shape) < 0.05] = 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        distance = np.where(np.isnan(ratios) | (ratios <= 0), np.inf, np.abs(np.log(ratios)))
+    expected = np.take_along_axis(ratios, np.argmin(distance, axis=-1)[:, None], -1)[:, 0]
+    assert np.array_equal(nearest_one(ratios), expected, equal_nan=True)
+    assert nearest_one(np.array([[0.5, 2.0, 1.9]]))[0] == 1.9
+    assert nearest_one(np.array([[0.5, 2.0]]))[0] == 0.5
 
 
 def test_smooth_rows_ignores_gaps() -> None:

@@ -157,3 +157,25 @@ def test_services_blocked_country_wide_meanwhile_are_named_apart() -> None:
     (almaty,) = [e for e in events if e.scope == "regional"]
     assert almaty.entity == ALMATY and almaty.services == ("whatsapp",)
     assert almaty.phases[0].note.startswith("WhatsApp degraded in Almaty; Telegram degraded country-wide")
+
+
+def test_a_country_wide_block_that_begins_later_is_not_part_of_the_places_statement() -> None:
+    """Telegram blocked country-wide hours after WhatsApp and Telegram degraded in Almaty is its own event."""
+    almaty = [0.97] * 24 + [0.1] * 12 + [0.97] * 4
+    country = [0.97] * 30 + [0.1] * 10
+    series = {
+        ALMATY: _series(almaty),
+        KEY: _series([0.97] * 40),
+        "service:telegram@region:KZ-75": _series(almaty),
+        "service:telegram@country:KZ": _series(country),
+        "service:signal@country:KZ": _series(country),
+    }
+    names = {"region:KZ-75": "Almaty"}
+    events = group_by_place(detect_service_events(series, _always_up, STEP, place_names=names), names)
+    regional = [e for e in events if e.scope == "regional"]
+    assert {e.entity for e in regional} == {ALMATY, "service:telegram@region:KZ-75"}
+    for event in regional:
+        assert event.start == T0 + 24 * STEP and event.services == ("whatsapp", "telegram")
+        assert event.phases[0].note == "WhatsApp and Telegram degraded in Almaty: blocked"
+    later = {e.entity: e.start for e in events if e.scope == "service"}
+    assert later == {f"service:{s}@country:KZ": T0 + 30 * STEP for s in ("telegram", "signal")}

@@ -5,6 +5,7 @@ import pytest
 from netvigil.detect.events import lowest_within
 from netvigil.model.events import Event, parse_iso
 from netvigil.pipeline.demo import national_event, run_demo, shutdown_in_order
+from netvigil.serve.views import severity_label
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +53,9 @@ def test_the_mobile_cut_is_at_the_mobile_networks_level_with_the_national_one_be
     networks = [e for e in demo if e.entity in ("asn:29355", "asn:48503")]
     assert event.end is not None
     lows = [lowest_within(n, event.start, event.end) or 100.0 for n in networks]
-    assert event.level == pytest.approx(sum(lows) / len(lows)) and event.level < 25
+    assert event.level == pytest.approx(sum(lows) / len(lows)) and event.level < 5
     assert event.national_level is not None and event.national_level > 40
-    assert event.kind == "disruption"
+    assert event.kind == "blackout" and severity_label(event.level) == "severe"
 
 
 def test_almaty_is_restored_before_the_country(demo: list[Event]) -> None:
@@ -73,20 +74,29 @@ def test_demo_is_idempotent(tmp_path: Path) -> None:
     assert first == second
 
 
-def test_the_shutdown_begins_with_whatsapp_degraded_in_almaty(demo: list[Event]) -> None:
+def test_the_shutdown_begins_with_whatsapp_and_telegram_degraded_in_almaty(demo: list[Event]) -> None:
     regional = [e for e in demo if e.is_service and e.scope == "regional"]
     first = min(regional, key=lambda e: e.start)
-    assert first.entity == "service:whatsapp@region:KZ-75" and first.services == ("whatsapp",)
+    assert first.entity == "service:whatsapp@region:KZ-75" and first.services == ("whatsapp", "telegram")
     assert parse_iso("2022-01-04T04:00:00Z") <= first.start <= parse_iso("2022-01-04T08:00:00Z")
     note = first.phases[0].note
-    assert note.startswith("WhatsApp degraded in Almaty; Telegram and Signal degraded country-wide")
+    assert note.startswith("WhatsApp and Telegram degraded in Almaty: blocked")
+    assert "country-wide" not in note  # Telegram and Signal were blocked country-wide only later
     assert "almaty-kcell (AS29355)" in note
     assert {e.place for e in regional} == {"region:KZ-75", "region:KZ-71"}  # Aktau (KZ-47) stays fine
     story = [what for _, what in shutdown_in_order(demo)]
-    assert story[0].startswith("WhatsApp degraded in Almaty")
+    assert story[0].startswith("WhatsApp and Telegram degraded in Almaty (seen by ")
     assert story[1].startswith("WhatsApp degraded in Astana")
-    assert story[2].startswith("mobile networks cut")
-    assert story[3].startswith("nation-scale blackout")
-    assert story[4].startswith("Almaty restored")
+    assert story[2] == "Telegram and Signal blocked country-wide"
+    assert story[3].startswith("mobile networks cut in Kazakhstan (Kar-Tel")
+    assert story[4].startswith("nation-scale blackout")
+    assert story[5].startswith("Almaty restored")
     times = [t for t, _ in shutdown_in_order(demo)]
     assert times == sorted(times)
+
+
+def test_the_events_begin_with_the_city_services(demo: list[Event]) -> None:
+    top = [e for e in demo if e.parent_event is None]
+    assert min(top, key=lambda e: e.start).entity == "service:whatsapp@region:KZ-75"
+    blocked = [e for e in top if e.entity in ("service:telegram@country:KZ", "service:signal@country:KZ")]
+    assert {e.start for e in blocked} == {parse_iso("2022-01-04T14:00:00Z")}

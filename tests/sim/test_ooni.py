@@ -84,7 +84,7 @@ def test_kazakhstan_messenger_restrictions_appear_as_service_events(tmp_path: Pa
         return timeline.connectivity(scope, t) > 0.8
 
     events = {(e.entity, e.kind): e for e in detect_service_events(series, normal, 3600)}
-    restrictions_start = kazakhstan.utc(2, 12)
+    restrictions_start = kazakhstan.MESSENGERS_BLOCKED
     for service in ("telegram", "signal"):
         event = events[(f"service:{service}@country:KZ", "service_blocking")]
         assert event.start == restrictions_start and event.services == (service,)

@@ -24,6 +24,7 @@ from netvigil.sources.atlas import (
     History,
     atlas_filter,
     bursts,
+    probe_region,
     recovery,
 )
 from netvigil.sources.http import SourceClient
@@ -55,8 +56,13 @@ def client(service: ServiceHarness, tmp_path: Path, clock: Clock) -> Iterator[So
         yield made
 
 
-def _points(client: SourceClient, entity: str, since: int, until: int) -> list[SignalPoint]:
+def _all_points(client: SourceClient, entity: str, since: int, until: int) -> list[SignalPoint]:
     return [point for batch in AtlasSource().fetch_signals(client, entity, since, until) for point in batch]
+
+
+def _points(client: SourceClient, entity: str, since: int, until: int) -> list[SignalPoint]:
+    """The entity's own points (a country's regions follow them, see the regions' tests)."""
+    return [p for p in _all_points(client, entity, since, until) if p.entity == entity]
 
 
 def _at(points: list[SignalPoint], time: int) -> float:
@@ -75,7 +81,7 @@ def test_registered_under_its_name() -> None:
 def test_entities_map_country_and_asn_and_say_what_is_not_mapped() -> None:
     assert atlas_filter("country:KZ") == ("country_code", "KZ")
     assert atlas_filter("asn:29355") == ("asn_v4", "29355")
-    with pytest.raises(UnknownEntityError, match=r"region:KZ-75.*country:CC or asn:N"):
+    with pytest.raises(UnknownEntityError, match=r"region:KZ-75.*its country's.*country:CC or asn:N"):
         atlas_filter("region:KZ-75")
 
 
@@ -85,6 +91,39 @@ def test_an_unmapped_entity_yields_nothing_and_asks_nothing(
     assert _points(client, "region:KZ-75", JAN_5, JAN_5 + DAY) == []
     assert AtlasSource().fetch_events(client, "service:whatsapp", JAN_5, JAN_5 + DAY) == []
     assert service.requests == []
+
+
+def test_a_countrys_probes_are_placed_into_its_regions_by_position(
+    client: SourceClient, service: ServiceHarness
+) -> None:
+    probes = AtlasSource().probes(client, "country:KZ")
+    placed = {p.id: p.region for p in probes}
+    assert set(placed.values()) == {"KZ-75", "KZ-71", "KZ-47"}
+    points = _all_points(client, "country:KZ", ORDINARY, ORDINARY + DAY)
+    assert len(service.hits(PROBE_LIST)) == 2  # the regions cost no request of their own
+    by_entity: dict[str, list[SignalPoint]] = {}
+    for point in points:
+        by_entity.setdefault(point.entity, []).append(point)
+    assert set(by_entity) == {"country:KZ", "region:KZ-75", "region:KZ-71", "region:KZ-47"}
+    connected = [p for p in probes if p.status == 1]  # the abandoned probe is never counted
+    for region in ("KZ-75", "KZ-71", "KZ-47"):
+        expected = sum(p.region == region for p in connected)
+        assert max(p.value for p in by_entity[f"region:{region}"]) == expected
+    sums = [sum(by_entity[f"region:{r}"][k].value for r in ("KZ-75", "KZ-71", "KZ-47")) for k in range(288)]
+    assert sums == [p.value for p in by_entity["country:KZ"]]
+
+
+def test_the_blackout_takes_almatys_probes_too(client: SourceClient) -> None:
+    points = [p for p in _all_points(client, "country:KZ", JAN_5, JAN_5 + DAY) if p.entity == "region:KZ-75"]
+    assert _at(points, BLACKOUT_START - 300) > 0 and _at(points, BLACKOUT_START + 300) == 0
+
+
+def test_a_probe_row_is_placed_by_its_geojson_point_or_not_at_all() -> None:
+    almaty = {"country_code": "KZ", "geometry": {"type": "Point", "coordinates": [76.93, 43.26]}}
+    assert probe_region(almaty) == "KZ-75"
+    assert probe_region({"country_code": "KZ", "geometry": None}) is None
+    assert probe_region({"country_code": "KZ", "geometry": {"coordinates": ["76.9", 43.2]}}) is None
+    assert probe_region({"country_code": "KZ", "geometry": {"coordinates": [-0.13, 51.5]}}) is None
 
 
 def test_probes_are_paged_by_next_and_the_never_connected_dropped(
@@ -126,7 +165,7 @@ def test_the_restoration_brings_them_back(client: SourceClient) -> None:
 
 def test_the_mobile_cut_on_an_asn(client: SourceClient, service: ServiceHarness) -> None:
     points = _points(client, KCELL.entity, JAN_4, JAN_4 + DAY)
-    assert _at(points, utc(4, 14)) == 11 and _at(points, utc(4, 16, 5)) == 2
+    assert _at(points, utc(4, 14)) == 11 and _at(points, utc(4, 16, 5)) == 0  # throttled to ~4 %
     assert parse_qs(service.hits(PROBE_LIST)[0].query)["asn_v4"] == ["29355"]
 
 
@@ -137,7 +176,7 @@ def test_a_disconnection_burst_at_the_blackout_with_its_probes(
     [burst] = [e for e in found if e.start < utc(5, 12)]
     assert (burst.kind, burst.source, burst.entity) == (KIND, "atlas", "country:KZ")
     assert burst.start == BLACKOUT_START
-    assert len(burst.members) == 19 and all(m.isdigit() for m in burst.members)
+    assert len(burst.members) == 16 and all(m.isdigit() for m in burst.members)
     assert burst.score == 100.0 and burst.end is not None and burst.end > JAN_5 + DAY
     assert burst.url.startswith("https://atlas.ripe.net/probes/")
     recovery_query = parse_qs(service.hits(RESULTS)[-1].query)

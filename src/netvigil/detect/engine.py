@@ -8,7 +8,7 @@ a time; a test checks that both give the same events.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -139,13 +139,16 @@ class EntitySeries:
     spread: FloatArray | None = None
 
 
-def by_entity(groups: Sequence[Levels]) -> list[EntitySeries]:
-    """Regroup levels per entity, resampling coarser signals onto the entity's finest grid."""
+def by_entity(groups: Sequence[Levels]) -> Iterator[EntitySeries]:
+    """Regroup levels per entity, resampling coarser signals onto the entity's finest grid.
+
+    One entity at a time: its float64 levels and noise per bin are made only when it is tracked,
+    so a year of 300 entities never holds them all at once.
+    """
     rows: dict[str, list[tuple[Levels, int, str]]] = {}
     for group in groups:
         for index, (entity, signal) in enumerate(group.keys):
             rows.setdefault(entity, []).append((group, index, signal))
-    out: list[EntitySeries] = []
     for entity, members in sorted(rows.items()):
         members.sort(key=lambda m: (m[0].grid.step, m[2]))
         grid = members[0][0].grid
@@ -159,8 +162,7 @@ def by_entity(groups: Sequence[Levels]) -> list[EntitySeries]:
             levels[k, ok] = group.level[index, position[ok]]
             spread[k, ok] = group.spread_of(index)[position[ok]]
             relearn[k, ok] = np.repeat(group.relearning[index], group.grid.period)[position[ok]]
-        out.append(EntitySeries(entity, grid, tuple(m[2] for m in members), levels, relearn, spread))
-    return out
+        yield EntitySeries(entity, grid, tuple(m[2] for m in members), levels, relearn, spread)
 
 
 def track(entity: EntitySeries, name: str, config: DetectorConfig) -> EntityTracker:

@@ -14,7 +14,7 @@ Rules (documented in docs/detector.md):
   Kazakhstan 2022: mobile internet first, then everything);
 - local entities (``local:…``, user-defined places below ISO 3166-2) have scope ``local`` and sit
   under a region, a country or another local entity; a region (or local) event whose local children
-  have data while fewer than ``national_share`` of them are hit is the shadow of their events, as a
+  have data while at most ``national_share`` of them are hit is the shadow of their events, as a
   country's is of its regions': it is dropped and the local events stand alone;
 - a region, network or local event that overlaps kept events of its nearest ancestor that has any
   (local → … → region → country) becomes the child (``parent_event``) of the one it overlaps most,
@@ -153,7 +153,7 @@ def _local_shadow(
         return False
     hit = {k.entity for k in by_parent.get(event.entity, []) if _overlaps(k, event, horizon)}
     share = sum(1 for c in locals_below if c in hit) / len(locals_below)
-    return 0 < share < config.national_share
+    return 0 < share <= config.national_share
 
 
 def _adopter(

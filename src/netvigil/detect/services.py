@@ -112,10 +112,10 @@ def service_name(service: str) -> str:
 
 def degraded_statement(services: Sequence[str], place: str) -> str:
     """``WhatsApp and Telegram degraded in Almaty``: the services (in the given order) and the place."""
-    return f"{_listed(services)} degraded in {place}"
+    return f"{service_list(services)} degraded in {place}"
 
 
-def _listed(services: Sequence[str]) -> str:
+def service_list(services: Sequence[str]) -> str:
     """``WhatsApp``, ``WhatsApp and Telegram``, ``WhatsApp, Telegram and Signal``."""
     names = [service_name(s) for s in services]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
@@ -310,12 +310,14 @@ def _relative(share: float, country: Mapping[int, float], t: int, fine: float) -
     return share / whole
 
 
-def _service_order(service: str) -> tuple[int, str]:
+def service_order(service: str) -> tuple[int, str]:
+    """Sort key of a service: the order of :data:`SERVICE_NAMES`, unknown services after, by name."""
     known = list(SERVICE_NAMES)
     return (known.index(service) if service in known else len(known), service)
 
 
-def _overlaps(a: Event, b: Event, horizon: int) -> bool:
+def overlaps(a: Event, b: Event, horizon: int) -> bool:
+    """Whether two events share some time; an ongoing one lasts until ``horizon``."""
     a_end = a.end if a.end is not None else horizon
     b_end = b.end if b.end is not None else horizon
     return a.start < b_end and b.start < a_end
@@ -328,11 +330,13 @@ def group_by_place(
 
     A regional (or local) service event's ``services`` become every service with an event in the
     same place overlapping it in time (in :data:`SERVICE_NAMES` order), and its phase notes
-    start with the statement (``WhatsApp and Telegram degraded in Almaty``). Services blocked in
-    the whole country at the same time (a ``service:X@country:CC`` event overlapping it) are named
-    apart, as country-wide (``…; Telegram and Signal degraded country-wide``): the place's probes
-    saw them fail too, but so did everyone's. A service with no overlapping event is not named:
-    never more than the evidence. Other events pass as they are.
+    start with the statement (``WhatsApp and Telegram degraded in Almaty``). Services already
+    blocked in the whole country when it began (a ``service:X@country:CC`` event ongoing at its
+    start) are named apart, as country-wide (``…; Telegram and Signal degraded country-wide``): the
+    place's probes saw them fail too, but so did everyone's. A country-wide block that began later
+    is its own event, told at its own time, not part of how the place's degradation began. A
+    service with no overlapping event is not named: never more than the evidence. Other events
+    pass as they are.
     """
     end = horizon if horizon is not None else max((e.end or e.start for e in events), default=0) + 1
     placed = [e for e in events if e.scope in PLACE_SCOPES.values()]
@@ -344,10 +348,10 @@ def group_by_place(
         service, scope = split_entity(event.entity)
         services = _overlapping_services(placed, scope, event, end) | {service}
         country = f"country:{scope.partition(':')[2][:2]}" if scope.startswith("region:") else ""
-        nationwide = _overlapping_services(events, country, event, end) - services if country else set()
+        nationwide = _ongoing_services(events, country, event.start, end) - services if country else set()
         statement = degraded_statement(_ordered(services), (place_names or {}).get(scope) or scope)
         if nationwide:
-            statement += f"; {_listed(_ordered(nationwide))} degraded country-wide"
+            statement += f"; {service_list(_ordered(nationwide))} degraded country-wide"
         phases = tuple(replace(p, note=f"{statement}: {p.note}") for p in event.phases)
         out.append(replace(event, services=_ordered(services), phases=phases))
     return out
@@ -358,9 +362,20 @@ def _overlapping_services(events: Sequence[Event], scope: str, event: Event, hor
     return {
         split_entity(o.entity)[0]
         for o in events
-        if o.is_service and split_entity(o.entity)[1] == scope and _overlaps(o, event, horizon)
+        if o.is_service and split_entity(o.entity)[1] == scope and overlaps(o, event, horizon)
+    }
+
+
+def _ongoing_services(events: Sequence[Event], scope: str, moment: int, horizon: int) -> set[str]:
+    """Services with an event seen from ``scope`` that is ongoing at ``moment``."""
+    return {
+        split_entity(o.entity)[0]
+        for o in events
+        if o.is_service
+        and split_entity(o.entity)[1] == scope
+        and o.start <= moment < (o.end if o.end is not None else horizon)
     }
 
 
 def _ordered(services: set[str]) -> tuple[str, ...]:
-    return tuple(sorted(services, key=_service_order))
+    return tuple(sorted(services, key=service_order))

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from netvigil.detect import story
 from netvigil.model.events import Event
 from netvigil.model.timeline import Timeline
 from netvigil.pipeline.analyse import run_detection
@@ -143,39 +144,18 @@ def replay_vantage_points(store: Store, timeline: Timeline, workdir: Path, seed:
 
 def national_event(events: list[Event]) -> Event | None:
     """The top-level national event of the replay, if detected."""
-    national = [e for e in events if e.scope == "national" and e.parent_event is None]
-    return min(national, key=lambda e: e.start) if national else None
+    return story.national_event(events, kazakhstan.COUNTRY)
 
 
 def shutdown_in_order(events: Sequence[Event]) -> list[tuple[int, str]]:
     """The shutdown's story as the detector told it: (time, what) in time order.
 
-    Services degraded in cities (regional service events, statement and vantage points from their
-    first phase note), then the first network-scope cut (the mobile operators), the national
-    blackout, and Almaty (KZ-75) restored before the country. A step the detector did not find is
-    left out, never made up.
+    Services degraded in cities (statement and vantage points), messengers blocked country-wide,
+    the mobile cut, the national blackout and Almaty (KZ-75) restored before the country: the
+    steps of :func:`netvigil.detect.story.shutdown_story` for Kazakhstan. A step the detector did
+    not find is left out, never made up.
     """
-    story: list[tuple[int, str]] = []
-    for event in events:
-        if event.is_service and event.scope == "regional" and event.phases:
-            statement = event.phases[0].note.replace(": blocked", "").replace(": throttled", "")
-            story.append((event.start, statement))
-    network = [e for e in events if e.scope == "network" and e.parent_event is None and not e.is_service]
-    if network:
-        first = min(network, key=lambda e: e.start)
-        kinds = " and ".join(first.network_kinds) or "some"
-        networks = ", ".join(first.children)
-        story.append((first.start, f"{kinds} networks cut in {first.entity_name} ({networks})"))
-    national = national_event(list(events))
-    if national is not None:
-        story.append((national.start, f"nation-scale blackout in {national.entity_name}"))
-    almaty = [e for e in events if e.entity == kazakhstan.ALMATY_REGION.entity and e.end is not None]
-    if almaty and national is not None and national.end is not None:
-        back = min(e.end for e in almaty if e.end is not None)
-        if back < national.end:
-            name = kazakhstan.ALMATY_REGION.name
-            story.append((back, f"{name} restored while the blackout goes on elsewhere"))
-    return sorted(story)
+    return [(step.time, step.what) for step in story.shutdown_story(events, kazakhstan.COUNTRY)]
 
 
 def run_demo(

@@ -20,6 +20,7 @@ from netvigil.model.events import Event, EventFilter
 from netvigil.pipeline.synthetic import is_synthetic
 from netvigil.report.charts import Chart, Line, draw
 from netvigil.report.cost import CostEstimate, country_of, estimate
+from netvigil.report.shutdown_order import ShutdownRow, shutdown_rows
 from netvigil.report.statement import Place, headline, suggestion_sentence
 from netvigil.report.taxonomy import Taxonomy, classify, suggest_cause
 from netvigil.report.zones import local_text, utc_text, zone_for
@@ -94,6 +95,7 @@ class Report:
     cost: CostEstimate | None
     synthetic: bool
     generated_at: int
+    shutdown: tuple[ShutdownRow, ...] = ()
     cost_withheld: bool = False
     """No cost figure because the data are synthetic and none was asked for."""
 
@@ -304,5 +306,6 @@ def build_report(
         cost=cost,
         synthetic=synthetic,
         generated_at=now,
+        shutdown=shutdown_rows(store, event),
         cost_withheld=synthetic and with_cost is None,
     )

@@ -16,6 +16,7 @@ from typing import Final, Literal
 from netvigil.report.browser import HEIGHT_MARK
 from netvigil.report.cost import TOP10VPN_SOURCE, millions
 from netvigil.report.document import Affected, Report
+from netvigil.report.shutdown_order import shutdown_sections
 from netvigil.report.zones import utc_text
 
 METHOD = (
@@ -90,6 +91,7 @@ def sections(report: Report) -> list[tuple[str, list[str], list[list[str]]]]:
                 for r in report.timeline
             ],
         ),
+        *shutdown_sections(report.shutdown),
         ("Affected networks", list(AFFECTED_HEAD), _affected_rows(report.networks)),
         ("Affected regions", list(AFFECTED_HEAD), _affected_rows(report.regions)),
         ("Affected services", list(AFFECTED_HEAD), _affected_rows(report.services)),

@@ -15,6 +15,7 @@ from netvigil.model.events import EVENT_KINDS, SCOPES, EventFilter, EventKind, S
 from netvigil.pipeline.analyse import too_little_history_served
 from netvigil.pipeline.event_query import event_filter, with_services
 from netvigil.pipeline.measurements import search_measurements
+from netvigil.pipeline.shutdown import stored_story
 from netvigil.serve import views
 from netvigil.serve.deps import (
     RegistryDep,
@@ -206,6 +207,31 @@ def country_overview(
         header = ["table", "entity", "name", "kind", "latest_percent", "lowest_percent", "events"]
         return csv_response(header, views.overview_csv_rows(body), f"overview-{country.upper()}")
     return body
+
+
+@router.get("/countries/{country}/shutdown", summary="The country's shutdown in order")
+def country_shutdown(
+    country: str,
+    store: StoreDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    window: WindowDep,
+    format: FormatQuery = "json",
+) -> Any:
+    """The steps of the country's shutdown among the events in the window, in time order.
+
+    Services degraded in cities, services blocked country-wide, the cut of some networks, the
+    national blackout, regions restored first (``netvigil.detect.story``); a step not detected is
+    left out. Each step names the event it tells.
+    """
+    code = _known(registry, f"country:{country.upper()}").split(":")[1]
+    view = resolve_window(store, settings, window)
+    steps = stored_story(store, code, view.since, view.until)
+    if format == "csv":
+        rows = ([iso(s.time), s.stage, s.what, s.event] for s in steps)
+        return csv_response(["time", "stage", "what", "event"], rows, f"shutdown-{code}")
+    steps_json = [s.to_json() for s in steps]
+    return {"country": code, "since": iso(view.since), "until": iso(view.until), "steps": steps_json}
 
 
 @router.get("/measurements", summary="Search measurements, newest first")

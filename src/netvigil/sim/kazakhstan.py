@@ -78,8 +78,14 @@ OTHER_REGIONS: Final = (
 BLOCK_REGIONS: Final = (*((r.code, r.share) for r in REGIONS), *OTHER_REGIONS)
 """Where the simulated /24 blocks are, with the weight of each region."""
 MESSENGERS: Final = ("telegram", "signal")
+"""Blocked country-wide (the record: "Telegram and Signal blocked", 2-4 January)."""
 CITY_SERVICES: Final = ("whatsapp", "telegram")
 """Degraded in Almaty and the other large cities before the mobile cut (RFE/RL, 4 January)."""
+MOBILE_THROTTLED: Final = 0.04
+"""Kcell and Tele2 from 16:00 on 4 January: down to a few % of ordinary, but not to zero (throttling).
+
+The record says they "drop but not to zero"; observers put them at 3-4 % until the blackout.
+"""
 CITIES: Final = (ALMATY_REGION, ASTANA_REGION)
 """The large cities the replay models; Mangystau (KZ-47), where the protests began, is not one."""
 
@@ -140,6 +146,12 @@ CITY_SERVICES_START: Final = utc(4, 4)
 before the mobile traffic fell (about 14:30 UTC); the hours (10:00 in Almaty, the other cities
 four hours later) are the replay's choice, Almaty first because that is where it was reported."""
 OTHER_CITIES_DELAY: Final = 4 * 3600
+MESSENGERS_BLOCKED: Final = utc(4, 14)
+"""Telegram and Signal blocked country-wide. The record gives only the span 2-4 January for both
+"Telegram and Signal blocked" and "WhatsApp and Telegram degraded in Almaty"; a country-wide block
+of Telegram before the cities' reports would make "Telegram degraded in Almaty" say nothing, and the
+first report was not national (RFE/RL). So the replay blocks them after the cities, in the hour
+before the mobile traffic fell (about 14:30 UTC): a replay choice, not a recorded time."""
 ALMATY_BACK: Final = utc(10, 1, 40)
 RESTORED: Final = utc(11, 2, 15)
 UPDATE_BURST: Final = (utc(5, 21, 20), utc(5, 21, 35))
@@ -173,7 +185,7 @@ def _curfew_days() -> list[Impairment]:
 def impairments() -> list[Impairment]:
     """The incident as impairments (see the module docstring for sources)."""
     return [
-        Impairment(f"country:{COUNTRY}", utc(2, 12), BLACKOUT_START, 0.15, services=MESSENGERS),
+        Impairment(f"country:{COUNTRY}", MESSENGERS_BLOCKED, BLACKOUT_START, 0.15, services=MESSENGERS),
         *(
             Impairment(
                 city.entity,
@@ -186,8 +198,8 @@ def impairments() -> list[Impairment]:
         ),
         Impairment(KCELL.entity, utc(4, 14, 30), utc(4, 16), 0.7),
         Impairment(TELE2.entity, utc(4, 14, 30), utc(4, 16), 0.7),
-        Impairment(KCELL.entity, utc(4, 16), BLACKOUT_START, 0.2),
-        Impairment(TELE2.entity, utc(4, 16), BLACKOUT_START, 0.2),
+        Impairment(KCELL.entity, utc(4, 16), BLACKOUT_START, MOBILE_THROTTLED),
+        Impairment(TELE2.entity, utc(4, 16), BLACKOUT_START, MOBILE_THROTTLED),
         Impairment(KAR_TEL.entity, utc(4, 16), BLACKOUT_START, 0.75),
         _national(BLACKOUT_START, utc(5, 19), 0.03),
         _national(utc(5, 19), utc(5, 20, 30), 0.3),

@@ -5,11 +5,13 @@ spread over the four Kazakh operators of :mod:`netvigil.sim.kazakhstan` in propo
 share, plus one abandoned and one never-connected probe. Probe *k* of an operator's *n* stays
 connected while the timeline's connectivity of that operator
 (:meth:`~netvigil.sim.scenarios.timeline.ScenarioTimeline.factors`) is at least ``0.05 + 0.9 ×
-(k + ½) / n``, so the mobile cut takes most Kcell and Tele2 probes down on 4 January, the
+(k + ½) / n``, so the mobile cut takes every Kcell and Tele2 probe down on 4 January, the
 national blackout takes every probe at 10:35 UTC on 5 January, a few come back with Almaty and
-all with the restoration. On ordinary days each probe drops for four minutes every third day, at
-its own time of day, so single disconnections happen without bursts. It answers, as Atlas does
-(API-SHAPES.md §4):
+all with the restoration. The probes stand in turn in Almaty, Astana and Aktau (at the replay's
+vantage points' made-up coordinates), so a region's probes are found by position; whether a
+probe is up follows its operator, not its city. On ordinary days each probe drops for four
+minutes every third day, at its own time of day, so single disconnections happen without
+bursts. It answers, as Atlas does (API-SHAPES.md §4):
 
 - ``/api/v2/probes/`` filtered by ``country_code``, ``asn_v4`` or ``asn``, paged with ``page`` and
   ``page_size`` (≤ 500), each page's ``next`` a full ``https://atlas.ripe.net/…`` link;
@@ -43,6 +45,9 @@ ABANDONED_SINCE: Final = 1_622_505_600
 """SYNTHETIC: the abandoned probe was last seen on 2021-06-01."""
 FLAP_SECONDS: Final = 240
 PUBLIC_BASE: Final = "https://atlas.ripe.net/api/v2"
+_FIRST_VANTAGE: Final = {v.region: (v.lat, v.lon) for v in reversed(kazakhstan.VANTAGE_POINTS)}
+POSITIONS: Final = tuple(_FIRST_VANTAGE[r.code] for r in kazakhstan.REGIONS)
+"""Where the probes stand, in turn: (latitude, longitude) of a vantage point in each modelled region."""
 MAX_PAGE_SIZE: Final = 500
 
 
@@ -58,6 +63,7 @@ class ReplayProbe:
     status_since: int | None = None
     first_connected: int | None = INSTALLED
     last_connected: int | None = None
+    position: tuple[float, float] = POSITIONS[0]
 
     def row(self) -> dict[str, Any]:
         """The probe as a ``/probes/`` row."""
@@ -70,7 +76,7 @@ class ReplayProbe:
             "description": "SYNTHETIC replay probe",
             "firmware_version": 5080,
             "first_connected": self.first_connected,
-            "geometry": {"type": "Point", "coordinates": [76.9, 43.2]},
+            "geometry": {"type": "Point", "coordinates": [self.position[1], self.position[0]]},
             "id": self.id,
             "is_anchor": False,
             "is_public": True,
@@ -98,7 +104,8 @@ def _operator_probes(timeline: ScenarioTimeline) -> list[ReplayProbe]:
             events = _events(grid, factors >= threshold, number, timeline.step)
             since = events[-1][0] if events else INSTALLED
             probe = ReplayProbe(FIRST_ID + number, operator.asn, threshold, events, status_since=since)
-            probes.append(replace(probe, last_connected=timeline.end))
+            position = POSITIONS[number % len(POSITIONS)]
+            probes.append(replace(probe, last_connected=timeline.end, position=position))
     return probes
 
 

@@ -5,12 +5,20 @@ data; a key in ``$NETVIGIL_ATLAS_KEY`` is sent as ``Authorization: Key …`` whe
 documented endpoints are read:
 
 - ``/probes/?country_code=KZ`` or ``/probes/?asn_v4=29355`` (paged by following ``next``): the
-  entity's probes, with their current ``status``, ``status_since``, ``first_connected`` and
-  ``last_connected``;
+  entity's probes, with their current ``status``, ``status_since``, ``first_connected``,
+  ``last_connected`` and position (``geometry``, a GeoJSON point);
 - ``/measurements/7000/results/?start&stop&probe_ids``: the built-in "connection events"
   measurement, one record per probe connecting to or disconnecting from its controller
   (``prb_id``, ``timestamp``, ``event``), the stream IHR and Disco read. It is a plain array, not
   paged; probe ids are sent in groups of :data:`IDS_PER_REQUEST`.
+
+Regions: Atlas has no region filter, so a country's probes are placed into its regions by their
+position (:func:`netvigil.geo.places.region_of_point`, nearest centroid). Atlas publishes
+positions as the hosts give them, rounded to about a kilometre: good enough for a region, not for
+a district. A probe without a position, or farther than the centroid table reaches, is in no
+region. The regions' ``atlas`` series come with their country's, from the same requests (asking
+for each region again would cost as many requests per region as per country); a ``region:``
+entity on its own asks nothing.
 
 **Signal ``atlas``**: the number of the entity's probes connected, every :data:`STEP` seconds.
 A probe's state at the window's start is the opposite of its first event in the window; for a
@@ -40,9 +48,10 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
+from netvigil.geo.places import region_of_point
 from netvigil.model.entities import parse_entity
 from netvigil.model.errors import UnknownEntityError
 from netvigil.model.foreign import ForeignEvent
@@ -87,7 +96,7 @@ def atlas_filter(entity: str) -> tuple[str, str]:
     if parsed.type == "asn":
         return "asn_v4", parsed.code
     why = {
-        "region": "Atlas places probes by country and AS only (their coordinates are blurred)",
+        "region": "a region's probes come with its country's, placed by their position",
         "service": "Atlas probes measure networks, not services",
     }.get(parsed.type, "Atlas has no such entity kind")
     raise UnknownEntityError(f"RIPE Atlas has no probes for {entity}: {why}; ask for country:CC or asn:N")
@@ -109,6 +118,7 @@ class Probe:
     status_since: int | None
     first_connected: int | None
     last_connected: int | None
+    region: str | None = None
 
     def in_service(self, time: int) -> bool:
         """Whether the probe had been installed by ``time`` and connected at or after it."""
@@ -141,7 +151,24 @@ def read_probe(client: SourceClient, url: str, row: Any) -> Probe:
         _int(row.get("status_since")),
         _int(row.get("first_connected")),
         _int(row.get("last_connected")),
+        probe_region(row),
     )
+
+
+def probe_region(row: Any) -> str | None:
+    """The region (ISO 3166-2) a ``/probes/`` row's position lies in, or None when it cannot be said.
+
+    ``geometry`` is a GeoJSON point, ``[longitude, latitude]``; the row's ``country_code`` limits
+    the candidates to that country's regions.
+    """
+    point = dig(row, "geometry", "coordinates")
+    if not isinstance(point, list) or len(point) != 2:
+        return None
+    lon, lat = point
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (lon, lat)):
+        return None
+    country = row.get("country_code")
+    return region_of_point(float(lat), float(lon), country if isinstance(country, str) else None)
 
 
 def read_changes(client: SourceClient, url: str, body: Any, probes: set[int]) -> list[Change]:
@@ -166,6 +193,15 @@ class History:
     until: int
     initial: dict[int, bool]
     changes: list[Change]
+    regions: dict[int, str] = field(default_factory=dict)
+    """The region (ISO 3166-2) of each probe placed by its position."""
+
+    def of_region(self, region: str) -> History:
+        """The same history for the probes placed in ``region`` only."""
+        ids = {probe for probe, where in self.regions.items() if where == region}
+        initial = {probe: up for probe, up in self.initial.items() if probe in ids}
+        changes = [c for c in self.changes if c.probe in ids]
+        return History(self.since, self.until, initial, changes, dict.fromkeys(ids, region))
 
     def connected_counts(self, times: Iterable[int]) -> list[int]:
         """How many probes are connected at each of ``times`` (ascending; a change at ``t`` counts at t)."""
@@ -200,7 +236,8 @@ def history(
         first.setdefault(change.probe, change)
     last = {c.probe: c for c in sorted(before) if c.time < since}
     initial = {p.id: initial_state(p, first.get(p.id), last.get(p.id), since) for p in probes}
-    return History(since, until, initial, inside)
+    regions = {p.id: p.region for p in probes if p.region is not None}
+    return History(since, until, initial, inside, regions)
 
 
 @dataclass(frozen=True, slots=True)
@@ -306,13 +343,18 @@ class AtlasSource:
     def fetch_signals(
         self, client: SourceClient, entity: str, since: int, until: int
     ) -> Iterator[list[SignalPoint]]:
-        """The entity's connected probes every :data:`STEP` seconds in ``[since, until)``, in one list."""
+        """The entity's connected probes every :data:`STEP` seconds in ``[since, until)``, in one list.
+
+        For a country, each of its regions with probes placed there follows, one list per region.
+        """
         found = self.history(client, entity, since, until)
         if found is None:
             return
         times = range(since + (-since % STEP), until, STEP)
-        counts = found.connected_counts(times)
-        yield [SignalPoint(t, entity, SIGNAL, float(n), "atlas") for t, n in zip(times, counts, strict=True)]
+        yield _counted(entity, found, times)
+        if entity.startswith("country:"):
+            for region in sorted(set(found.regions.values())):
+                yield _counted(f"region:{region}", found.of_region(region), times)
 
     def fetch_events(self, client: SourceClient, entity: str, since: int, until: int) -> list[ForeignEvent]:
         """The disconnection bursts of the entity's probes that begin in ``[since, until)``."""
@@ -327,6 +369,12 @@ class AtlasSource:
                 end = recovery(burst, found.changes + later)
             events.append(_event(entity, burst, end))
         return events
+
+
+def _counted(entity: str, found: History, times: range) -> list[SignalPoint]:
+    """The ``atlas`` points of ``entity``: its connected probes at each of ``times``."""
+    counts = found.connected_counts(times)
+    return [SignalPoint(t, entity, SIGNAL, float(n), "atlas") for t, n in zip(times, counts, strict=True)]
 
 
 def _event(entity: str, burst: Burst, end: int | None) -> ForeignEvent:
