@@ -88,7 +88,8 @@ def test_gives_up_into_the_dead_letter_list(store: Store, receiver: Receiver) ->
     for now in (0, 30, 90):
         deliver_due(store.alerts, POLICY, now=now)
     (dead,) = store.alerts.list_deliveries(status="dead")
-    assert dead.attempts == 3 and dead.last_error == "HTTP 503"
+    assert dead.attempts == 3 and dead.last_error is not None
+    assert dead.last_error.endswith("answered HTTP 503 Service Unavailable (server error)")
     assert deliver_due(store.alerts, POLICY, now=10_000).sent == 0 and receiver.refused == 3
 
 

@@ -55,6 +55,7 @@ def test_bad_requests_are_input_errors(change: dict[str, object], message: str) 
 def test_rule_json_renders_each_view_in_its_order() -> None:
     rule = new_rule(GOOD, now=1_641_340_800)
     assert list(rule_json(rule)) == list(RULE_FIELDS) and "secret" not in rule_json(rule)
-    assert rule_json(rule)["created_at"] == "2022-01-05T00:00:00Z" and rule_json(rule)["since"] is None
+    assert rule_json(rule)["created_at"] == "2022-01-05T00:00:00Z"
+    assert rule_json(rule)["since"] == "2022-01-05T00:00:00Z"  # a new rule starts from its making
     assert list(rule_json(rule, RULE_FILTER_FIELDS))[-1] == "max_level"
     assert rule_json(rule, RULE_ADDED_FIELDS)["secret"] == rule.secret

@@ -51,7 +51,7 @@ def test_archetype_report(name: str, tmp_path: Path) -> None:
     with open_store(scenario_db(name, tmp_path)) as store:
         events = [e for e in store.read_events(EventFilter()) if e.parent_event is None]
         event = min(events, key=lambda e: (e.level, e.start))
-        report = build_report(store, event, tmp_path / "out", now=0, synthetic=True)
+        report = build_report(store, event, tmp_path / "out", now=0, synthetic=True, with_cost=True)
     assert statement in report.statement
     assert (report.taxonomy.type, report.taxonomy.scope) == (outage_type, scope)
     assert report.charts and all(c.png.exists() and c.svg.exists() for c in report.charts)

@@ -79,6 +79,7 @@ def test_wrong_scope_gets_403(client: TestClient, store: Store) -> None:
     rule = {"name": "ops", "channel": "webhook", "target": "http://127.0.0.1:9/hook"}
     assert_error(client.post("/api/v1/alerts/rules", json=rule, headers=bearer(submit)), 403)
     assert_error(client.get("/api/v1/alerts", headers=bearer(submit)), 403)
+    assert_error(client.get("/api/v1/alerts/status", headers=bearer(submit)), 403)
     assert store.alerts.list_rules() == []
 
 
@@ -145,6 +146,10 @@ def test_admin_manages_alert_rules(client: TestClient, store: Store) -> None:
     listed = client.get("/api/v1/alerts", headers=bearer(admin)).json()
     assert [r["name"] for r in listed["rules"]] == ["kz"] and "secret" not in listed["rules"][0]
     rule_id = listed["rules"][0]["id"]
+    status = client.get("/api/v1/alerts/status", headers=bearer(admin)).json()["rules"]
+    assert [(r["rule_id"], r["sent"], r["failing"], r["last_error"]) for r in status] == [
+        (rule_id, 0, False, None)
+    ]
     assert client.delete(f"/api/v1/alerts/rules/{rule_id}", headers=bearer(admin)).status_code == 200
     assert store.alerts.list_rules() == []
 

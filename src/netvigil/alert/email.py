@@ -50,10 +50,17 @@ def _national(event: dict[str, Any]) -> str:
 
 
 def send(delivery: AlertDelivery, rule: AlertRule, policy: DeliveryPolicy) -> str | None:
-    """Send one message; returns None on success, else what went wrong."""
+    """Send one message; returns None on success, else what went wrong, naming the SMTP server.
+
+    "unreachable" when no SMTP conversation could start (refused, no such host, timed out);
+    "answered with an error" when the server took the connection and then refused or dropped.
+    """
+    server = f"SMTP server {policy.smtp_host}:{policy.smtp_port}"
     try:
         with smtplib.SMTP(policy.smtp_host, policy.smtp_port, timeout=policy.timeout) as smtp:
             smtp.send_message(compose(delivery, rule, policy))
-    except (OSError, smtplib.SMTPException) as exc:
-        return f"{type(exc).__name__}: {exc}"
+    except smtplib.SMTPException as exc:  # a subclass of OSError: caught first
+        return f"{server} answered with an error: {type(exc).__name__}: {exc}"
+    except OSError as exc:
+        return f"{server} unreachable: {type(exc).__name__}: {exc}"
     return None

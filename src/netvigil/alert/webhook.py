@@ -15,11 +15,16 @@ import hashlib
 import hmac
 import ssl
 import time
+from typing import Final
+from urllib.parse import urlsplit
 
 import httpx
 
 from netvigil.alert.policy import DeliveryPolicy
 from netvigil.model.alerts import AlertDelivery, AlertRule
+
+REFUSAL_TEXT: Final = 160
+"""How much of a refusing receiver's answer a failure keeps."""
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
@@ -52,8 +57,29 @@ def send(delivery: AlertDelivery, rule: AlertRule, policy: DeliveryPolicy) -> st
         response = httpx.post(
             rule.target, content=body, headers=headers, timeout=policy.timeout, verify=_tls()
         )
+    except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+        return f"webhook {_host(rule.target)} unreachable: {type(exc).__name__}: {exc}"
     except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:  # ValueError: a host IDNA rejects
-        return f"{type(exc).__name__}: {exc}"
+        return f"webhook {_host(rule.target)} failed: {type(exc).__name__}: {exc}"
     if 200 <= response.status_code < 300:
         return None
-    return f"HTTP {response.status_code}"
+    return _refusal(response)
+
+
+def _host(target: str) -> str:
+    """The host (and port) of a webhook URL, for error messages (never its path or query)."""
+    return urlsplit(target).netloc or target
+
+
+def _refusal(response: httpx.Response) -> str:
+    """Why a receiver refused: who, its status and reason phrase, and the start of what it said.
+
+    E.g. ``webhook hooks.example.org answered HTTP 503 Service Unavailable (server error); said: busy``.
+    """
+    status = response.status_code
+    side = "server error" if status >= 500 else ("client error" if status >= 400 else "not a 2xx success")
+    said = " ".join(response.text.split())[:REFUSAL_TEXT]
+    answer = f"HTTP {status} {response.reason_phrase}".rstrip()
+    return f"webhook {_host(str(response.request.url))} answered {answer} ({side})" + (
+        f"; said: {said}" if said else ""
+    )

@@ -163,3 +163,43 @@ def task_progress(description: str, enabled: bool = True) -> Iterator[Callable[[
 def echo_json_line(obj: Any) -> None:
     """Print one JSON object as a line on stdout (no colour, no wrapping)."""
     sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+
+
+@contextmanager
+def step_progress(total: int, enabled: bool = True) -> Iterator[Callable[[str], None]]:
+    """A rich progress bar over ``total`` named steps, fed each step's description as it starts.
+
+    Each step is also printed as a dim ``… step`` line (the log a script keeps); the bar itself is
+    on stderr and silent when stderr is not a terminal.
+    """
+    from rich.progress import (  # noqa: PLC0415 - only multi-step commands need it
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        disable=not (enabled and sys.stderr.isatty()),
+        transient=True,
+    )
+    task = progress.add_task("starting", total=total)
+    started = 0
+
+    def advance(description: str) -> None:
+        nonlocal started
+        if started:
+            progress.advance(task)
+        started += 1
+        progress.update(task, description=description)
+        console.print(f"[dim]… {description}[/]", highlight=False)
+
+    with progress:
+        yield advance
+        progress.update(task, completed=total)

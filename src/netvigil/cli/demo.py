@@ -7,12 +7,16 @@ from typing import Annotated
 
 import typer
 
-from netvigil.cli.common import console, file_progress, handles_errors
+from netvigil.cli.common import console, file_progress, handles_errors, step_progress
 from netvigil.cli.render import events_table, phases_table, when
 from netvigil.pipeline.demo import national_event, run_demo, shutdown_in_order
-from netvigil.report.publish import write_demo_report
+from netvigil.report.browser import HOW_TO_GET
+from netvigil.report.publish import demo_pdf, write_demo_report
 from netvigil.serve.app import serve
 from netvigil.store import open_store
+
+DEMO_STEPS = 7
+"""The replay's steps, as :func:`netvigil.pipeline.demo.run_demo` names them."""
 
 
 @handles_errors
@@ -41,8 +45,8 @@ def demo_command(
     timeline, writes OUT/events.jsonl and the incident report (OUT/report/), then serves the
     dashboard on the store (--no-serve skips it).
     """
-    with file_progress() as progress:
-        result = run_demo(out, db, progress, step=lambda message: console.print(f"[dim]… {message}[/]"))
+    with file_progress() as progress, step_progress(DEMO_STEPS) as step:
+        result = run_demo(out, db, progress, step=step)
     console.print(
         events_table(result.events, title="Kazakhstan, January 2022 — SYNTHETIC replay (times UTC)")
     )
@@ -58,11 +62,16 @@ def demo_command(
             f"{when(national.start)} UTC; national connectivity at {national.level:.1f} % of ordinary levels "
             f"(signals: {', '.join(national.signals)}; confidence {national.confidence:.2f}); {restored}."
         )
-    console.print("[dim]… writing the incident report (HTML, PDF, charts)[/]")
-    with open_store(result.db_path) as store:
+    with step_progress(1) as step, open_store(result.db_path) as store:
+        step("writing the incident report (HTML, Markdown, charts, PDF when Chromium is here)")
         page = write_demo_report(store, out)
     console.print(f"events: {result.events_path}   store: {result.db_path}")
-    console.print(f"report: {page}  (and {page.with_suffix('.pdf').name}, charts/)")
+    pdf = demo_pdf(page)
+    if pdf is not None:
+        console.print(f"report: {page}  (and {pdf.name}, charts/)")
+    else:
+        where = f"report: {page}  (and charts/; for the PDF and PNG: {HOW_TO_GET})"
+        console.print(where, highlight=False, soft_wrap=True)
     if no_serve:
         return
     console.print(f"[bold]dashboard:[/] http://{host}:{port}/  (Ctrl-C to stop)")

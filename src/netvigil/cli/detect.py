@@ -42,7 +42,10 @@ FromOption = Annotated[
     str | None,
     typer.Option("--from", help="Only events still going on at or after this time (2022-01-05 or ISO 8601)."),
 ]
-ToOption = Annotated[str | None, typer.Option("--to", help="Only events that started before this time.")]
+ToOption = Annotated[
+    str | None,
+    typer.Option("--until", "--to", help="Only events that started before this time (--to: old spelling)."),
+]
 EntityOption = Annotated[
     list[str] | None, typer.Option("--entity", "-e", help="Only this entity (repeatable), e.g. country:KZ.")
 ]
@@ -125,7 +128,7 @@ def detect_command(
     """
     config = detector_config(setting)
     entities = parse_entities(entity)
-    start, end = parse_time(since, "--from"), parse_time(until, "--to")
+    start, end = parse_time(since, "--from"), parse_time(until, "--until")
     cluster = cluster_spec(workers, scheduler)
     with tempfile.TemporaryDirectory(prefix="netvigil-detect-") as tmp:
         target = db if (db is not None or not files) else Path(tmp) / "detect.duckdb"
@@ -175,7 +178,7 @@ def events_command(
         kinds=kind,
         scopes=scope,
         since=parse_time(since, "--from"),
-        until=parse_time(until, "--to"),
+        until=parse_time(until, "--until"),
         ongoing=ongoing,
         top_level=top_level,
     )

@@ -12,7 +12,7 @@ from netvigil.pipeline.cluster import ClusterSpec
 
 
 def parse_time(text: str | None, option: str) -> int | None:
-    """``2022-01-05``, ``2022-01-05T10:30:00Z`` or Unix seconds, for --from/--to options."""
+    """``2022-01-05``, ``2022-01-05T10:30:00Z`` or Unix seconds, for --from/--until options."""
     if text is None:
         return None
     value = text.strip()

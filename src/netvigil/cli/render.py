@@ -22,6 +22,7 @@ def _row(table: Table, event: Event, indent: str) -> None:
         "bold red" if event.kind == "blackout" and not indent else ("red" if event.kind == "blackout" else "")
     )
     table.add_row(
+        event.id,
         when(event.start),
         when(event.end),
         f"{indent}{event.entity}",
@@ -37,10 +38,14 @@ def _row(table: Table, event: Event, indent: str) -> None:
 
 
 def events_table(events: Sequence[Event], title: str = "Events (times UTC)") -> Table:
-    """Top-level events in time order, each followed by its child events, indented."""
+    """Top-level events in time order, each followed by its child events, indented.
+
+    The first column is the event's id, what ``netvigil report``, ``cost`` and ``event annotate`` take.
+    """
     table = Table(title=title, title_justify="left", header_style="bold")
-    for column in ("start", "end", "entity", "name", "kind", "scope", "level", "conf.", "signals", "phases"):
-        table.add_column(column, no_wrap=column in ("start", "end", "level", "entity"), max_width=36)
+    columns = ("id", "start", "end", "entity", "name", "kind", "scope", "level", "conf.", "signals", "phases")
+    for column in columns:
+        table.add_column(column, no_wrap=column in ("id", "start", "end", "level", "entity"), max_width=36)
     children: dict[str, list[Event]] = {}
     for event in events:
         if event.parent_event:

@@ -12,15 +12,17 @@ from typing import Annotated
 
 import typer
 
-from netvigil.cli.common import DbOption, console, fail, handles_errors
+from netvigil.cli.common import DbOption, console, fail, handles_errors, step_progress
 from netvigil.cli.options import parse_entities, parse_time
 from netvigil.model.annotations import Annotation
 from netvigil.model.errors import InputError
 from netvigil.pipeline.event_query import event_filter
+from netvigil.pipeline.provenance import mark_synthetic
 from netvigil.report.cost import TOP10VPN_KZ_2022, TOP10VPN_SOURCE, estimate, millions
 from netvigil.report.document import build_report, find_event
 from netvigil.report.exports import cloudflare_json, ioda_json, stop_csv
 from netvigil.report.publish import write_report, write_text
+from netvigil.report.render import Layout
 from netvigil.report.taxonomy import CAUSES
 from netvigil.store import open_store
 
@@ -32,6 +34,13 @@ class ReportFormat(enum.StrEnum):
     html = "html"
     pdf = "pdf"
     png = "png"
+
+
+class Paper(enum.StrEnum):
+    """Paper sizes a report prints on."""
+
+    a4 = "a4"
+    letter = "letter"
 
 
 class ExportFormat(enum.StrEnum):
@@ -62,18 +71,46 @@ def report_command(
         ReportFormat, typer.Option("--format", "-f", help="md, html, pdf or png.")
     ] = ReportFormat.html,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="File to write (default: report-ID.FORMAT).")
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="File to write; its charts go in charts/ beside it (default: report-ID/report-ID.FORMAT).",
+        ),
     ] = None,
+    paper: Annotated[Paper, typer.Option("--paper", help="Paper size of the PDF: a4 or letter.")] = Paper.a4,
     synthetic: Annotated[
-        bool, typer.Option("--synthetic", help="Mark the report as made from synthetic data.")
+        bool,
+        typer.Option(
+            "--synthetic",
+            help="The data are synthetic: say so in this report and in every later one on this store.",
+        ),
     ] = False,
+    with_cost: Annotated[
+        bool | None,
+        typer.Option(
+            "--cost/--no-cost",
+            help="Give an estimate of what the event cost (default: yes, unless the data are synthetic).",
+            show_default=False,
+        ),
+    ] = None,
+    dashboard_url: Annotated[
+        str | None,
+        typer.Option(
+            "--dashboard-url",
+            metavar="URL",
+            help="Where the dashboard is served (e.g. http://127.0.0.1:8000): the event id links there.",
+        ),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Write an incident report: statement, charts, timeline, evidence, cost, method.
 
     Example: netvigil report --entity country:KZ --from 2022-01-04 --until 2022-01-12 --format pdf -o kz.pdf
     """
-    with open_store(db) as store:
+    layout = Layout(paper.value, dashboard_url)
+    with step_progress(3) as step, open_store(db) as store:
+        step("finding the event")
         event = find_event(
             store,
             event_id,
@@ -81,9 +118,13 @@ def report_command(
             parse_time(since, "--from"),
             parse_time(until, "--until"),
         )
-        target = out or Path(f"report-{event.id}.{fmt.value}")
-        report = build_report(store, event, target.parent, int(time.time()), synthetic)
-        path = write_report(report, target, fmt.value)
+        if synthetic:
+            mark_synthetic(store, f"netvigil report --synthetic (event {event.id})")
+        target = out or Path(f"report-{event.id}") / f"report-{event.id}.{fmt.value}"
+        step("gathering the evidence and drawing the charts")
+        report = build_report(store, event, target.parent, int(time.time()), synthetic, with_cost)
+        step(f"writing the {fmt.value.upper()} report")
+        path = write_report(report, target, fmt.value, layout)
     console.print(f"[bold]{report.statement}[/]", highlight=False)
     console.print(f"report: {path}   charts: {target.parent / 'charts'}", highlight=False)
 

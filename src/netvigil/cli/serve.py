@@ -13,7 +13,15 @@ import typer
 import uvicorn
 
 from netvigil.alert import DeliveryPolicy, dead_letters, deliver_due, plan_alerts, resend
-from netvigil.cli.common import DbOption, console, echo_json_line, fail, handles_errors
+from netvigil.cli.common import (
+    EXIT_FAILURE,
+    DbOption,
+    console,
+    echo_json_line,
+    err_console,
+    fail,
+    handles_errors,
+)
 from netvigil.model.alerts import AlertDelivery
 from netvigil.model.events import Event, EventFilter, iso
 from netvigil.model.tokens import TOKEN_SCOPES
@@ -24,6 +32,7 @@ from netvigil.pipeline.alert_rules import (
     new_rule,
     rule_json,
 )
+from netvigil.pipeline.alert_status import rule_statuses
 from netvigil.pipeline.rollups import ensure_rollups
 from netvigil.pipeline.watch import AfterRound, Collector, RoundReport, Watcher
 from netvigil.serve.app import create_app
@@ -288,10 +297,22 @@ def alert_add(
     secret: Annotated[
         str | None, typer.Option(help="Webhook signing secret (default: a new random one).")
     ] = None,
-    since: Annotated[str | None, typer.Option(help="Ignore events that ended before this ISO time.")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(help="Ignore events that ended before this ISO time (default: now, see --replay)."),
+    ] = None,
+    replay: Annotated[
+        bool,
+        typer.Option(
+            "--replay", help="Also send the stored events that were over before the rule was made."
+        ),
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Add an alert rule; prints it (with the webhook secret, shown once) as JSON.
+
+    A new rule sends events that start after it (and those still going on); --replay sends the
+    stored history too, --since from a given time.
 
     Example: netvigil alert add kz-ops --channel webhook --target https://example.org/hook
     --entity country:KZ --max-level 50
@@ -306,6 +327,7 @@ def alert_add(
         max_level=max_level,
         secret=secret,
         since=since,
+        replay=replay,
     )
     rule = new_rule(request)
     with open_store(db) as store:
@@ -342,6 +364,29 @@ def _delivery_json(delivery: AlertDelivery) -> dict[str, object]:
         "attempts": delivery.attempts,
         "last_error": delivery.last_error,
     }
+
+
+@alert_app.command("status")
+@handles_errors
+def alert_status(db: DbOption = None) -> None:
+    """Each rule's deliveries as JSON lines: sent, pending, retrying, dead, and why the newest failed.
+
+    A failing rule exits 1 after printing, so a script (or cron) notices a receiver that cannot be
+    reached. Example: netvigil alert status --db kz.duckdb
+    """
+    with open_store(db, read_only=True) as store:
+        statuses = rule_statuses(store.alerts)
+    for status in statuses:
+        echo_json_line(status.to_json())
+    failing = [s for s in statuses if s.failing]
+    for status in failing:
+        err_console.print(
+            f"[bold red]rule {status.rule.id} ({status.rule.name}) is failing:[/] {status.last_error}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    if failing:
+        raise typer.Exit(EXIT_FAILURE)
 
 
 @alert_app.command("deliveries")

@@ -52,6 +52,8 @@ class RuleRequest:
     max_level: float | None = None
     secret: str | None = None
     since: str | None = None
+    replay: bool = False
+    """Also send events that ended before the rule was made (without ``since``: all stored events)."""
 
 
 def _webhook_target_problem(target: str) -> str | None:
@@ -103,9 +105,23 @@ def _check_request(request: RuleRequest) -> None:
         _check_length("secret", request.secret, SECRET_LENGTH)
 
 
+def _since(request: RuleRequest, now: int) -> int | None:
+    """From when the rule takes events: as asked, else from its making (everything with ``replay``).
+
+    A new rule does not flood its receiver with events that were over before it existed.
+    """
+    if request.since is not None:
+        return parse_moment(request.since, "since")
+    return None if request.replay else now
+
+
 def new_rule(request: RuleRequest, now: int | None = None) -> AlertRule:
-    """The rule, checked: a webhook rule gets a new signing secret unless one is given."""
+    """The rule, checked: a webhook rule gets a new signing secret unless one is given.
+
+    Without ``since`` or ``replay`` it ignores events that ended before it was made.
+    """
     _check_request(request)
+    now = int(time.time()) if now is None else now
     secret = request.secret or (secrets.token_urlsafe(24) if request.channel == "webhook" else None)
     return AlertRule(
         id=secrets.token_hex(6),
@@ -117,8 +133,8 @@ def new_rule(request: RuleRequest, now: int | None = None) -> AlertRule:
         kind=request.kind,
         max_level=request.max_level,
         secret=secret,
-        since=parse_moment(request.since, "since"),
-        created_at=int(time.time()) if now is None else now,
+        since=_since(request, now),
+        created_at=now,
     )
 
 

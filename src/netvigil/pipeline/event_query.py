@@ -4,7 +4,8 @@
 filter with :func:`event_filter`: entities (service entities too, e.g.
 ``service:whatsapp@country:KZ``) are parsed to their canonical form; a region (or a local entity)
 also stands for the services seen from it (``region:KZ-75`` → ``service:whatsapp@region:KZ-75``, …),
-so asking for a region lists its service events beside its connectivity events; kinds and scopes checked
+so asking for a region lists its service events beside its connectivity events, and asking for a
+country lists the services seen from it and from each of its regions; kinds and scopes checked
 against their closed sets, so every caller refuses the same input with the same
 :class:`InputError`. Times come already parsed: the command line and the API accept different
 spellings of a time.
@@ -15,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from netvigil.detect.services import SERVICE_NAMES
+from netvigil.geo.entities import default_registry
 from netvigil.model.entities import parse_entity
 from netvigil.model.errors import EntityParseError, InputError
 from netvigil.model.events import EVENT_KINDS, SCOPES, EventFilter
@@ -34,6 +36,19 @@ def with_services(entity: str) -> list[str]:
     if entity.partition(":")[0] not in PLACE_TYPES:
         return [entity]
     return [entity, *(f"service:{s}@{entity}" for s in known_services())]
+
+
+def events_entities(entity: str) -> list[str]:
+    """The entities whose events a filter on ``entity`` lists.
+
+    :func:`with_services`, and for a country also the services seen from it and from each of its
+    regions (``service:telegram@region:KZ-75``).
+    """
+    kind, _, code = entity.partition(":")
+    if kind != "country":
+        return with_services(entity)
+    places = [entity, *(region.key for region in default_registry().regions(code))]
+    return [entity, *(f"service:{s}@{place}" for place in places for s in known_services())]
 
 
 def canonical_entity(text: str, name: str = "entity") -> str:
@@ -69,7 +84,7 @@ def event_filter(
 ) -> EventFilter:
     """The store filter for these user filters; unset ones (None, empty) do not narrow."""
     return EventFilter(
-        entities=[w for e in entities for w in with_services(canonical_entity(e))] if entities else None,
+        entities=[w for e in entities for w in events_entities(canonical_entity(e))] if entities else None,
         kinds=_checked("kind", kinds, EVENT_KINDS),
         scopes=_checked("scope", scopes, SCOPES),
         since=since,

@@ -21,6 +21,7 @@ from netvigil.model.events import Event
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 PHASE_COLOURS = {"blackout": "#d62728", "cut again": "#d62728", "escalation": "#d62728"}
 RESTORED_COLOUR = "#ff9896"
@@ -65,13 +66,16 @@ def _shade(axes: Axes, event: Event, end: int) -> None:
         axes.axvspan(span[0], span[1], color=colour, alpha=0.12, lw=0)
 
 
-def draw(title: str, lines: Sequence[Line], event: Event, path_stem: Path) -> Chart:
-    """Draw the lines over the event's phases and write ``<stem>.png`` and ``<stem>.svg``."""
-    import matplotlib as mpl  # noqa: PLC0415 - heavy, loaded on first chart (see module docstring)
-    from matplotlib import dates as mdates  # noqa: PLC0415
+def figure(title: str, lines: Sequence[Line], event: Event, synthetic: bool = False) -> Figure:
+    """The chart as a matplotlib figure: lines over the event's phases, the legend below the axes.
+
+    The legend sits in the figure's bottom margin and the notes beside the title (constrained
+    layout makes room for both), so they never cover the data however the lines run.
+    """
+    from matplotlib import dates as mdates  # noqa: PLC0415 - heavy, loaded on first chart (see module docstring)
     from matplotlib.figure import Figure  # noqa: PLC0415
 
-    fig = Figure(figsize=(10, 3.6), dpi=110)
+    fig = Figure(figsize=(10, 3.6 + 0.22 * ((len(lines) + 2) // 3)), dpi=110, layout="constrained")
     axes = fig.add_subplot()
     end = max((int(line.times.max()) for line in lines if len(line.times)), default=event.start)
     _shade(axes, event, end)
@@ -85,17 +89,17 @@ def draw(title: str, lines: Sequence[Line], event: Event, path_stem: Path) -> Ch
     axes.xaxis.set_major_formatter(ticks)
     axes.grid(alpha=0.25)
     if lines:
-        axes.legend(fontsize=7, loc="lower left", ncol=min(4, len(lines)), framealpha=0.85)
-    axes.text(
-        1.0,
-        -0.22,
-        "times UTC · shaded: event phases",
-        transform=axes.transAxes,
-        ha="right",
-        fontsize=7,
-        color="#555555",
-    )
-    fig.tight_layout()
+        fig.legend(loc="outside lower center", fontsize=7, ncol=min(3, len(lines)), frameon=False)
+    note = "times UTC · shaded: event phases · source: netvigil" + (" · SYNTHETIC DATA" if synthetic else "")
+    axes.set_title(note, loc="right", fontsize=7, color="#555555")
+    return fig
+
+
+def draw(title: str, lines: Sequence[Line], event: Event, path_stem: Path, synthetic: bool = False) -> Chart:
+    """Draw the lines over the event's phases and write ``<stem>.png`` and ``<stem>.svg``."""
+    import matplotlib as mpl  # noqa: PLC0415 - heavy, loaded on first chart (see module docstring)
+
+    fig = figure(title, lines, event, synthetic)
     png, svg = path_stem.with_suffix(".png"), path_stem.with_suffix(".svg")
     path_stem.parent.mkdir(parents=True, exist_ok=True)
     with mpl.rc_context({"svg.hashsalt": "netvigil"}):

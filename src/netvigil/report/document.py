@@ -17,6 +17,7 @@ from netvigil.model.annotations import Annotation
 from netvigil.model.entities import parse_entity
 from netvigil.model.errors import ConfigError, InputError
 from netvigil.model.events import Event, EventFilter
+from netvigil.pipeline.provenance import is_synthetic
 from netvigil.report.charts import Chart, Line, draw
 from netvigil.report.cost import CostEstimate, country_of, estimate
 from netvigil.report.shutdown_order import ShutdownRow, shutdown_rows
@@ -59,6 +60,8 @@ class EvidenceRow:
     source: str
     observations: int
     confidence: float
+    name: str
+    """The entity in words (e.g. "Kcell (AS29355)"), shown before its id."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +96,8 @@ class Report:
     synthetic: bool
     generated_at: int
     shutdown: tuple[ShutdownRow, ...] = ()
+    cost_withheld: bool = False
+    """No cost figure because the data are synthetic and none was asked for."""
 
 
 def find_event(
@@ -189,11 +194,13 @@ def _lines(
     return [line for line in found if line is not None]
 
 
-def _charts(store: SignalStore, event: Event, related: Sequence[Event], out: Path, now: int) -> list[Chart]:
+def _charts(
+    store: SignalStore, event: Event, related: Sequence[Event], out: Path, now: int, synthetic: bool
+) -> list[Chart]:
     charts = []
     main = _lines(store, [event.entity], [*CHART_SIGNALS, "reachability"], event, now)
     if main:
-        charts.append(draw(f"{event.entity_name}: all signals", main, event, out / "signals"))
+        charts.append(draw(f"{event.entity_name}: all signals", main, event, out / "signals", synthetic))
     asns = sorted(
         {e.entity for e in related if e.entity.startswith("asn:")}
         | {c for c in event.children if c.startswith("asn:")}
@@ -203,16 +210,15 @@ def _charts(store: SignalStore, event: Event, related: Sequence[Event], out: Pat
         picked = [a for a in asns if registry.get(a).kind in kinds]
         lines = _lines(store, picked, ["probe"], event, now)
         if lines:
-            charts.append(
-                draw(f"Per network: {name} operators (probe)", lines, event, out / f"networks-{name}")
-            )
+            title = f"Per network: {name} operators (probe)"
+            charts.append(draw(title, lines, event, out / f"networks-{name}", synthetic))
     regions = sorted(
         {c for c in event.children if c.startswith("region:")}
         | {e.entity for e in related if e.entity.startswith("region:")}
     )
     lines = _lines(store, regions, ["probe"], event, now)
     if lines:
-        charts.append(draw("Per region (probe)", lines, event, out / "regions"))
+        charts.append(draw("Per region (probe)", lines, event, out / "regions", synthetic))
     return charts
 
 
@@ -224,6 +230,7 @@ def _evidence(
         {event.entity, *event.children, *(e.entity for e in related if e.parent_event == event.id)}
     )
     rows = store.evidence.series_sources(entities, event.start, (event.end or now) + 1)
+    registry = default_registry()
     return tuple(
         EvidenceRow(
             r.entity,
@@ -231,6 +238,7 @@ def _evidence(
             r.source,
             r.observations,
             confidence.get(r.entity, 0.0),
+            registry.name(r.entity),
         )
         for r in rows
         if r.signal != "bgp_updates"
@@ -245,8 +253,31 @@ def _datacenters(store: SignalStore, event: Event, related: Sequence[Event]) -> 
     return [d for d in observed if d not in down], down
 
 
-def build_report(store: Store, event: Event, out: Path, now: int, synthetic: bool = False) -> Report:
-    """Gather the report of ``event`` and draw its charts into ``out/charts``."""
+def _cost(event: Event, now: int, synthetic: bool, with_cost: bool | None) -> CostEstimate | None:
+    """The cost estimate, if asked for (by default: unless the data are synthetic) and computable."""
+    if not (with_cost if with_cost is not None else not synthetic):
+        return None
+    try:
+        return estimate(event, now)
+    except ConfigError:
+        return None
+
+
+def build_report(
+    store: Store,
+    event: Event,
+    out: Path,
+    now: int,
+    synthetic: bool = False,
+    with_cost: bool | None = None,
+) -> Report:
+    """Gather the report of ``event`` and draw its charts into ``out/charts``.
+
+    The report is synthetic when asked (``synthetic``) or when the store was marked as holding
+    synthetic data (:mod:`netvigil.pipeline.provenance`). A cost figure is given when
+    ``with_cost`` says so; by default only for data that are not synthetic.
+    """
+    synthetic = synthetic or is_synthetic(store)
     related = related_events(store, event)
     place = place_of(event)
     up, down = _datacenters(store, event, related)
@@ -256,10 +287,7 @@ def build_report(store: Store, event: Event, out: Path, now: int, synthetic: boo
     kind = default_registry().get(event.entity).kind if event.entity.startswith("asn:") else None
     taxonomy = classify(event, kind, cause, suggest_cause(event, siblings, up, down))
     ours = [e for e in related if e.parent_event == event.id or e.entity in event.children]
-    try:
-        cost: CostEstimate | None = estimate(event, now)
-    except ConfigError:
-        cost = None
+    cost = _cost(event, now, synthetic, with_cost)
     return Report(
         event=event,
         title=f"{event.entity_name}: {event.kind.replace('_', ' ')} ({event.scope})",
@@ -274,9 +302,10 @@ def build_report(store: Store, event: Event, out: Path, now: int, synthetic: boo
             [e for e in related if e.is_service and not e.entity.startswith("service:web")]
         ),
         evidence=_evidence(store, event, related, now),
-        charts=tuple(_charts(store, event, related, out / "charts", now)),
+        charts=tuple(_charts(store, event, related, out / "charts", now, synthetic)),
         cost=cost,
         synthetic=synthetic,
         generated_at=now,
         shutdown=shutdown_rows(store, event),
+        cost_withheld=synthetic and with_cost is None,
     )

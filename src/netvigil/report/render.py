@@ -9,8 +9,11 @@ from __future__ import annotations
 import base64
 import html
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Final, Literal
 
+from netvigil.report.browser import HEIGHT_MARK
 from netvigil.report.cost import TOP10VPN_SOURCE, millions
 from netvigil.report.document import Affected, Report
 from netvigil.report.shutdown_order import shutdown_sections
@@ -25,6 +28,25 @@ METHOD = (
     "that evidence: 'Metrics show' needs confidence of at least 0.75 from two or more signals. "
     "A cause is only stated when an analyst recorded one; netvigil's own suggestion is marked as such."
 )
+NO_COST_SYNTHETIC = (
+    "No cost estimate: the data are synthetic, so a cost would describe nothing that happened "
+    "(ask for one with `netvigil report --cost`)."
+)
+PaperSize = Literal["a4", "letter"]
+PAPER_SIZES: Final[tuple[PaperSize, ...]] = ("a4", "letter")
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """How a report page is laid out: the paper it prints on and where its dashboard is served.
+
+    Without a ``dashboard_url`` the page links nowhere it cannot reach: the event id is plain text.
+    """
+
+    paper: PaperSize = "a4"
+    dashboard_url: str | None = None
+
+
 SYNTHETIC_NOTE = (
     "SYNTHETIC DATA: the signals behind this report were generated for a replay or scenario; "
     "no value was measured."
@@ -75,9 +97,9 @@ def sections(report: Report) -> list[tuple[str, list[str], list[list[str]]]]:
         ("Affected services", list(AFFECTED_HEAD), _affected_rows(report.services)),
         (
             "Evidence",
-            ["entity", "signal", "source", "observations", "confidence"],
+            ["name", "entity", "signal", "source", "observations", "confidence"],
             [
-                [e.entity, e.signal, e.source, str(e.observations), f"{e.confidence:.2f}"]
+                [e.name, e.entity, e.signal, e.source, str(e.observations), f"{e.confidence:.2f}"]
                 for e in report.evidence
             ],
         ),
@@ -95,6 +117,8 @@ def sections(report: Report) -> list[tuple[str, list[str], list[list[str]]]]:
 def cost_lines(report: Report) -> list[str]:
     """The cost section as sentences."""
     cost = report.cost
+    if cost is None and report.cost_withheld:
+        return [NO_COST_SYNTHETIC]
     if cost is None:
         return ["No cost estimate: the event is not tied to a country with a GDP figure."]
     lines = [
@@ -150,6 +174,15 @@ td,th{border:1px solid #ddd;padding:3px 6px;text-align:left}
 th{background:#f4f4f4} img{max-width:100%} .meta{color:#555}
 @media print{h2{break-after:avoid} img,table{break-inside:avoid}}
 """
+PAGE_CSS: Final[dict[PaperSize, str]] = {
+    "a4": "@page{size:A4;margin:14mm} @media print{body{max-width:none;margin:0}}",
+    "letter": "@page{size:letter;margin:0.6in} @media print{body{max-width:none;margin:0}}",
+}
+HEIGHT_SCRIPT: Final = (
+    "<script>addEventListener('load',()=>document.documentElement.setAttribute("
+    f"'{HEIGHT_MARK}',String(Math.ceil(document.documentElement.scrollHeight))))</script>"
+)
+"""Writes the laid-out page's height into the DOM, so a PNG of the whole page can be taken."""
 
 
 def _html_table(head: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
@@ -164,8 +197,17 @@ def _image(path: Path) -> str:
     return f'<img alt="{html.escape(path.stem)}" src="data:image/png;base64,{data}">'
 
 
-def html_page(report: Report) -> str:
-    """The report as one self-contained HTML page (charts embedded), ready to print."""
+def _event_ref(event_id: str, layout: Layout) -> str:
+    """The event id, linked to its dashboard page when the report knows where that is served."""
+    if layout.dashboard_url is None:
+        return html.escape(event_id)
+    url = f"{layout.dashboard_url.rstrip('/')}/event/{event_id}"
+    return f'<a href="{html.escape(url)}">{html.escape(event_id)}</a>'
+
+
+def html_page(report: Report, layout: Layout | None = None) -> str:
+    """The report as one self-contained HTML page (charts embedded), ready to print on ``layout.paper``."""
+    layout = layout or Layout()
     e = report.event
     parts = [f"<h1>{html.escape(report.title)}</h1>"]
     if report.synthetic:
@@ -173,7 +215,7 @@ def html_page(report: Report) -> str:
     parts.append(f'<p class="statement">{html.escape(report.statement)}</p>')
     parts.append(
         f'<p class="meta">Level: {e.level:.1f} % of ordinary · confidence {e.confidence:.2f} · signals: '
-        f'{html.escape(", ".join(e.signals))} · event <a href="/events/{e.id}">{e.id}</a></p>'
+        f'{html.escape(", ".join(e.signals))} · event {_event_ref(e.id, layout)}</p>'
     )
     for title, head, rows in sections(report):
         parts.append(f"<h2>{html.escape(title)}</h2>{_html_table(head, rows)}")
@@ -188,5 +230,6 @@ def html_page(report: Report) -> str:
     return (
         '<!doctype html><html lang="en"><head><meta charset="utf-8">'
         f"<title>{html.escape(report.title)}</title>"
-        f"<style>{CSS}</style></head><body>{''.join(parts)}</body></html>\n"
+        f"<style>{CSS}{PAGE_CSS[layout.paper]}</style></head><body>{''.join(parts)}"
+        f"{HEIGHT_SCRIPT}</body></html>\n"
     )

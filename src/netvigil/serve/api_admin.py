@@ -26,6 +26,7 @@ from netvigil.pipeline.alert_rules import (
     new_rule,
     rule_json,
 )
+from netvigil.pipeline.alert_status import rule_statuses
 from netvigil.serve.deps import AdminToken, StoreDep
 from netvigil.serve.formats import FormatQuery, csv_response
 
@@ -49,7 +50,10 @@ class AlertRuleIn(BaseModel):
         default=None, ge=LEVEL_RANGE[0], le=LEVEL_RANGE[1], description="Only events at or below this level"
     )
     secret: str | None = Field(default=None, min_length=SECRET_LENGTH[0], max_length=SECRET_LENGTH[1])
-    since: str | None = Field(default=None, description="Ignore events that ended before this time")
+    since: str | None = Field(
+        default=None, description="Ignore events that ended before this time (default: the rule's making)"
+    )
+    replay: bool = Field(default=False, description="Without since: also send events already over")
 
 
 @router.post("/alerts/rules", status_code=201, summary="Add an alert rule (admin)")
@@ -88,6 +92,12 @@ def list_alerts(
         header = list(rows[0]) if rows else ["rule_id", "event_id", "transition", "status"]
         return csv_response(header, ([r[h] for h in header] for r in rows), "deliveries")
     return {"rules": [rule_json(r) for r in store.alerts.list_rules()], "deliveries": rows}
+
+
+@router.get("/alerts/status", summary="Each alert rule's deliveries and why they fail (admin)")
+def alert_status(store: StoreDep, _: AdminToken) -> dict[str, Any]:
+    """Per rule: sent, pending, retrying and dead messages, and the newest failure's reason."""
+    return {"rules": [status.to_json() for status in rule_statuses(store.alerts)]}
 
 
 @router.delete("/alerts/rules/{rule_id}", summary="Remove an alert rule (admin)")
