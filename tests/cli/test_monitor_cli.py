@@ -52,7 +52,8 @@ def test_monitor_finds_the_mobile_cut_the_blackout_and_almaty_back_first(
     monitored: tuple[Path, list[Any]],
 ) -> None:
     events = [{**e, "start": parse_iso(e["start"]), "end": parse_iso(e["end"])} for e in monitored[1]]
-    national = [e for e in events if e["entity"] == "country:KZ" and e["kind"] == "blackout"]
+    national = [e for e in events if e["entity"] == "country:KZ" and e["scope"] == "national"]
+    assert [e["kind"] for e in national] == ["blackout"]
     assert len(national) == 1 and abs(national[0]["start"] - BLACKOUT_START) <= 3600
     mobile = [e for e in events if "mobile" in e.get("network_kinds", []) or e["entity"] == "asn:29355"]
     assert mobile and min(e["start"] for e in mobile) < BLACKOUT_START - 12 * 3600

@@ -55,6 +55,13 @@ def test_the_closest_event_gives_the_start_delta() -> None:
     assert len(result.matches) == 2 and result.median_start_delta == -1800
 
 
+def test_an_episode_that_began_with_our_first_event_is_timed_from_it() -> None:
+    """A mobile cut escalating into a blackout: they told both as one episode; we split them."""
+    mine = [ours("country:KZ", 10 * H, 28 * H), ours("country:KZ", 28 * H, 160 * H)]
+    result = compare("ioda", mine, [theirs("country:KZ", 10 * H - 600, 160 * H)])
+    assert len(result.matches) == 2 and result.median_start_delta == 600
+
+
 def test_nothing_on_either_side_has_no_figures() -> None:
     result = compare("ioda", [], [theirs("country:KZ", 0, H, kind="x")], slack=0)
     assert result.precision is None and result.recall == 0.0 and result.median_start_delta is None

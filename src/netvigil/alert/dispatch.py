@@ -84,7 +84,7 @@ def headline(event: Event, transition: Transition) -> str:
     """E.g. "Blackout in Kazakhstan (national) started: 3.1 % of ordinary".
 
     An event about some networks of a country gives their level, then the national one beside it:
-    "Disruption in Kazakhstan (network: mobile) started: 19.1 % of ordinary (national 51.9 %)".
+    "Blackout in Kazakhstan (network: mobile) started: 3.3 % of ordinary (national 44.5 %)".
     """
     kind = event.kind.replace("_", " ").capitalize()
     scope: str = event.scope

@@ -58,6 +58,18 @@ class Match:
         return max(0, last - max(self.event.start, self.episode.start))
 
     @property
+    def event_seconds(self) -> int:
+        """Our event's length (an open end counts as the episode's end, or as its start)."""
+        end = self.event.end if self.event.end is not None else self.episode.end
+        return max(0, (end or self.event.start) - self.event.start)
+
+    @property
+    def episode_seconds(self) -> int:
+        """The episode's length (an open end counts as our event's end, or as its start)."""
+        end = self.episode.end if self.episode.end is not None else self.event.end
+        return max(0, (end or self.episode.start) - self.episode.start)
+
+    @property
     def start_delta(self) -> int:
         """Our start minus theirs, in seconds (negative: netvigil saw it first)."""
         return self.event.start - self.episode.start
@@ -89,15 +101,25 @@ class Comparison:
     def median_start_delta(self) -> float | None:
         """Median of netvigil's start minus theirs, in seconds, over each episode's closest match.
 
-        The closest match of an episode is the netvigil event that overlaps it longest, so a
-        neighbouring event that merely touches it (a mobile cut the day before) does not count.
+        The closest match of an episode is, among the netvigil events that share at least half of
+        the shorter of the two spans with it, the one that starts nearest its start (the longest
+        overlap when none shares that much). So a neighbouring event that merely touches it (a
+        mobile cut the day before) does not count, while an episode that began with the mobile
+        cut and went on through the blackout is timed from our mobile event, not the blackout.
         """
-        best: dict[int, Match] = {}
+        per_episode: dict[int, list[Match]] = {}
         for m in self.matches:
-            current = best.get(id(m.episode))
-            if current is None or m.overlap > current.overlap:
-                best[id(m.episode)] = m
-        return statistics.median(m.start_delta for m in best.values()) if best else None
+            per_episode.setdefault(id(m.episode), []).append(m)
+        best = [_closest(found) for found in per_episode.values()]
+        return statistics.median(m.start_delta for m in best) if best else None
+
+
+def _closest(matches: Sequence[Match]) -> Match:
+    """The match of one episode that times it (see :attr:`Comparison.median_start_delta`)."""
+    shared = [m for m in matches if 2 * m.overlap >= min(m.event_seconds, m.episode_seconds)]
+    if not shared:
+        return max(matches, key=lambda m: m.overlap)
+    return min(shared, key=lambda m: abs(m.start_delta))
 
 
 def spans_meet(a_start: int, a_end: int | None, b_start: int, b_end: int | None, slack: int) -> bool:

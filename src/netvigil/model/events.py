@@ -277,7 +277,7 @@ class Event:
 
 
 def national_aside(event: Event) -> str:
-    """``" (national 51.9 %)"`` for an event about some networks of a country, else empty.
+    """``" (national 44.5 %)"`` for an event about some networks of a country, else empty.
 
     Headlines of alerts and feeds put it after the event's own level, so the affected part leads.
     """
