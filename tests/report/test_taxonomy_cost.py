@@ -114,6 +114,16 @@ def test_phases_weight_the_depth() -> None:
     assert estimate(ev(phases=phases), 0).depth == pytest.approx(0.75)
 
 
+def test_a_cut_of_some_networks_counts_their_own_level_not_the_national_course() -> None:
+    """The phases of a mobile-only cut keep the national course (44.5 %), where the mobile share
+    is already counted; the depth is the mobile networks' own (3.3 %), weighted once by their share."""
+    national_course = (Phase(T0, T0 + 24 * 3600, 44.5, "severe disruption"),)
+    mobile = ev(scope="network", kinds=("mobile",), level=3.3, phases=national_course)
+    assert mobile.national_level == pytest.approx(44.5)
+    found = estimate(mobile, 0)
+    assert found.depth == pytest.approx(0.967) and found.network_share == pytest.approx(0.5)
+
+
 def test_shares_shrink_the_cost() -> None:
     national = estimate(ev(), 0).central
     mobile = estimate(ev(scope="network", kinds=("mobile",)), 0)

@@ -134,7 +134,13 @@ def network_target(entity: str) -> EntityId:
 
 
 def depth(event: Event, now: int) -> float:
-    """Time-weighted share of connectivity lost (1 - level/100) across phases; the level if none."""
+    """Time-weighted share of connectivity lost (1 - level/100) across phases; the level if none.
+
+    An event about some networks of a country (``national_level`` set) counts its own level: its
+    phases keep the national course, in which the networks' share is already counted once.
+    """
+    if event.national_level is not None:
+        return max(0.0, 1.0 - event.level / 100.0)
     spans = [(p.start, p.end or event.end or now, p.level) for p in event.phases]
     total = sum(max(0, end - start) for start, end, _ in spans)
     if not total:
