@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import ConsoleMessage, Page, Request
 from tests.serve import kzdata
 
 from netvigil.pipeline.provenance import mark_synthetic
@@ -74,8 +74,14 @@ def watch_problems(page: Page, expected_statuses: tuple[int, ...] = ()) -> list[
 
     page.on("console", on_console)
     page.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    page.on("requestfailed", lambda req: problems.append(f"request failed: {req.url}"))
+    page.on("requestfailed", lambda req: record_failed_request(problems, req))
     return problems
+
+
+def record_failed_request(problems: list[str], request: Request) -> None:
+    """A request that failed, unless the browser aborted it because the test moved to another page."""
+    if request.failure != "net::ERR_ABORTED":
+        problems.append(f"request failed: {request.url} ({request.failure})")
 
 
 def horizontal_overflow(page: Page) -> int:

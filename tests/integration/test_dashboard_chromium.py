@@ -13,29 +13,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
-from tests.integration.chromium import CHROMIUM, launch
-from tests.integration.harness import serve_kz
+from playwright.sync_api import Browser, ConsoleMessage, Page, expect
+from tests.integration.chromium import CHROMIUM
+from tests.integration.harness import record_failed_request
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium (scripts/system-deps.sh)"),
 ]
-
-
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve_kz(Path(tmp_path_factory.mktemp("dash"))) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = launch(playwright)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(params=[1280])
@@ -48,7 +34,7 @@ def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     problems: list[str] = []
     opened.on("console", lambda msg: _console(problems, msg))
     opened.on("pageerror", lambda exc: problems.append(f"page error: {exc}"))
-    opened.on("requestfailed", lambda req: problems.append(f"request failed: {req.url}"))
+    opened.on("requestfailed", lambda req: record_failed_request(problems, req))
     yield opened
     context.close()
     assert problems == [], problems

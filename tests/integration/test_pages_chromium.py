@@ -7,17 +7,13 @@ network, map and search pages are also checked for what they show.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
-from tests.integration.chromium import CHROMIUM, launch
+from playwright.sync_api import Browser, Page
+from tests.integration.chromium import CHROMIUM
 from tests.integration.harness import (
     axe_script,
     horizontal_overflow,
     serious_violations,
-    serve_kz,
     shot,
     watch_problems,
 )
@@ -41,20 +37,6 @@ PAGES = {
     "search": ("/search?q=%D0%90%D0%BB%D0%BC%D0%B0%D1%82%D1%8B", "#results li", 200),
     "notfound": ("/network/not-a-number", "#find", 404),
 }
-
-
-@pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve_kz(Path(tmp_path_factory.mktemp("pages"))) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = launch(playwright)
-        yield launched
-        launched.close()
 
 
 def open_page(browser: Browser, base_url: str, kind: str, width: int) -> tuple[Page, list[str]]:

@@ -8,12 +8,15 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
 
 from netvigil.model.errors import InputError, NetvigilError
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -131,10 +134,9 @@ def download_progress(enabled: bool = True) -> Iterator[Callable[[str], Callable
         yield factory
 
 
-@contextmanager
-def task_progress(description: str, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
-    """One rich progress bar over batch tasks, fed ``(done, total)``; silent when stderr is not a terminal."""
-    from rich.progress import (  # noqa: PLC0415 - only batch commands need it
+def counted_bar(enabled: bool) -> Progress:
+    """A rich bar with its description, done of total and time elapsed, on stderr; silent off a terminal."""
+    from rich.progress import (  # noqa: PLC0415 - only batch and multi-step commands need it
         BarColumn,
         MofNCompleteColumn,
         Progress,
@@ -142,7 +144,7 @@ def task_progress(description: str, enabled: bool = True) -> Iterator[Callable[[
         TimeElapsedColumn,
     )
 
-    progress = Progress(
+    return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
@@ -151,6 +153,12 @@ def task_progress(description: str, enabled: bool = True) -> Iterator[Callable[[
         disable=not (enabled and sys.stderr.isatty()),
         transient=True,
     )
+
+
+@contextmanager
+def task_progress(description: str, enabled: bool = True) -> Iterator[Callable[[int, int], None]]:
+    """One rich progress bar over batch tasks, fed ``(done, total)``; silent when stderr is not a terminal."""
+    progress = counted_bar(enabled)
     task = progress.add_task(description, total=None)
 
     def tick(done: int, total: int) -> None:
@@ -172,23 +180,7 @@ def step_progress(total: int, enabled: bool = True) -> Iterator[Callable[[str], 
     Each step is also printed as a dim ``… step`` line (the log a script keeps); the bar itself is
     on stderr and silent when stderr is not a terminal.
     """
-    from rich.progress import (  # noqa: PLC0415 - only multi-step commands need it
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        disable=not (enabled and sys.stderr.isatty()),
-        transient=True,
-    )
+    progress = counted_bar(enabled)
     task = progress.add_task("starting", total=total)
     started = 0
 
