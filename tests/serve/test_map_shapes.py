@@ -48,9 +48,10 @@ def test_every_coded_shape_is_a_first_level_subdivision_of_its_country() -> None
         assert codes <= first_level_codes(country), (country, codes - first_level_codes(country))
 
 
-def test_every_shape_has_a_name_and_uncoded_ones_no_id() -> None:
+def test_every_shape_has_land_and_a_name() -> None:
     for path in region_files().values():
         for shape in geometries(path):
+            assert shape.get("type") in {"Polygon", "MultiPolygon"}, (path.name, shape.get("id"))
             assert shape.get("properties", {}).get("name"), path.name
             assert shape.get("id") is None or isinstance(shape["id"], str)
 
