@@ -118,10 +118,17 @@ def unique_keys(names: dict[str, set[str]]) -> dict[str, str]:
     return {name: code for code, codes in names.items() for name in codes if owners[name] == 1}
 
 
-def code_by_name(name: str, hasc: str, names: dict[str, set[str]]) -> str | None:
+def lower_level_names(alpha2: str) -> set[str]:
+    """Normalised names of the country's subdivisions below the first level (provinces of a region)."""
+    subdivisions = pycountry.subdivisions.get(country_code=alpha2) or []
+    return {normal(str(s.name)) for s in subdivisions if s.parent_code}
+
+
+def code_by_name(name: str, hasc: str, names: dict[str, set[str]], iso_names: dict[str, str]) -> str | None:
     """The ISO 3166-2 code a shape's name names, or None when no match is confident.
 
-    Confident: the normalised name is one subdivision's name exactly; or the HASC suffix equals the
+    Confident: the normalised name is one subdivision's name exactly, or the stem of its first word
+    (``by_stem``); or the HASC suffix equals the
     ISO code's suffix and the names are alike at ``HASC_CUTOFF`` (HASC and ISO suffixes coincide
     only sometimes: RU.SA is Samara, RU-SA is Sakha); or one subdivision's name is alike at
     ``FUZZY_CUTOFF`` and no other comes within 0.05 of it.
@@ -132,6 +139,9 @@ def code_by_name(name: str, hasc: str, names: dict[str, set[str]]) -> str | None
     exact = unique_keys(names)
     if key in exact:
         return exact[key]
+    stem = by_stem(key, iso_names)
+    if stem:
+        return stem
     suffix = hasc.partition(".")[2]
     for code, codes in names.items():
         alike = any(likeness(key, n) >= HASC_CUTOFF for n in codes)
@@ -146,6 +156,23 @@ def code_by_name(name: str, hasc: str, names: dict[str, set[str]]) -> str | None
     return None
 
 
+def by_stem(key: str, iso_names: dict[str, str]) -> str | None:
+    """The one code whose ISO name's first word is the shape's one-word name plus an ending.
+
+    An adjective's ending of up to five letters: "Tomsk" → "Tomskaya oblast'", "Volyn" → "Volynska
+    oblast". A first word equal to the name is not enough ("Cagayan", a province, is not "Cagayan
+    Valley", its region), nor are names under five letters; translated names are not used (their
+    endings are other languages' grammar).
+    """
+    if len(key) < 5 or " " in key:
+        return None
+    fits = {
+        code for code, n in iso_names.items()
+        if n.split(" ")[0].startswith(key) and 0 < len(n.split(" ")[0]) - len(key) <= 5
+    }
+    return fits.pop() if len(fits) == 1 else None
+
+
 def likeness(a: str, b: str) -> float:
     """How alike two normalised names are, 0 to 1 (difflib's ratio)."""
     return difflib.SequenceMatcher(None, a, b).ratio()
@@ -155,11 +182,18 @@ def name_codes(features: list[dict[str, Any]], alpha2: str, hascs: list[str]) ->
     """Each feature's code by its name; a code claimed by shapes of different names is given to none.
 
     (Pieces of one region share its name and its code; "Al Batnah North" and "Al Batnah South"
-    both near "Shamal al Batinah" are a guess, so neither gets it.)
+    both near "Shamal al Batinah" are a guess, so neither gets it.) A shape named as a lower-level
+    subdivision and as no first-level one is that subdivision ("Valencia", the province, not
+    "Comunitat Valenciana"), so it gets none.
     """
     names = names_by_code(alpha2)
     own = [f["properties"].get("name") or "" for f in features]
-    codes = [code_by_name(n, h, names) for n, h in zip(own, hascs, strict=True)]
+    iso_names = {s.code: normal(str(s.name)) for s in first_level(alpha2)}
+    exact, lower = unique_keys(names), lower_level_names(alpha2)
+    codes = [
+        None if normal(n) in lower and normal(n) not in exact else code_by_name(n, h, names, iso_names)
+        for n, h in zip(own, hascs, strict=True)
+    ]
     claimants: dict[str, set[str]] = {}
     for name, code in zip(own, codes, strict=True):
         if code:
