@@ -92,11 +92,21 @@ def test_map_shades_kazakhstan_and_its_regions_and_clicks_through(browser: Brows
     kz = page.locator('#map a[data-entity="country:KZ"]')
     assert "of ordinary" in (kz.get_attribute("aria-label") or "")
     assert kz.locator("path").get_attribute("fill") == "#8e1b16"
-    assert page.locator('#map a[data-entity="region:KZ-75"]').count() == 1
     assert page.locator("#map a.country").count() > 150
+    region_files: list[str] = []
+    page.on("request", lambda r: region_files.append(r.url) if "/static/map/regions/" in r.url else None)
     page.locator('button[data-zoom="KZ"]').click()
+    page.locator('#map a[data-entity="region:KZ-75"]').wait_for()
+    assert page.locator('#map a[data-entity="region:KZ-75"]').count() == 1
     assert "zoom=KZ" in page.locator("#share").input_value()
     shot(page, "map-zoom-KZ-1400")
+    page.locator("#zoom-any").select_option("DE")
+    page.locator('#map a[data-entity="region:DE-BY"]').wait_for()
+    assert "zoom=DE" in page.locator("#share").input_value()
+    shot(page, "map-zoom-DE-1400")
+    # KZ's regions came with the page (they have data at this moment); DE's only once zoomed into.
+    assert [u.rsplit("/", 1)[1] for u in region_files] == ["DE.json"]
+    page.locator("#zoom-any").select_option("KZ")
     page.locator('#map a[data-entity="region:KZ-75"]').click()
     page.wait_for_url("**/region/KZ-75")
     page.locator("#title").wait_for()

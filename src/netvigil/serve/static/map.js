@@ -1,5 +1,8 @@
 // The map: countries (Natural Earth 1:110m) and first-level regions shaded by % of ordinary at a moment.
 // Shapes are package data (static/map/*.json, TopoJSON), drawn here as SVG: no tiles, no other host.
+// A country's regions (static/map/regions/CC.json) are fetched only when they are shown: for the
+// countries whose regions have data at this moment and for the country zoomed into; regions/index.json
+// lists the countries that have a file, so a missing one is never requested.
 // Projection: plate carrée between 58° S and 84° N (Antarctica left out: no network to show there).
 import { api, fmtPct, fmtTime, h, setView, wireChrome } from "./common.js";
 
@@ -50,9 +53,11 @@ function pathOf(arcs, geometry) {
   return d;
 }
 
-function shapes(topo, layer) {
+// Shapes with an id; with keepUncoded, also those without (regions whose ISO code is not known).
+function shapes(topo, layer, keepUncoded = false) {
   const arcs = decodeArcs(topo);
-  return topo.objects[layer].geometries.filter((g) => g.id && g.id !== "AQ").map((g) => ({ id: g.id, name: g.properties?.name || g.id, d: pathOf(arcs, g), box: boxOf(arcs, g) }));
+  return topo.objects[layer].geometries.filter((g) => (g.id || keepUncoded) && g.id !== "AQ" && polygonsOf(g).length)
+    .map((g) => ({ id: g.id || null, name: g.properties?.name || g.id, d: pathOf(arcs, g), box: boxOf(arcs, g) }));
 }
 
 function boxOf(arcs, geometry) {
@@ -82,6 +87,31 @@ function drawShape(svg, shape, level, page, cls) {
   svgEl("path", { d: shape.d, fill, stroke: "#ffffff", "stroke-width": cls === "country" ? 0.6 : 0.4 }, a);
 }
 
+// A region without an ISO code: outlined only, not a link (its country's shade shows through).
+function drawUncoded(group, shape) {
+  const path = svgEl("path", { d: shape.d, fill: "none", stroke: "#ffffff", "stroke-width": 0.4, class: "region uncoded" }, group);
+  path.setAttribute("aria-hidden", "true");
+}
+
+// Draws a country's regions once, when it has a region file (per regions/index.json).
+function regionLoader(group, available, byKey) {
+  const loaded = new Map();
+  return (country) => {
+    if (!country || !available.has(country)) return Promise.resolve();
+    if (!loaded.has(country)) {
+      loaded.set(country, fetch(`/static/map/regions/${country}.json`).then((r) => (r.ok ? r.json() : null)).then((topo) => {
+        if (!topo) return;
+        for (const s of shapes(topo, "regions", true)) {
+          if (!s.id) { drawUncoded(group, s); continue; }
+          const key = `region:${s.id}`;
+          drawShape(group, { ...s, key }, byKey[key], `/region/${s.id}`, byKey[key] ? "region" : "region no-data");
+        }
+      }));
+    }
+    return loaded.get(country);
+  };
+}
+
 function areaTable(areas) {
   if (!areas.length) return h("p", { class: "empty", text: "No country or region has signals stored. Run `netvigil demo` or ingest a signal file (netvigil ingest) to fill the map." });
   const head = h("tr", {}, ...["place", "identifier", "% of ordinary", "events in the 6 h before"].map((t, i) => h("th", { class: i > 1 ? "num" : "", text: t })));
@@ -109,9 +139,9 @@ async function main() {
   wireChrome();
   const params = new URL(location.href).searchParams;
   const at = params.get("at");
-  const [countries, regions, levels] = await Promise.all([
+  const [countries, regionIndex, levels] = await Promise.all([
     fetch("/static/map/countries.json").then((r) => r.json()),
-    fetch("/static/map/regions.json").then((r) => r.json()),
+    fetch("/static/map/regions/index.json").then((r) => r.json()),
     api(`/api/v1/map${at ? `?at=${encodeURIComponent(at)}` : ""}`),
   ]);
   document.getElementById("at").textContent = `As of ${fmtTime(levels.at)}${at ? "" : " (the newest data in this store)"}. Click a country or region for its page.`;
@@ -120,20 +150,26 @@ async function main() {
   const byKey = Object.fromEntries(levels.areas.map((a) => [a.entity, a]));
   const svg = svgEl("svg", { viewBox: `0 0 ${W} ${H}`, role: "group", "aria-label": "World map of connectivity, % of ordinary", width: "100%" }, document.getElementById("map"));
   svgEl("rect", { x: -W, y: -H, width: 3 * W, height: 3 * H, fill: "#f3f6f9" }, svg);
-  const regionShapes = shapes(regions, "regions").map((s) => ({ ...s, key: `region:${s.id}` }));
-  const withRegions = new Set(regionShapes.map((s) => s.id.slice(0, 2)));
   const countryShapes = shapes(countries, "countries").map((s) => ({ ...s, key: `country:${s.id}` }));
   for (const s of countryShapes) drawShape(svg, s, byKey[s.key], `/country/${s.id}`, "country");
-  for (const s of regionShapes) drawShape(svg, s, byKey[s.key], `/region/${s.id}`, byKey[s.key] ? "region" : "region no-data");
+  const loadRegions = regionLoader(svgEl("g", { class: "regions" }, svg), new Set(regionIndex), byKey);
+  const withRegionData = new Set(levels.areas.filter((a) => a.entity.startsWith("region:")).map((a) => a.entity.slice(7, 9)));
+  const boxes = Object.fromEntries(countryShapes.map((s) => [s.id, s.box]));
+  const wanted = params.get("zoom") && boxes[params.get("zoom")] ? params.get("zoom") : null;
+  await Promise.all([...withRegionData, wanted].map(loadRegions));
   legendBox();
   const zooms = document.getElementById("zooms");
-  for (const c of countryShapes.filter((s) => withRegions.has(s.id))) {
+  for (const c of countryShapes.filter((s) => withRegionData.has(s.id))) {
     zooms.append(h("button", { type: "button", "data-zoom": c.id, text: c.name }));
   }
-  const boxes = Object.fromEntries(countryShapes.map((s) => [s.id, s.box]));
-  const zoom = (id) => { zoomTo(svg, id ? boxes[id] : null); setView({ zoom: id || null }); };
+  const zoom = (id) => { zoomTo(svg, id ? boxes[id] : null); setView({ zoom: id || null }); return loadRegions(id); };
   for (const b of document.querySelectorAll("[data-zoom]")) b.addEventListener("click", () => zoom(b.dataset.zoom));
-  if (params.get("zoom") && boxes[params.get("zoom")]) zoomTo(svg, boxes[params.get("zoom")]);
+  const any = document.getElementById("zoom-any");
+  for (const c of countryShapes.filter((s) => regionIndex.includes(s.id)).sort((a, b) => a.name.localeCompare(b.name))) {
+    any.append(h("option", { value: c.id, text: c.name }));
+  }
+  any.addEventListener("change", () => zoom(any.value));
+  if (wanted) { zoomTo(svg, boxes[wanted]); any.value = wanted; }
   document.getElementById("areas").append(areaTable(levels.areas));
   document.getElementById("when").addEventListener("submit", (ev) => {
     ev.preventDefault();
