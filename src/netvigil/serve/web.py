@@ -25,7 +25,8 @@ from netvigil.geo.names import asn_named
 from netvigil.model.errors import InputError
 from netvigil.serve.errors import error_response
 
-PAGES = ("home", "country", "event", "region", "network", "map", "search", "notfound")
+PAGES = ("home", "country", "event", "entity", "map", "search", "notfound")
+"""One HTML file each; region and network pages are one (``entity.html``), drawn by ``entity.js``."""
 MACHINE_PREFIXES = ("/api/", "/feeds/")
 router = APIRouter(include_in_schema=False)
 
@@ -66,13 +67,13 @@ def event(request: Request, event_id: str) -> HTMLResponse:
 @router.get("/region/{region}")
 def region(request: Request, region: str) -> HTMLResponse:
     """A region (ISO 3166-2): its signals, events, services seen from it, its country and local places."""
-    return _page(request, "region") if _known(f"region:{region.upper()}") else _not_found(request)
+    return _page(request, "entity") if _known(f"region:{region.upper()}") else _not_found(request)
 
 
 @router.get("/network/{asn}")
 def network(request: Request, asn: str) -> HTMLResponse:
     """A network (``/network/29355`` or ``/network/AS29355``): mobile or fixed, signals, events, country."""
-    return _page(request, "network") if asn_named(asn) else _not_found(request)
+    return _page(request, "entity") if asn_named(asn) else _not_found(request)
 
 
 @router.get("/map")
