@@ -23,7 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Final, Literal
 
-from netvigil.detect.services import overlaps, service_list, service_order, split_entity
+from netvigil.detect.services import overlaps, service_list, service_order
+from netvigil.model.entities import parse_entity
 from netvigil.model.events import Event, iso
 
 Stage = Literal["place_services", "country_services", "networks", "national", "restored"]
@@ -64,9 +65,9 @@ def shutdown_story(events: Sequence[Event], country: str) -> list[Step]:
 
 def in_country(event: Event, country: str) -> bool:
     """Whether the event is about ``country`` itself, one of its regions, or a service seen there."""
-    entity = split_entity(event.entity)[1] if event.is_service else event.entity
-    kind, _, code = entity.partition(":")
-    return kind in ("country", "region") and code.partition("-")[0] == country
+    eid = parse_entity(event.entity)
+    place = eid.scope if eid.type == "service" else eid
+    return place is not None and place.type in ("country", "region") and place.country_code == country
 
 
 def national_event(events: Sequence[Event], country: str) -> Event | None:
